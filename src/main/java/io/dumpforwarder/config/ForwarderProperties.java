@@ -1,0 +1,108 @@
+package io.dumpforwarder.config;
+
+import java.net.URI;
+import java.time.Duration;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Every {@code forwarder.*} setting, bound once at start-up and validated so that a bad value fails
+ * the start with the key's name instead of failing the first request. Resilience tuning (breaker,
+ * rate limiter) lives under {@code resilience4j.*} in YAML, not here.
+ *
+ * @param dumpUrl where dumps are POSTed; required unless the demo collector is enabled
+ * @param maxDumpSize largest accepted dump (one JSON body or one NDJSON line)
+ * @param maxRequestSize largest accepted NDJSON request body
+ * @param maxConcurrency forwards in flight at most; also the size of the downstream connection pool
+ * @param maxAge a dump that waited longer than this in the queue is dropped as {@code expired}
+ * @param queue bounds of the in-memory queue
+ * @param client downstream HTTP client timeouts and pool
+ * @param rateLimiter whether the {@code dump} rate limiter applies
+ * @param shutdown graceful shutdown
+ * @param log failure log throttling
+ * @param demo the embedded demo collector
+ */
+@Validated
+@ConfigurationProperties("forwarder")
+public record ForwarderProperties(
+        @NotNull(message = "forwarder.dump-url must be set (or start with --spring.profiles.active=demo to use the embedded demo collector)") URI dumpUrl, @DefaultValue("1MB") @NotNull DataSize maxDumpSize,
+        @DefaultValue("16MB") @NotNull DataSize maxRequestSize, @DefaultValue("100") @Min(1) @Max(10_000) int maxConcurrency,
+        @DefaultValue("30s") @NotNull Duration maxAge, @DefaultValue @Valid Queue queue, @DefaultValue @Valid Client client,
+        @DefaultValue @Valid RateLimiter rateLimiter, @DefaultValue @Valid Shutdown shutdown, @DefaultValue @Valid Log log,
+        @DefaultValue @Valid Demo demo) {
+
+    public ForwarderProperties {
+        if (dumpUrl == null && demo.enabled()) {
+            dumpUrl = URI.create("http://127.0.0.1:" + demo.port() + "/dumps");
+        }
+    }
+
+    @AssertTrue(message = "forwarder.dump-url must be an absolute http:// or https:// URL with a host")
+    boolean isDumpUrlHttp() {
+        return dumpUrl == null || (dumpUrl.getHost() != null
+                && ("http".equals(dumpUrl.getScheme()) || "https".equals(dumpUrl.getScheme())));
+    }
+
+    @AssertTrue(message = "forwarder.max-dump-size must be positive and at most forwarder.max-request-size")
+    boolean isMaxDumpSizeWithinRequestSize() {
+        return maxDumpSize.toBytes() > 0 && maxDumpSize.toBytes() <= maxRequestSize.toBytes()
+                && maxRequestSize.toBytes() <= Integer.MAX_VALUE;
+    }
+
+    /**
+     * @param capacity dumps held at most while they wait to be forwarded
+     * @param maxBytes bytes of dump bodies held at most while they wait
+     * @param retryAfter the {@code Retry-After} a caller gets with a 503 when the queue is full
+     */
+    public record Queue(@DefaultValue("10000") @Min(1) int capacity, @DefaultValue("64MB") @NotNull DataSize maxBytes,
+            @DefaultValue("1s") @NotNull Duration retryAfter) {
+    }
+
+    /**
+     * @param connectTimeout TCP connect timeout
+     * @param responseTimeout time allowed between sending the request and each read of the response
+     * @param attemptTimeout total deadline of one forward, connect to last byte of the response
+     * @param idleTimeout how long an idle pooled connection is kept
+     * @param evictInterval how often idle and closed connections are evicted in the background
+     */
+    public record Client(@DefaultValue("500ms") @NotNull Duration connectTimeout,
+            @DefaultValue("100ms") @NotNull Duration responseTimeout, @DefaultValue("1s") @NotNull Duration attemptTimeout,
+            @DefaultValue("10m") @NotNull Duration idleTimeout, @DefaultValue("30s") @NotNull Duration evictInterval) {
+    }
+
+    /**
+     * @param enabled apply the Resilience4j rate limiter named {@code dump} to forwards
+     */
+    public record RateLimiter(@DefaultValue("false") boolean enabled) {
+    }
+
+    /**
+     * @param drainTimeout how long the queue and in-flight forwards may drain after SIGTERM
+     */
+    public record Shutdown(@DefaultValue("10s") @NotNull Duration drainTimeout) {
+    }
+
+    /**
+     * @param failuresPerSecond forward failure lines logged per second and outcome; the rest are counted and
+     * reported as suppressed
+     */
+    public record Log(@DefaultValue("5") @Min(0) int failuresPerSecond) {
+    }
+
+    /**
+     * @param enabled start the embedded demo collector (the {@code demo} profile does)
+     * @param port port of the demo collector on 127.0.0.1
+     */
+    public record Demo(@DefaultValue("false") boolean enabled, @DefaultValue("8090") @Min(1) @Max(65535) int port) {
+    }
+
+}

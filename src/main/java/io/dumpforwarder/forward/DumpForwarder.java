@@ -1,0 +1,92 @@
+package io.dumpforwarder.forward;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+
+import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.pipeline.Dump;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
+import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import io.github.resilience4j.reactor.ratelimiter.operator.RateLimiterOperator;
+import reactor.core.publisher.Mono;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.client.ClientResponse;
+import org.springframework.web.reactive.function.client.WebClient;
+
+/** Sends one dump to the downstream and tells what became of it; the returned Mono never fails. */
+@Component
+public class DumpForwarder {
+
+    static final String RESILIENCE_NAME = "dump";
+
+    static final String UID_HEADER = "X-Uid";
+
+    static final String TRACE_ID_HEADER = "X-Trace-Id";
+
+    private final WebClient client;
+
+    private final URI dumpUrl;
+
+    private final Duration attemptTimeout;
+
+    private final CircuitBreakerOperator<Void> breaker;
+
+    private final UnaryOperator<Mono<Void>> rateLimit;
+
+    DumpForwarder(WebClient downstreamWebClient, ForwarderProperties properties, CircuitBreakerRegistry breakers,
+            RateLimiterRegistry rateLimiters) {
+        this.client = downstreamWebClient;
+        this.dumpUrl = properties.dumpUrl();
+        this.attemptTimeout = properties.client().attemptTimeout();
+        CircuitBreaker circuitBreaker = breakers.circuitBreaker(RESILIENCE_NAME);
+        this.breaker = CircuitBreakerOperator.of(circuitBreaker);
+        if (properties.rateLimiter().enabled()) {
+            RateLimiterOperator<Void> limiter = RateLimiterOperator.of(rateLimiters.rateLimiter(RESILIENCE_NAME));
+            this.rateLimit = (send) -> send.transformDeferred(limiter);
+        }
+        else {
+            this.rateLimit = UnaryOperator.identity();
+        }
+    }
+
+    public Mono<Forwarded> forward(Dump dump) {
+        // Operators from the inside out: the exchange is bounded by the attempt timeout; the breaker wraps
+        // the timed exchange, so it records timeouts and non-2xx answers as failures and, while open, fails
+        // fast before any connection is touched; the rate limiter is outermost, so the wait for a permit is
+        // never timed as a slow call, and a dump refused a permit never reaches the breaker.
+        return this.client.post()
+            .uri(this.dumpUrl)
+            .contentType(MediaType.APPLICATION_JSON)
+            .headers((headers) -> identify(headers, dump))
+            .bodyValue(dump.body())
+            .exchangeToMono(DumpForwarder::consume)
+            .timeout(this.attemptTimeout)
+            .transformDeferred(this.breaker)
+            .transform(this.rateLimit)
+            .thenReturn(Forwarded.SUCCESS)
+            .onErrorResume((error) -> Mono.just(Failures.classify(error)));
+    }
+
+    private static void identify(HttpHeaders headers, Dump dump) {
+        if (dump.uid() != null) {
+            headers.set(UID_HEADER, dump.uid());
+        }
+        if (dump.traceId() != null) {
+            headers.set(TRACE_ID_HEADER, dump.traceId());
+        }
+    }
+
+    /** Reads the response body to its end, so the connection goes back to the pool, then judges the status. */
+    private static Mono<Void> consume(ClientResponse response) {
+        Mono<Void> released = response.releaseBody();
+        return response.statusCode().is2xxSuccessful() ? released
+                : released.then(Mono.error(new DownstreamStatusException(response.statusCode())));
+    }
+
+}

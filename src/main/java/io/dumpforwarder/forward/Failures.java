@@ -1,0 +1,57 @@
+package io.dumpforwarder.forward;
+
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.concurrent.TimeoutException;
+
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.ratelimiter.RequestNotPermitted;
+import io.netty.handler.timeout.ReadTimeoutException;
+
+/**
+ * The one place where a failed forward becomes an outcome. WebClient wraps transport errors, so the whole
+ * cause chain is searched for the first cause we recognise.
+ */
+final class Failures {
+
+    private Failures() {
+    }
+
+    static Forwarded classify(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            Outcome outcome = outcomeOf(cause);
+            if (outcome != null) {
+                return new Forwarded(outcome, describe(cause));
+            }
+        }
+        return new Forwarded(Outcome.ERROR, describe(error));
+    }
+
+    private static Outcome outcomeOf(Throwable cause) {
+        if (cause instanceof DownstreamStatusException status) {
+            return status.status().is4xxClientError() ? Outcome.HTTP_4XX
+                    : status.status().is5xxServerError() ? Outcome.HTTP_5XX : Outcome.ERROR;
+        }
+        if (cause instanceof TimeoutException || cause instanceof ReadTimeoutException) {
+            return Outcome.TIMEOUT;
+        }
+        if (cause instanceof ConnectException || cause instanceof UnknownHostException
+                || cause instanceof UnresolvedAddressException) {
+            return Outcome.CONNECT_ERROR;
+        }
+        if (cause instanceof CallNotPermittedException) {
+            return Outcome.CIRCUIT_OPEN;
+        }
+        if (cause instanceof RequestNotPermitted) {
+            return Outcome.RATE_LIMITED;
+        }
+        return null;
+    }
+
+    private static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        return (message != null) ? message : cause.getClass().getSimpleName();
+    }
+
+}

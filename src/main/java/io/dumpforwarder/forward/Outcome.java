@@ -1,0 +1,24 @@
+package io.dumpforwarder.forward;
+
+import java.util.Locale;
+
+/** The final outcome of an accepted dump; its tag is the {@code outcome} label of {@code dumps_forwarded_total}. */
+public enum Outcome {
+
+    SUCCESS, TIMEOUT, CONNECT_ERROR, HTTP_4XX, HTTP_5XX, CIRCUIT_OPEN, RATE_LIMITED, EXPIRED, SHUTDOWN, ERROR;
+
+    private final String tag = name().toLowerCase(Locale.ROOT);
+
+    public String tag() {
+        return this.tag;
+    }
+
+    /** Whether a dump with this outcome went out on the network, so its latency means something. */
+    public boolean attempted() {
+        return switch (this) {
+            case SUCCESS, TIMEOUT, CONNECT_ERROR, HTTP_4XX, HTTP_5XX, ERROR -> true;
+            case CIRCUIT_OPEN, RATE_LIMITED, EXPIRED, SHUTDOWN -> false;
+        };
+    }
+
+}

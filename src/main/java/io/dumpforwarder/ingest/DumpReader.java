@@ -1,0 +1,98 @@
+package io.dumpforwarder.ingest;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * Checks that bytes hold exactly one JSON object, with Jackson's streaming parser and its default nesting,
+ * length and number limits, and picks the top-level {@code uid} and {@code traceId} on the way. Nothing is
+ * built into a tree and the bytes are not changed.
+ */
+final class DumpReader {
+
+    /** Longest uid or trace id taken into logs and headers; longer values are left out. */
+    static final int MAX_ID_LENGTH = 128;
+
+    private static final JsonFactory json = new JsonFactory();
+
+    private DumpReader() {
+    }
+
+    /** The dump's identifiers; throws {@link InvalidDumpException} saying what is wrong otherwise. */
+    static Ids read(byte[] bytes, int offset, int length) {
+        String uid = null;
+        String traceId = null;
+        try (JsonParser parser = json.createParser(ObjectReadContext.empty(), bytes, offset, length)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new InvalidDumpException("a dump must be a JSON object");
+            }
+            while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (value.isStructStart()) {
+                    parser.skipChildren();
+                }
+                else if (uid == null && "uid".equals(name)) {
+                    uid = id(parser, value);
+                }
+                else if (traceId == null && "traceId".equals(name)) {
+                    traceId = id(parser, value);
+                }
+            }
+            if (parser.nextToken() != null) {
+                throw new InvalidDumpException("unexpected content after the JSON object at " + where(parser.currentLocation()));
+            }
+        }
+        catch (JacksonException ex) {
+            throw new InvalidDumpException("malformed JSON at " + where(ex.getLocation()) + ": " + reason(ex));
+        }
+        return new Ids(uid, traceId);
+    }
+
+    /** A scalar identifier as written in the dump (numbers keep every digit), if it is safe as a header. */
+    private static String id(JsonParser parser, JsonToken value) {
+        if (value != JsonToken.VALUE_STRING && value != JsonToken.VALUE_NUMBER_INT) {
+            return null;
+        }
+        return headerSafe(parser.getString());
+    }
+
+    /** The value if it is 1 to 128 visible ASCII characters, so it can go into a log line and a header. */
+    static String headerSafe(String value) {
+        if (value == null || value.isEmpty() || value.length() > MAX_ID_LENGTH) {
+            return null;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                return null;
+            }
+        }
+        return value;
+    }
+
+    /** Jackson's message without its source-location suffixes, which only say that the source is hidden. */
+    private static String reason(JacksonException ex) {
+        String message = String.valueOf(ex.getOriginalMessage());
+        int cut = message.indexOf(" (start marker at");
+        return (cut >= 0) ? message.substring(0, cut) : message;
+    }
+
+    private static String where(TokenStreamLocation location) {
+        return (location != null) ? "line " + location.getLineNr() + ", column " + location.getColumnNr() : "unknown position";
+    }
+
+    /**
+     * The identifiers of a dump.
+     *
+     * @param uid the top-level {@code uid}, or {@code null}
+     * @param traceId the top-level {@code traceId}, or {@code null}
+     */
+    record Ids(String uid, String traceId) {
+    }
+
+}

@@ -1,0 +1,254 @@
+package io.dumpforwarder.ingest;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.pipeline.Dump;
+import io.dumpforwarder.pipeline.DumpQueue;
+import io.dumpforwarder.pipeline.DumpQueue.Admission;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+/**
+ * {@code POST /v1/dumps}: reads the body up to its limit, checks each dump, queues the good ones and
+ * answers at once. Every rejection is counted and answered as an RFC 9457 problem here, and only here.
+ */
+@Component
+class IngestHandler {
+
+    private static final Logger logger = LoggerFactory.getLogger(IngestHandler.class);
+
+    /** Rejected NDJSON lines listed in a reply at most; all of them are counted. */
+    static final int MAX_LISTED_ERRORS = 100;
+
+    private static final byte[] EMPTY = new byte[0];
+
+    private static final String ONE_ACCEPTED = "{\"accepted\":1}";
+
+    private final DumpQueue queue;
+
+    private final IngestMetrics metrics;
+
+    private final int maxDumpSize;
+
+    private final int maxRequestSize;
+
+    private final String retryAfter;
+
+    IngestHandler(DumpQueue queue, IngestMetrics metrics, ForwarderProperties properties) {
+        this.queue = queue;
+        this.metrics = metrics;
+        this.maxDumpSize = Math.toIntExact(properties.maxDumpSize().toBytes());
+        this.maxRequestSize = Math.toIntExact(properties.maxRequestSize().toBytes());
+        this.retryAfter = Long.toString(Math.max(1, properties.queue().retryAfter().toSeconds()));
+    }
+
+    Mono<ServerResponse> ingest(ServerRequest request) {
+        Format format = Format.of(request.headers().contentType().orElse(null));
+        if (format == null) {
+            return reject(Received.UNSUPPORTED_MEDIA_TYPE, 1,
+                    "Content-Type must be application/json or application/x-ndjson, in UTF-8");
+        }
+        int limit = (format == Format.JSON) ? this.maxDumpSize : this.maxRequestSize;
+        long declared = request.headers().contentLength().orElse(-1);
+        if (declared > limit) {
+            return reject(Received.TOO_LARGE, 1, "body of " + declared + " bytes is over the limit of " + limit + " bytes");
+        }
+        if (!this.queue.isOpen()) {
+            return reject(Received.UNAVAILABLE, 1, "dump-forwarder is shutting down; send to another instance");
+        }
+        String traceId = TraceIds.fromHeaders(request.headers());
+        return DataBufferUtils.join(request.bodyToFlux(DataBuffer.class), limit)
+            .map(IngestHandler::bytes)
+            .defaultIfEmpty(EMPTY)
+            .flatMap((body) -> (format == Format.JSON) ? one(body, traceId) : lines(body, traceId))
+            .onErrorResume(DataBufferLimitException.class,
+                    (ex) -> reject(Received.TOO_LARGE, 1, "body is over the limit of " + limit + " bytes"));
+    }
+
+    private Mono<ServerResponse> one(byte[] body, String headerTraceId) {
+        if (body.length == 0) {
+            return reject(Received.INVALID, 1, "empty body: a dump must be a JSON object");
+        }
+        Dump dump;
+        try {
+            dump = dump(body, 0, body.length, headerTraceId, System.nanoTime());
+        }
+        catch (InvalidDumpException ex) {
+            return reject(Received.INVALID, 1, ex.getMessage());
+        }
+        Received outcome = admit(List.of(dump));
+        if (outcome != Received.ACCEPTED) {
+            return reject(outcome, 1, busy(outcome));
+        }
+        this.metrics.count(Received.ACCEPTED, 1);
+        return ServerResponse.accepted().contentType(MediaType.APPLICATION_JSON).bodyValue(ONE_ACCEPTED);
+    }
+
+    /** Judges each NDJSON line on its own; blank lines are skipped; good lines are queued together. */
+    private Mono<ServerResponse> lines(byte[] body, String headerTraceId) {
+        List<Dump> dumps = new ArrayList<>();
+        List<LineError> errors = new ArrayList<>();
+        long now = System.nanoTime();
+        int lineNumber = 0;
+        for (int start = 0; start < body.length;) {
+            int end = indexOf(body, (byte) '\n', start);
+            int stop = (end > start && body[end - 1] == '\r') ? end - 1 : end;
+            lineNumber++;
+            if (stop - start > this.maxDumpSize) {
+                errors.add(new LineError(lineNumber, Received.TOO_LARGE,
+                        "line of " + (stop - start) + " bytes is over the limit of " + this.maxDumpSize + " bytes"));
+            }
+            else if (!isBlank(body, start, stop)) {
+                try {
+                    dumps.add(dump(body, start, stop, headerTraceId, now));
+                }
+                catch (InvalidDumpException ex) {
+                    errors.add(new LineError(lineNumber, Received.INVALID, ex.getMessage()));
+                }
+            }
+            start = end + 1;
+        }
+        errors.forEach((error) -> this.metrics.count(error.outcome(), 1));
+        if (dumps.isEmpty()) {
+            Received outcome = errors.stream().allMatch((error) -> error.outcome() == Received.TOO_LARGE)
+                    && !errors.isEmpty() ? Received.TOO_LARGE : Received.INVALID;
+            return problem(outcome, errors.isEmpty() ? "no dump in the body" : "no line holds a valid dump", errors);
+        }
+        Received outcome = admit(dumps);
+        this.metrics.count(outcome, dumps.size());
+        if (outcome != Received.ACCEPTED) {
+            return problem(outcome, busy(outcome), errors);
+        }
+        return ServerResponse.accepted()
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(new Report(dumps.size(), errors.size(), listed(errors)));
+    }
+
+    private static Dump dump(byte[] body, int start, int stop, String headerTraceId, long now) {
+        DumpReader.Ids ids = DumpReader.read(body, start, stop - start);
+        byte[] bytes = (start == 0 && stop == body.length) ? body : Arrays.copyOfRange(body, start, stop);
+        return new Dump(bytes, ids.uid(), (headerTraceId != null) ? headerTraceId : ids.traceId(), now);
+    }
+
+    private Received admit(List<Dump> dumps) {
+        Admission admission = this.queue.offer(dumps);
+        return switch (admission) {
+            case ACCEPTED -> Received.ACCEPTED;
+            case FULL -> Received.QUEUE_FULL;
+            case CLOSED -> Received.UNAVAILABLE;
+        };
+    }
+
+    private static String busy(Received outcome) {
+        return (outcome == Received.QUEUE_FULL) ? "the queue is full; retry later"
+                : "dump-forwarder is shutting down; send to another instance";
+    }
+
+    private Mono<ServerResponse> reject(Received outcome, long dumps, String detail) {
+        this.metrics.count(outcome, dumps);
+        return problem(outcome, detail, List.of());
+    }
+
+    private Mono<ServerResponse> problem(Received outcome, String detail, List<LineError> errors) {
+        logger.debug("Rejected {}: {}", outcome.tag(), detail);
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(outcome.status(), detail);
+        problem.setTitle(outcome.title());
+        problem.setProperty("outcome", outcome.tag());
+        if (!errors.isEmpty()) {
+            problem.setProperty("rejected", errors.size());
+            problem.setProperty("errors", listed(errors));
+        }
+        ServerResponse.BodyBuilder response = ServerResponse.status(outcome.status())
+            .contentType(MediaType.APPLICATION_PROBLEM_JSON);
+        if (outcome == Received.QUEUE_FULL) {
+            response.header(HttpHeaders.RETRY_AFTER, this.retryAfter);
+        }
+        return response.bodyValue(problem);
+    }
+
+    private static List<LineError> listed(List<LineError> errors) {
+        return (errors.size() > MAX_LISTED_ERRORS) ? errors.subList(0, MAX_LISTED_ERRORS) : errors;
+    }
+
+    private static byte[] bytes(DataBuffer buffer) {
+        try {
+            byte[] bytes = new byte[buffer.readableByteCount()];
+            buffer.read(bytes);
+            return bytes;
+        }
+        finally {
+            DataBufferUtils.release(buffer);
+        }
+    }
+
+    private static int indexOf(byte[] bytes, byte value, int from) {
+        for (int i = from; i < bytes.length; i++) {
+            if (bytes[i] == value) {
+                return i;
+            }
+        }
+        return bytes.length;
+    }
+
+    private static boolean isBlank(byte[] bytes, int start, int stop) {
+        for (int i = start; i < stop; i++) {
+            byte b = bytes[i];
+            if (b != ' ' && b != '\t' && b != '\r') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The two accepted body formats; any other media type, or a charset other than UTF-8, is refused. */
+    private enum Format {
+
+        JSON, NDJSON;
+
+        static Format of(MediaType type) {
+            if (type == null || (type.getCharset() != null && !"UTF-8".equalsIgnoreCase(type.getCharset().name()))) {
+                return null;
+            }
+            if (MediaType.APPLICATION_JSON.equalsTypeAndSubtype(type)) {
+                return JSON;
+            }
+            return MediaType.APPLICATION_NDJSON.equalsTypeAndSubtype(type) ? NDJSON : null;
+        }
+
+    }
+
+    /**
+     * The reply to an NDJSON request that queued at least one dump.
+     *
+     * @param accepted dumps queued
+     * @param rejected lines refused
+     * @param errors the first refused lines with their reasons
+     */
+    record Report(int accepted, int rejected, List<LineError> errors) {
+    }
+
+    /**
+     * A refused NDJSON line.
+     *
+     * @param line its 1-based line number
+     * @param outcome why it was refused
+     * @param detail what is wrong with it
+     */
+    record LineError(int line, Received outcome, String detail) {
+    }
+
+}

@@ -1,0 +1,46 @@
+package io.dumpforwarder.ingest;
+
+import java.util.Locale;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+
+import org.springframework.http.HttpStatus;
+
+/**
+ * What ingest did with a dump: the {@code outcome} label of {@code dumps_received_total} and, for a
+ * rejection, the status and title of the problem response.
+ */
+enum Received {
+
+    ACCEPTED(HttpStatus.ACCEPTED, "Accepted"),
+    INVALID(HttpStatus.BAD_REQUEST, "Invalid dump"),
+    TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "Dump too large"),
+    UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
+    QUEUE_FULL(HttpStatus.SERVICE_UNAVAILABLE, "Queue full"),
+    UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "Shutting down");
+
+    private final HttpStatus status;
+
+    private final String title;
+
+    private final String tag = name().toLowerCase(Locale.ROOT);
+
+    Received(HttpStatus status, String title) {
+        this.status = status;
+        this.title = title;
+    }
+
+    HttpStatus status() {
+        return this.status;
+    }
+
+    String title() {
+        return this.title;
+    }
+
+    @JsonValue
+    String tag() {
+        return this.tag;
+    }
+
+}

@@ -1,0 +1,145 @@
+package io.dumpforwarder.pipeline;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.forward.DumpForwarder;
+import io.dumpforwarder.forward.Forwarded;
+import io.dumpforwarder.forward.Outcome;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Drains the queue into the forwarder with bounded concurrency and settles every dump with one outcome.
+ * On shutdown it stops admitting, lets the queue and in-flight forwards drain for the drain timeout, then
+ * settles whatever is left as {@code shutdown}: nothing leaves uncounted.
+ */
+@Component
+class DumpPipeline implements SmartLifecycle {
+
+    private static final Logger logger = LoggerFactory.getLogger(DumpPipeline.class);
+
+    private static final Duration IDLE_POLL = Duration.ofMillis(20);
+
+    private static final Duration ABORT_GRACE = Duration.ofSeconds(5);
+
+    private final DumpQueue queue;
+
+    private final DumpForwarder forwarder;
+
+    private final ForwardMetrics metrics;
+
+    private final FailureLog failures;
+
+    private final int maxConcurrency;
+
+    private final long maxAgeNanos;
+
+    private final Duration drainTimeout;
+
+    private final Sinks.One<Boolean> abort = Sinks.one();
+
+    private volatile boolean aborted;
+
+    private volatile boolean running;
+
+    DumpPipeline(DumpQueue queue, DumpForwarder forwarder, ForwardMetrics metrics, FailureLog failures,
+            ForwarderProperties properties) {
+        this.queue = queue;
+        this.forwarder = forwarder;
+        this.metrics = metrics;
+        this.failures = failures;
+        this.maxConcurrency = properties.maxConcurrency();
+        this.maxAgeNanos = properties.maxAge().toNanos();
+        this.drainTimeout = properties.shutdown().drainTimeout();
+    }
+
+    @Override
+    public void start() {
+        // Never disposed: a dump that slips in while the queue closes is still settled, as shutdown at worst.
+        this.queue.dumps().flatMap(this::settle, this.maxConcurrency).subscribe();
+        this.queue.open();
+        this.running = true;
+    }
+
+    private Mono<Void> settle(Dump dump) {
+        long start = System.nanoTime();
+        this.metrics.started();
+        return outcome(dump, start).onErrorResume((error) -> Mono.just(new Forwarded(Outcome.ERROR, error.toString())))
+            .doOnNext((result) -> {
+                this.metrics.settled(result.outcome(), start);
+                this.failures.log(dump, result);
+            })
+            .then();
+    }
+
+    /** A dump too old or left after the drain timeout is settled without the network; the rest go out. */
+    private Mono<Forwarded> outcome(Dump dump, long now) {
+        if (now - dump.receivedNanos() > this.maxAgeNanos) {
+            return Mono.just(Forwarded.EXPIRED);
+        }
+        if (this.aborted) {
+            return Mono.just(Forwarded.SHUTDOWN);
+        }
+        return this.forwarder.forward(dump).takeUntilOther(this.abort.asMono()).defaultIfEmpty(Forwarded.SHUTDOWN);
+    }
+
+    @Override
+    public void stop(Runnable callback) {
+        this.queue.close();
+        long started = System.nanoTime();
+        long settledBefore = this.metrics.settledTotal();
+        long shutdownBefore = this.metrics.count(Outcome.SHUTDOWN);
+        long left = this.queue.size() + this.metrics.inflight();
+        logger.info("Draining {} dumps for at most {}", left, this.drainTimeout);
+        idle().timeout(this.drainTimeout).onErrorResume(TimeoutException.class, (timeout) -> {
+            this.aborted = true;
+            this.abort.tryEmitValue(Boolean.TRUE);
+            return idle().timeout(ABORT_GRACE);
+        }).doFinally((signal) -> {
+            this.running = false;
+            logger.atInfo()
+                .addKeyValue("settled", this.metrics.settledTotal() - settledBefore)
+                .addKeyValue("shutdown", this.metrics.count(Outcome.SHUTDOWN) - shutdownBefore)
+                .addKeyValue("unsettled", this.queue.size() + this.metrics.inflight())
+                .log("Drain finished in {} ms: {} dumps settled, {} of them dropped as shutdown",
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                        this.metrics.settledTotal() - settledBefore,
+                        this.metrics.count(Outcome.SHUTDOWN) - shutdownBefore);
+            callback.run();
+        }).subscribe((ignored) -> {
+        }, (error) -> logger.error("Drain did not finish", error));
+    }
+
+    private Mono<Long> idle() {
+        return Flux.interval(Duration.ZERO, IDLE_POLL)
+            .filter((tick) -> this.queue.size() == 0 && this.metrics.inflight() == 0)
+            .next();
+    }
+
+    @Override
+    public void stop() {
+        stop(() -> {
+        });
+    }
+
+    @Override
+    public boolean isRunning() {
+        return this.running;
+    }
+
+    /** Stops before the web server's graceful shutdown, so ingest answers 503 while the queue drains. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE;
+    }
+
+}

@@ -1,0 +1,129 @@
+package io.dumpforwarder.pipeline;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.dumpforwarder.config.ForwarderProperties;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * The in-memory queue between ingest and forwarding, bounded both in dumps and in bytes. Any thread may
+ * offer; the pipeline drains it as one {@link Flux}. A batch of dumps is admitted whole or not at all, so a
+ * rejected request leaves nothing behind.
+ */
+@Component
+public class DumpQueue {
+
+    /** What {@link #offer} did with a batch. */
+    public enum Admission {
+
+        /** Every dump of the batch is queued. */
+        ACCEPTED,
+        /** Nothing is queued: the batch does not fit. */
+        FULL,
+        /** Nothing is queued: the pipeline is not running (starting or shutting down). */
+        CLOSED
+
+    }
+
+    private final long capacity;
+
+    private final long maxBytes;
+
+    private final AtomicLong size = new AtomicLong();
+
+    private final AtomicLong bytes = new AtomicLong();
+
+    private final Flux<Dump> dumps;
+
+    private volatile FluxSink<Dump> sink;
+
+    private volatile boolean open;
+
+    DumpQueue(ForwarderProperties properties, MeterRegistry registry) {
+        this.capacity = properties.queue().capacity();
+        this.maxBytes = properties.queue().maxBytes().toBytes();
+        // FluxSink serialises concurrent producers; its buffer holds at most what the counters admitted.
+        this.dumps = Flux.<Dump>create((sink) -> this.sink = sink, FluxSink.OverflowStrategy.BUFFER)
+            .doOnNext(this::release);
+        Gauge.builder("dumps.queued", this.size, AtomicLong::get)
+            .description("Dumps waiting in the queue")
+            .register(registry);
+        Gauge.builder("dumps.queued.bytes", this.bytes, AtomicLong::get)
+            .description("Bytes of dumps waiting in the queue")
+            .baseUnit("bytes")
+            .register(registry);
+        Gauge.builder("dumps.queue.capacity", () -> this.capacity)
+            .description("Dumps the queue holds at most (forwarder.queue.capacity)")
+            .register(registry);
+        Gauge.builder("dumps.queue.capacity.bytes", () -> this.maxBytes)
+            .description("Bytes the queue holds at most (forwarder.queue.max-bytes)")
+            .baseUnit("bytes")
+            .register(registry);
+    }
+
+    /** Queues every dump of the batch, or none of them. */
+    public Admission offer(List<Dump> batch) {
+        FluxSink<Dump> sink = this.sink;
+        if (!this.open || sink == null) {
+            return Admission.CLOSED;
+        }
+        long batchBytes = 0;
+        for (Dump dump : batch) {
+            batchBytes += dump.size();
+        }
+        if (!reserve(this.size, batch.size(), this.capacity)) {
+            return Admission.FULL;
+        }
+        if (!reserve(this.bytes, batchBytes, this.maxBytes)) {
+            this.size.addAndGet(-batch.size());
+            return Admission.FULL;
+        }
+        batch.forEach(sink::next);
+        return Admission.ACCEPTED;
+    }
+
+    public boolean isOpen() {
+        return this.open;
+    }
+
+    long size() {
+        return this.size.get();
+    }
+
+    /** The queued dumps, each leaving the queue's bounds as it is taken. Subscribed to once. */
+    Flux<Dump> dumps() {
+        return this.dumps;
+    }
+
+    void open() {
+        this.open = true;
+    }
+
+    void close() {
+        this.open = false;
+    }
+
+    private void release(Dump dump) {
+        this.size.decrementAndGet();
+        this.bytes.addAndGet(-dump.size());
+    }
+
+    private static boolean reserve(AtomicLong counter, long amount, long limit) {
+        long current;
+        do {
+            current = counter.get();
+            if (current + amount > limit) {
+                return false;
+            }
+        }
+        while (!counter.compareAndSet(current, current + amount));
+        return true;
+    }
+
+}

@@ -1,0 +1,84 @@
+package io.dumpforwarder.pipeline;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.forward.Forwarded;
+import io.dumpforwarder.forward.Outcome;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * Logs failed forwards, at most {@code forwarder.log.failures-per-second} lines per second and outcome, so an
+ * outage cannot flood the logs; each line carries the number of lines suppressed since the previous one.
+ * Every failure is counted in metrics whether or not it is logged.
+ */
+@Component
+class FailureLog {
+
+    private static final Logger logger = LoggerFactory.getLogger(FailureLog.class);
+
+    private final Map<Outcome, Window> windows = new EnumMap<>(Outcome.class);
+
+    FailureLog(ForwarderProperties properties) {
+        for (Outcome outcome : Outcome.values()) {
+            this.windows.put(outcome, new Window(properties.log().failuresPerSecond()));
+        }
+    }
+
+    void log(Dump dump, Forwarded result) {
+        if (result.outcome() == Outcome.SUCCESS) {
+            logger.atDebug()
+                .addKeyValue("uid", dump.uid())
+                .addKeyValue("traceId", dump.traceId())
+                .log("Dump forwarded");
+            return;
+        }
+        long suppressed = this.windows.get(result.outcome()).tryAcquire();
+        if (suppressed >= 0 && logger.isWarnEnabled()) {
+            logger.atWarn()
+                .addKeyValue("uid", dump.uid())
+                .addKeyValue("traceId", dump.traceId())
+                .addKeyValue("outcome", result.outcome().tag())
+                .addKeyValue("suppressed", suppressed)
+                .log("Dump not forwarded: {} ({}); {} similar lines suppressed since the last one",
+                        result.outcome().tag(), result.detail(), suppressed);
+        }
+    }
+
+    /** A one-second window of log permits for one outcome. */
+    private static final class Window {
+
+        private final int perSecond;
+
+        private final AtomicLong second = new AtomicLong(-1);
+
+        private final AtomicLong used = new AtomicLong();
+
+        private final AtomicLong suppressed = new AtomicLong();
+
+        Window(int perSecond) {
+            this.perSecond = perSecond;
+        }
+
+        /** The number of lines suppressed before this one if it may be logged, or -1 if it is suppressed. */
+        long tryAcquire() {
+            long now = System.nanoTime() / 1_000_000_000L;
+            long current = this.second.get();
+            if (now != current && this.second.compareAndSet(current, now)) {
+                this.used.set(0);
+            }
+            if (this.used.incrementAndGet() <= this.perSecond) {
+                return this.suppressed.getAndSet(0);
+            }
+            this.suppressed.incrementAndGet();
+            return -1;
+        }
+
+    }
+
+}

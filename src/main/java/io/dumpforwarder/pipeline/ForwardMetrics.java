@@ -1,0 +1,88 @@
+package io.dumpforwarder.pipeline;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.forward.Outcome;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * The forwarding side of the accounting: every dump that leaves the queue is in flight until it is
+ * settled with exactly one outcome. All series are registered at start-up so they read 0, not absent.
+ */
+@Component
+class ForwardMetrics {
+
+    private final AtomicInteger inflight = new AtomicInteger();
+
+    private final Map<Outcome, Counter> forwarded = new EnumMap<>(Outcome.class);
+
+    private final Map<Outcome, Timer> latency = new EnumMap<>(Outcome.class);
+
+    ForwardMetrics(MeterRegistry registry, ForwarderProperties properties) {
+        for (Outcome outcome : Outcome.values()) {
+            this.forwarded.put(outcome, Counter.builder("dumps.forwarded")
+                .description("Accepted dumps by final outcome")
+                .tag("outcome", outcome.tag())
+                .register(registry));
+            if (outcome.attempted()) {
+                this.latency.put(outcome, Timer.builder("dumps.forward")
+                    .description("Time from leaving the queue to the outcome of a forward that reached the network")
+                    .tag("outcome", outcome.tag())
+                    .serviceLevelObjectives(millis(1), millis(2), millis(5), millis(10), millis(25), millis(50),
+                            millis(100), millis(250), millis(500), millis(1000), millis(2500))
+                    .register(registry));
+            }
+        }
+        Gauge.builder("dumps.inflight", this.inflight, AtomicInteger::get)
+            .description("Dumps taken from the queue and not yet settled")
+            .register(registry);
+        int limit = properties.maxConcurrency();
+        Gauge.builder("dumps.inflight.limit", () -> limit)
+            .description("Forwards in flight at most (forwarder.max-concurrency)")
+            .register(registry);
+    }
+
+    void started() {
+        this.inflight.incrementAndGet();
+    }
+
+    void settled(Outcome outcome, long startNanos) {
+        this.forwarded.get(outcome).increment();
+        Timer timer = this.latency.get(outcome);
+        if (timer != null) {
+            timer.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+        }
+        this.inflight.decrementAndGet();
+    }
+
+    int inflight() {
+        return this.inflight.get();
+    }
+
+    long count(Outcome outcome) {
+        return (long) this.forwarded.get(outcome).count();
+    }
+
+    long settledTotal() {
+        long total = 0;
+        for (Counter counter : this.forwarded.values()) {
+            total += (long) counter.count();
+        }
+        return total;
+    }
+
+    private static Duration millis(long millis) {
+        return Duration.ofMillis(millis);
+    }
+
+}
