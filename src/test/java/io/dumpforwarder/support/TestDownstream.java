@@ -1,0 +1,138 @@
+package io.dumpforwarder.support;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * A real HTTP downstream on 127.0.0.1 and a free port, standing in for the dump collector. Tests script
+ * how it answers and read what it recorded: every body and its headers, the connections opened and the
+ * most requests it served at once.
+ */
+public final class TestDownstream implements AutoCloseable {
+
+    private final DisposableServer server;
+
+    private final Queue<Request> requests = new ConcurrentLinkedQueue<>();
+
+    private final Set<Object> connections = ConcurrentHashMap.newKeySet();
+
+    private final AtomicInteger active = new AtomicInteger();
+
+    private final AtomicInteger maxActive = new AtomicInteger();
+
+    private volatile int status = 204;
+
+    private volatile Duration delay = Duration.ZERO;
+
+    private volatile Sinks.Empty<Void> hold;
+
+    public TestDownstream() {
+        this.server = HttpServer.create()
+            .host("127.0.0.1")
+            .port(0)
+            .doOnConnection((connection) -> this.connections.add(connection.channel().id()))
+            .handle((request, response) -> {
+                int now = this.active.incrementAndGet();
+                this.maxActive.accumulateAndGet(now, Math::max);
+                int answer = this.status;
+                Duration wait = this.delay;
+                Sinks.Empty<Void> gate = this.hold;
+                return request.receive()
+                    .aggregate()
+                    .asByteArray()
+                    .defaultIfEmpty(new byte[0])
+                    .doOnNext((body) -> this.requests.add(new Request(body, request.requestHeaders().copy())))
+                    .then((gate != null) ? gate.asMono() : Mono.empty())
+                    .then(Mono.delay(wait))
+                    .then(Mono.defer(() -> response.status(answer).send()))
+                    .doFinally((signal) -> this.active.decrementAndGet());
+            })
+            .bindNow();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + this.server.port() + "/dumps";
+    }
+
+    /** Answer every request with this status, at once. */
+    public TestDownstream answer(int status) {
+        return answer(status, Duration.ZERO);
+    }
+
+    /** Answer every request with this status after this delay. */
+    public TestDownstream answer(int status, Duration delay) {
+        this.status = status;
+        this.delay = delay;
+        return this;
+    }
+
+    /** Keep every request from now on waiting, without an answer, until {@link #release()}. */
+    public void hold() {
+        this.hold = Sinks.empty();
+    }
+
+    /** Let the held requests, and all later ones, be answered. */
+    public void release() {
+        Sinks.Empty<Void> gate = this.hold;
+        this.hold = null;
+        if (gate != null) {
+            gate.tryEmitEmpty();
+        }
+    }
+
+    public List<Request> requests() {
+        return List.copyOf(this.requests);
+    }
+
+    public int requestCount() {
+        return this.requests.size();
+    }
+
+    public int connectionsOpened() {
+        return this.connections.size();
+    }
+
+    public int maxConcurrentRequests() {
+        return this.maxActive.get();
+    }
+
+    public int activeRequests() {
+        return this.active.get();
+    }
+
+    /** Back to answering 204 at once, with nothing recorded. */
+    public void reset() {
+        release();
+        answer(204);
+        this.requests.clear();
+        this.connections.clear();
+        this.maxActive.set(0);
+    }
+
+    @Override
+    public void close() {
+        release();
+        this.server.disposeNow();
+    }
+
+    /**
+     * One request the downstream received.
+     *
+     * @param body its body
+     * @param headers its headers
+     */
+    public record Request(byte[] body, HttpHeaders headers) {
+    }
+
+}
