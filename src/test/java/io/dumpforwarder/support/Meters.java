@@ -1,38 +1,66 @@
 package io.dumpforwarder.support;
 
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
-/** Reads the service's own meters by their Prometheus-facing names. */
+/**
+ * The service's own meters, looked up once so they can still be read after the application (and its
+ * registry) has closed.
+ */
 public final class Meters {
 
-    private final MeterRegistry registry;
+    private final Map<String, Counter> received;
+
+    private final Map<String, Counter> forwarded;
+
+    private final Gauge queued;
+
+    private final Gauge queuedBytes;
+
+    private final Gauge inflight;
 
     public Meters(MeterRegistry registry) {
-        this.registry = registry;
+        this.received = byOutcome(registry, "dumps.received");
+        this.forwarded = byOutcome(registry, "dumps.forwarded");
+        this.queued = registry.get("dumps.queued").gauge();
+        this.queuedBytes = registry.get("dumps.queued.bytes").gauge();
+        this.inflight = registry.get("dumps.inflight").gauge();
+    }
+
+    private static Map<String, Counter> byOutcome(MeterRegistry registry, String name) {
+        return registry.get(name)
+            .counters()
+            .stream()
+            .collect(Collectors.toMap((counter) -> counter.getId().getTag("outcome"), Function.identity()));
     }
 
     public long received(String outcome) {
-        return (long) this.registry.get("dumps.received").tag("outcome", outcome).counter().count();
+        return (long) this.received.get(outcome).count();
     }
 
     public long forwarded(String outcome) {
-        return (long) this.registry.get("dumps.forwarded").tag("outcome", outcome).counter().count();
+        return (long) this.forwarded.get(outcome).count();
     }
 
     public long forwardedTotal() {
-        return this.registry.get("dumps.forwarded").counters().stream().mapToLong((c) -> (long) c.count()).sum();
+        return this.forwarded.values().stream().mapToLong((counter) -> (long) counter.count()).sum();
     }
 
     public long queued() {
-        return (long) this.registry.get("dumps.queued").gauge().value();
+        return (long) this.queued.value();
     }
 
     public long queuedBytes() {
-        return (long) this.registry.get("dumps.queued.bytes").gauge().value();
+        return (long) this.queuedBytes.value();
     }
 
     public long inflight() {
-        return (long) this.registry.get("dumps.inflight").gauge().value();
+        return (long) this.inflight.value();
     }
 
     /** Nothing waits in the queue and nothing is in flight. */

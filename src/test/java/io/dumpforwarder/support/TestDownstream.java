@@ -13,6 +13,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.resources.LoopResources;
 
 /**
  * A real HTTP downstream on 127.0.0.1 and a free port, standing in for the dump collector. Tests script
@@ -20,6 +21,8 @@ import reactor.netty.http.server.HttpServer;
  * most requests it served at once.
  */
 public final class TestDownstream implements AutoCloseable {
+
+    private final LoopResources loops = LoopResources.create("test-downstream", 1, true);
 
     private final DisposableServer server;
 
@@ -41,6 +44,8 @@ public final class TestDownstream implements AutoCloseable {
         this.server = HttpServer.create()
             .host("127.0.0.1")
             .port(0)
+            // Its own event loop, like a collector in another process: closing the app never stops it.
+            .runOn(this.loops)
             .doOnConnection((connection) -> this.connections.add(connection.channel().id()))
             .handle((request, response) -> {
                 int now = this.active.incrementAndGet();
@@ -124,6 +129,7 @@ public final class TestDownstream implements AutoCloseable {
     public void close() {
         release();
         this.server.disposeNow();
+        this.loops.dispose();
     }
 
     /**

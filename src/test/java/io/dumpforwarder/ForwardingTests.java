@@ -1,0 +1,97 @@
+package io.dumpforwarder;
+
+import java.time.Duration;
+import java.util.stream.IntStream;
+
+import io.dumpforwarder.support.TestDownstream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Forwarding against a real downstream: the concurrency bound, connection reuse, and each failure counted
+ * with its outcome. The breaker is kept closed here (see {@link CircuitBreakerTests}).
+ */
+@TestPropertySource(properties = { "forwarder.max-concurrency=4", "forwarder.client.response-timeout=100ms",
+        "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
+class ForwardingTests extends ServiceTest {
+
+    static final TestDownstream downstream = new TestDownstream();
+
+    @DynamicPropertySource
+    static void downstream(DynamicPropertyRegistry registry) {
+        registry.add("forwarder.dump-url", downstream::url);
+    }
+
+    @AfterAll
+    static void close() {
+        downstream.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        awaitIdle();
+        downstream.reset();
+    }
+
+    @Test
+    void neverForwardsMoreThanMaxConcurrencyAndReusesConnections() {
+        downstream.answer(200, Duration.ofMillis(20));
+        long success = this.meters.forwarded("success");
+
+        IntStream.range(0, 80).forEach((i) -> accept(dump(i)));
+
+        await().atMost(WAIT).until(() -> this.meters.forwarded("success") == success + 80);
+        assertThat(downstream.requestCount()).isEqualTo(80);
+        assertThat(downstream.maxConcurrentRequests()).isBetween(1, 4);
+        assertThat(downstream.connectionsOpened()).isBetween(1, 4);
+    }
+
+    @Test
+    void countsASlowAnswerAsATimeout() {
+        downstream.answer(200, Duration.ofMillis(300));
+        long timeouts = this.meters.forwarded("timeout");
+
+        accept(dump(1));
+
+        await().atMost(WAIT).until(() -> this.meters.forwarded("timeout") == timeouts + 1);
+        assertThat(this.registry.get("dumps.forward").tag("outcome", "timeout").timer().max(java.util.concurrent.TimeUnit.MILLISECONDS))
+            .isLessThan(300);
+    }
+
+    @Test
+    void countsServerErrorsAndClientErrorsApart() {
+        long serverErrors = this.meters.forwarded("http_5xx");
+        long clientErrors = this.meters.forwarded("http_4xx");
+
+        downstream.answer(503);
+        accept(dump(1));
+        await().atMost(WAIT).until(() -> this.meters.forwarded("http_5xx") == serverErrors + 1);
+        downstream.answer(400);
+        accept(dump(2));
+        await().atMost(WAIT).until(() -> this.meters.forwarded("http_4xx") == clientErrors + 1);
+    }
+
+    @Test
+    void ingestAnswersPromptlyWhileTheDownstreamHangs() {
+        downstream.hold();
+        long started = System.nanoTime();
+
+        IntStream.range(0, 200).forEach((i) -> accept(dump(i)));
+
+        // A functional bound with a wide margin: 200 answers, none of which may wait for the downstream.
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+        assertThat(this.meters.inflight()).isEqualTo(4);
+        downstream.release();
+        awaitIdle();
+        assertThat(this.meters.accountingHolds()).isTrue();
+    }
+
+}

@@ -1,0 +1,98 @@
+package io.dumpforwarder;
+
+import java.time.Duration;
+import java.util.stream.IntStream;
+
+import io.dumpforwarder.support.TestDownstream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The queue's two bounds and the max age, with one forward held in flight at the downstream. */
+@TestPropertySource(properties = { "forwarder.max-concurrency=1", "forwarder.queue.capacity=3",
+        "forwarder.queue.max-bytes=2KB", "forwarder.queue.retry-after=2s", "forwarder.max-age=300ms",
+        "forwarder.client.response-timeout=30s", "forwarder.client.attempt-timeout=30s" })
+class QueueTests extends ServiceTest {
+
+    static final TestDownstream downstream = new TestDownstream();
+
+    @DynamicPropertySource
+    static void downstream(DynamicPropertyRegistry registry) {
+        registry.add("forwarder.dump-url", downstream::url);
+    }
+
+    @AfterAll
+    static void close() {
+        downstream.close();
+    }
+
+    @BeforeEach
+    void holdOneInFlight() {
+        downstream.reset();
+        downstream.hold();
+        accept(dump(0));
+        await().atMost(WAIT).until(() -> downstream.activeRequests() == 1);
+    }
+
+    @AfterEach
+    void release() {
+        downstream.release();
+        awaitIdle();
+        assertThat(this.meters.accountingHolds()).isTrue();
+    }
+
+    @Test
+    void aFullQueueAnswers503WithRetryAfterAndQueuesNothing() {
+        long full = this.meters.received("queue_full");
+        IntStream.range(1, 4).forEach((i) -> accept(dump(i)));
+        assertThat(this.meters.queued()).isEqualTo(3);
+
+        postJson(dump(4)).expectStatus()
+            .isEqualTo(503)
+            .expectHeader()
+            .valueEquals("Retry-After", "2")
+            .expectHeader()
+            .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+            .expectBody()
+            .jsonPath("$.outcome")
+            .isEqualTo("queue_full");
+
+        assertThat(this.meters.queued()).isEqualTo(3);
+        assertThat(this.meters.received("queue_full")).isEqualTo(full + 1);
+    }
+
+    @Test
+    void anNdjsonBatchThatDoesNotFitInBytesIsRefusedWhole() {
+        long full = this.meters.received("queue_full");
+        String line = "{\"pad\":\"" + "x".repeat(1100) + "\"}";
+
+        postNdjson(line + "\n" + line + "\n").expectStatus().isEqualTo(503);
+
+        assertThat(this.meters.queued()).isZero();
+        assertThat(this.meters.queuedBytes()).isZero();
+        assertThat(this.meters.received("queue_full")).isEqualTo(full + 2);
+    }
+
+    @Test
+    void dumpsThatWaitedPastMaxAgeAreDroppedAsExpiredNotSent() {
+        long expired = this.meters.forwarded("expired");
+        IntStream.range(1, 4).forEach((i) -> accept(dump(i)));
+
+        // Let the queued dumps grow older than forwarder.max-age before the held forward ends.
+        await().pollDelay(Duration.ofMillis(400)).atMost(WAIT).until(() -> true);
+        downstream.release();
+
+        await().atMost(WAIT).until(() -> this.meters.forwarded("expired") == expired + 3);
+        assertThat(downstream.requestCount()).isEqualTo(1);
+    }
+
+}
