@@ -1,0 +1,73 @@
+package io.dumpforwarder;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+import io.dumpforwarder.config.ForwarderProperties;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.io.FileSystemResource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The operator's application.yml tells the truth, and bad settings stop the start with the key's name. */
+class ConfigurationTests {
+
+    private static final String URL = "http://127.0.0.1:9/dumps";
+
+    @Test
+    void applicationYmlShowsTheDefaultsTheServiceWouldUseWithoutIt() throws IOException {
+        List<PropertySource<?>> yaml = new YamlPropertySourceLoader().load("application.yml",
+                new FileSystemResource("application.yml"));
+
+        ForwarderProperties documented = bind(yaml.get(0));
+        ForwarderProperties builtIn = bind(null);
+
+        assertThat(documented).isEqualTo(builtIn);
+    }
+
+    @Test
+    void startFailsWithoutADumpUrlNamingTheKey() {
+        assertThatThrownBy(() -> start()).rootCause().hasMessageContaining("forwarder.dump-url");
+    }
+
+    @Test
+    void startFailsOnANonHttpDumpUrl() {
+        assertThatThrownBy(() -> start("--forwarder.dump-url=ftp://127.0.0.1/dumps")).rootCause()
+            .hasMessageContaining("forwarder.dump-url");
+    }
+
+    @Test
+    void startFailsOnAnOutOfRangeValueNamingTheKey() {
+        assertThatThrownBy(() -> start("--forwarder.dump-url=" + URL, "--forwarder.max-concurrency=0")).rootCause()
+            .hasMessageContaining("maxConcurrency");
+    }
+
+    private static void start(String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "--server.port=0";
+        all[1] = "--management.server.port=0";
+        System.arraycopy(args, 0, all, 2, args.length);
+        new SpringApplicationBuilder(DumpForwarderApplication.class).run(all).close();
+    }
+
+    private static ForwarderProperties bind(PropertySource<?> source) {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().addFirst(new MapPropertySource("url", Map.of("forwarder.dump-url", URL)));
+        if (source != null) {
+            environment.getPropertySources().addLast(source);
+        }
+        return new Binder(ConfigurationPropertySources.get(environment)).bindOrCreate("forwarder",
+                ForwarderProperties.class);
+    }
+
+}

@@ -1,0 +1,155 @@
+package io.dumpforwarder;
+
+import java.util.Map;
+import java.util.stream.IntStream;
+
+import io.dumpforwarder.support.TestDownstream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** What operators rely on: Actuator on the management port only, probes, metrics, the wiretap and the logs. */
+@ExtendWith(OutputCaptureExtension.class)
+@TestPropertySource(properties = { "management.endpoints.web.exposure.include=health,info,prometheus,loggers",
+        "forwarder.log.failures-per-second=2",
+        "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
+class OperationsTests extends ServiceTest {
+
+    static final TestDownstream downstream = new TestDownstream();
+
+    @DynamicPropertySource
+    static void downstream(DynamicPropertyRegistry registry) {
+        registry.add("forwarder.dump-url", downstream::url);
+    }
+
+    @AfterAll
+    static void close() {
+        downstream.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        awaitIdle();
+        downstream.reset();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "/actuator/health", "/actuator/prometheus", "/actuator/info" })
+    void actuatorIsNotOnTheIngestPort(String path) {
+        this.ingest.get().uri(path).exchange().expectStatus().isNotFound();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "/actuator/env", "/actuator/heapdump", "/actuator/configprops", "/actuator/beans",
+            "/actuator/threaddump" })
+    void sensitiveEndpointsAreNotExposed(String path) {
+        this.management.get().uri(path).exchange().expectStatus().isNotFound();
+    }
+
+    @Test
+    void probesAndInfoAnswerOnTheManagementPort() {
+        this.management.get()
+            .uri("/actuator/health/liveness")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody()
+            .jsonPath("$.status")
+            .isEqualTo("UP");
+        this.management.get()
+            .uri("/actuator/health/readiness")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody()
+            .jsonPath("$.status")
+            .isEqualTo("UP");
+        this.management.get()
+            .uri("/actuator/info")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody()
+            .jsonPath("$.build.version")
+            .isNotEmpty();
+    }
+
+    @Test
+    void exposesBreakerLimiterPoolJvmAndServerMetrics() {
+        accept(dump(1));
+        await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
+        String scrape = this.management.get()
+            .uri("/actuator/prometheus")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(String.class)
+            .returnResult()
+            .getResponseBody();
+        assertThat(scrape).contains("resilience4j_circuitbreaker_state{", "name=\"dump\"",
+                "resilience4j_ratelimiter_available_permissions{", "reactor_netty_connection_provider_total_connections{",
+                "reactor_netty_connection_provider_max_connections{", "jvm_memory_used_bytes{",
+                "http_server_requests_seconds_count{", "dumps_forward_seconds_bucket{", "dumps_queue_capacity ");
+        assertThat(scrape.lines().filter((line) -> line.startsWith("dumps_")))
+            .noneMatch((line) -> line.contains("uid=") || line.contains("trace") || line.contains("127.0.0.1"));
+    }
+
+    @Test
+    void theDownstreamWiretapCanBeSwitchedOnAtRuntime(CapturedOutput output) {
+        accept("{\"uid\":\"quiet-1\"}");
+        await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
+        awaitIdle();
+        assertThat(output.getOut()).doesNotContain("quiet-1");
+
+        setWiretap("DEBUG");
+        try {
+            accept("{\"uid\":\"loud-1\"}");
+            await().atMost(WAIT)
+                .until(() -> output.getOut()
+                    .lines()
+                    .anyMatch((line) -> line.contains("io.dumpforwarder.wiretap") && line.contains("loud-1")));
+        }
+        finally {
+            setWiretap("INFO");
+        }
+    }
+
+    @Test
+    void failuresAreLoggedAsJsonWithIdsAndThrottledPerSecond(CapturedOutput output) {
+        downstream.answer(500);
+        long started = System.nanoTime();
+        IntStream.range(0, 40).forEach((i) -> accept(dump(i)));
+        await().atMost(WAIT).until(() -> downstream.requestCount() == 40);
+        awaitIdle();
+        long seconds = (System.nanoTime() - started) / 1_000_000_000L + 1;
+
+        var lines = output.getOut().lines().filter((line) -> line.contains("Dump not forwarded")).toList();
+        assertThat(lines).isNotEmpty().hasSizeLessThanOrEqualTo((int) (2 * seconds));
+        assertThat(lines).allSatisfy((line) -> assertThat(line).startsWith("{")
+            .contains("\"uid\":\"", "\"traceId\":\"t-", "\"outcome\":\"http_5xx\"", "\"suppressed\":"));
+    }
+
+    private void setWiretap(String level) {
+        this.management.post()
+            .uri("/actuator/loggers/io.dumpforwarder.wiretap")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(Map.of("configuredLevel", level))
+            .exchange()
+            .expectStatus()
+            .is2xxSuccessful();
+    }
+
+}
