@@ -5,6 +5,7 @@ import java.util.stream.IntStream;
 
 import io.dumpforwarder.support.TestDownstream;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,11 @@ class CircuitBreakerTests extends ServiceTest {
     @Test
     void opensFailsFastThenHalfOpensAndClosesAfterRecovery() {
         CircuitBreaker breaker = this.breakers.circuitBreaker("dump");
+        assertThat(breaker.getCircuitBreakerConfig().getSlidingWindowSynchronizationStrategy())
+            .as("records outcomes on event loops without a lock")
+            .isEqualTo(CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE);
+        assertThat(breaker.getCircuitBreakerConfig().getMinimumNumberOfCalls()).as("tuning still comes from YAML")
+            .isEqualTo(4);
         downstream.answer(500);
         IntStream.range(0, 4).forEach((i) -> accept(dump(i)));
         await().atMost(WAIT).until(() -> this.meters.forwarded("http_5xx") == 4);

@@ -1,5 +1,8 @@
 package io.dumpforwarder;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -248,6 +251,53 @@ class IngestApiTests extends ServiceTest {
             .isEqualTo(HttpStatus.CONTENT_TOO_LARGE);
         assertThat(this.meters.received("too_large")).isEqualTo(before + 1);
         assertNothingForwarded();
+    }
+
+    @Test
+    void answersABodyDeclaredFarOverTheLimitAtOnceAndClosesWithoutReadingIt() throws IOException {
+        long before = this.meters.received("too_large");
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), this.port)) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream()
+                .write(("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: 100000000\r\n\r\n{\"uid\":")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+            assertThat(answer).startsWith("HTTP/1.1 413").containsIgnoringCase("connection: close").contains("too_large");
+        }
+        assertThat(this.meters.received("too_large")).isEqualTo(before + 1);
+        assertNothingForwarded();
+    }
+
+    @Test
+    void keepsTheConnectionAfterReadingThroughABodyOverTheLimit() throws IOException {
+        String big = "{\"pad\":\"" + "x".repeat(65 * 1024) + "\"}";
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), this.port)) {
+            socket.setSoTimeout(5000);
+            var out = socket.getOutputStream();
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            out.write(("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                    + big.length() + "\r\n\r\n" + big).getBytes(StandardCharsets.UTF_8));
+            assertThat(in.readLine()).startsWith("HTTP/1.1 413");
+            skipResponse(in);
+            String small = dump(7);
+            out.write(("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                    + small.length() + "\r\n\r\n" + small).getBytes(StandardCharsets.UTF_8));
+            assertThat(in.readLine()).startsWith("HTTP/1.1 202");
+        }
+        await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
+    }
+
+    /** Reads past the headers and the Content-Length body of one response. */
+    private static void skipResponse(java.io.BufferedReader in) throws IOException {
+        int length = 0;
+        for (String line = in.readLine(); !line.isEmpty(); line = in.readLine()) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        in.skip(length);
     }
 
     @Test

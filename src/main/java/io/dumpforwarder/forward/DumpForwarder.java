@@ -8,6 +8,7 @@ import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.pipeline.Dump;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import io.github.resilience4j.reactor.ratelimiter.operator.RateLimiterOperator;
@@ -25,6 +26,9 @@ public class DumpForwarder {
 
     static final String RESILIENCE_NAME = "dump";
 
+    /** Added to the attempt timeout and the longest permit wait to make the deadline no forward outlives. */
+    private static final Duration DEADLINE_SLACK = Duration.ofSeconds(1);
+
     static final String UID_HEADER = "X-Uid";
 
     static final String TRACE_ID_HEADER = "X-Trace-Id";
@@ -34,6 +38,10 @@ public class DumpForwarder {
     private final URI dumpUrl;
 
     private final Duration attemptTimeout;
+
+    private final Duration deadline;
+
+    private final Forwarded stalled;
 
     private final CircuitBreakerOperator<Void> breaker;
 
@@ -46,13 +54,18 @@ public class DumpForwarder {
         this.attemptTimeout = properties.client().attemptTimeout();
         CircuitBreaker circuitBreaker = breakers.circuitBreaker(RESILIENCE_NAME);
         this.breaker = CircuitBreakerOperator.of(circuitBreaker);
+        Duration permitWait = Duration.ZERO;
         if (properties.rateLimiter().enabled()) {
-            RateLimiterOperator<Void> limiter = RateLimiterOperator.of(rateLimiters.rateLimiter(RESILIENCE_NAME));
+            RateLimiter rateLimiter = rateLimiters.rateLimiter(RESILIENCE_NAME);
+            RateLimiterOperator<Void> limiter = RateLimiterOperator.of(rateLimiter);
             this.rateLimit = (send) -> send.transformDeferred(limiter);
+            permitWait = rateLimiter.getRateLimiterConfig().getTimeoutDuration();
         }
         else {
             this.rateLimit = UnaryOperator.identity();
         }
+        this.deadline = this.attemptTimeout.plus(permitWait).plus(DEADLINE_SLACK);
+        this.stalled = new Forwarded(Outcome.ERROR, "no outcome within " + this.deadline.toMillis() + " ms");
     }
 
     public Mono<Forwarded> forward(Dump dump) {
@@ -70,7 +83,9 @@ public class DumpForwarder {
             .transformDeferred(this.breaker)
             .transform(this.rateLimit)
             .thenReturn(Forwarded.SUCCESS)
-            .onErrorResume((error) -> Mono.just(Failures.classify(error)));
+            .onErrorResume((error) -> Mono.just(Failures.classify(error)))
+            // A guard, not a timeout: whatever an operator above does, no dump stays in flight forever.
+            .timeout(this.deadline, Mono.just(this.stalled));
     }
 
     private static void identify(HttpHeaders headers, Dump dump) {

@@ -13,8 +13,6 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferLimitException;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -34,8 +32,6 @@ class IngestHandler {
     /** Rejected NDJSON lines listed in a reply at most; all of them are counted. */
     static final int MAX_LISTED_ERRORS = 100;
 
-    private static final byte[] EMPTY = new byte[0];
-
     private static final String ONE_ACCEPTED = "{\"accepted\":1}";
 
     private final DumpQueue queue;
@@ -48,11 +44,15 @@ class IngestHandler {
 
     private final String retryAfter;
 
+    /** Bytes of an over-limit body read and dropped at most, so its sender can read the 413. */
+    private final long discardLimit;
+
     IngestHandler(DumpQueue queue, IngestMetrics metrics, ForwarderProperties properties) {
         this.queue = queue;
         this.metrics = metrics;
         this.maxDumpSize = Math.toIntExact(properties.maxDumpSize().toBytes());
         this.maxRequestSize = Math.toIntExact(properties.maxRequestSize().toBytes());
+        this.discardLimit = 2L * this.maxRequestSize;
         this.retryAfter = Long.toString(Math.max(1, properties.queue().retryAfter().toSeconds()));
     }
 
@@ -64,19 +64,22 @@ class IngestHandler {
         }
         int limit = (format == Format.JSON) ? this.maxDumpSize : this.maxRequestSize;
         long declared = request.headers().contentLength().orElse(-1);
-        if (declared > limit) {
-            return reject(Received.TOO_LARGE, 1, "body of " + declared + " bytes is over the limit of " + limit + " bytes");
+        if (declared > this.discardLimit) {
+            // Too large to read through: answer now and close, rather than read it all.
+            return tooLarge(limit, false);
         }
         if (!this.queue.isOpen()) {
             return reject(Received.UNAVAILABLE, 1, "dump-forwarder is shutting down; send to another instance");
         }
         String traceId = TraceIds.fromHeaders(request.headers());
-        return DataBufferUtils.join(request.bodyToFlux(DataBuffer.class), limit)
-            .map(IngestHandler::bytes)
-            .defaultIfEmpty(EMPTY)
+        return BodyReader.read(request.bodyToFlux(DataBuffer.class), declared, limit, this.discardLimit)
             .flatMap((body) -> (format == Format.JSON) ? one(body, traceId) : lines(body, traceId))
-            .onErrorResume(DataBufferLimitException.class,
-                    (ex) -> reject(Received.TOO_LARGE, 1, "body is over the limit of " + limit + " bytes"));
+            .onErrorResume(BodyReader.TooLargeException.class, (ex) -> tooLarge(limit, ex.drained()));
+    }
+
+    private Mono<ServerResponse> tooLarge(int limit, boolean drained) {
+        this.metrics.count(Received.TOO_LARGE, 1);
+        return problem(Received.TOO_LARGE, "body is over the limit of " + limit + " bytes", List.of(), drained);
     }
 
     private Mono<ServerResponse> one(byte[] body, String headerTraceId) {
@@ -164,6 +167,11 @@ class IngestHandler {
     }
 
     private Mono<ServerResponse> problem(Received outcome, String detail, List<LineError> errors) {
+        return problem(outcome, detail, errors, true);
+    }
+
+    /** The one place a refusal becomes an RFC 9457 answer; the connection is closed if its body was not read. */
+    private Mono<ServerResponse> problem(Received outcome, String detail, List<LineError> errors, boolean keepAlive) {
         logger.debug("Rejected {}: {}", outcome.tag(), detail);
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(outcome.status(), detail);
         problem.setTitle(outcome.title());
@@ -177,22 +185,14 @@ class IngestHandler {
         if (outcome == Received.QUEUE_FULL) {
             response.header(HttpHeaders.RETRY_AFTER, this.retryAfter);
         }
+        if (!keepAlive) {
+            response.header(HttpHeaders.CONNECTION, "close");
+        }
         return response.bodyValue(problem);
     }
 
     private static List<LineError> listed(List<LineError> errors) {
         return (errors.size() > MAX_LISTED_ERRORS) ? errors.subList(0, MAX_LISTED_ERRORS) : errors;
-    }
-
-    private static byte[] bytes(DataBuffer buffer) {
-        try {
-            byte[] bytes = new byte[buffer.readableByteCount()];
-            buffer.read(bytes);
-            return bytes;
-        }
-        finally {
-            DataBufferUtils.release(buffer);
-        }
     }
 
     private static int indexOf(byte[] bytes, byte value, int from) {

@@ -14,6 +14,9 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.LivenessState;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -51,8 +54,11 @@ class DumpPipeline implements SmartLifecycle {
 
     private volatile boolean running;
 
+    private final ApplicationEventPublisher events;
+
     DumpPipeline(DumpQueue queue, DumpForwarder forwarder, ForwardMetrics metrics, FailureLog failures,
-            ForwarderProperties properties) {
+            ForwarderProperties properties, ApplicationEventPublisher events) {
+        this.events = events;
         this.queue = queue;
         this.forwarder = forwarder;
         this.metrics = metrics;
@@ -65,7 +71,10 @@ class DumpPipeline implements SmartLifecycle {
     @Override
     public void start() {
         // Never disposed: a dump that slips in while the queue closes is still settled, as shutdown at worst.
-        this.queue.dumps().flatMap(this::settle, this.maxConcurrency).subscribe();
+        // It should never end either; if it does, nothing would drain the queue, so liveness goes down.
+        this.queue.dumps()
+            .flatMap(this::settle, this.maxConcurrency)
+            .subscribe(null, (error) -> broken(error), () -> broken(null));
         this.queue.open();
         this.running = true;
     }
@@ -78,7 +87,16 @@ class DumpPipeline implements SmartLifecycle {
                 this.metrics.settled(result.outcome(), start);
                 this.failures.log(dump, result);
             })
-            .then();
+            .then()
+            .onErrorResume((error) -> {
+                logger.error("Dump settled but not logged", error);
+                return Mono.empty();
+            });
+    }
+
+    private void broken(Throwable error) {
+        logger.error("The forwarding pipeline stopped; the queue is no longer drained", error);
+        AvailabilityChangeEvent.publish(this.events, this, LivenessState.BROKEN);
     }
 
     /** A dump too old or left after the drain timeout is settled without the network; the rest go out. */

@@ -6,6 +6,7 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.handler.codec.http.HttpHeaders;
@@ -48,8 +49,16 @@ public final class TestDownstream implements AutoCloseable {
             .runOn(this.loops)
             .doOnConnection((connection) -> this.connections.add(connection.channel().id()))
             .handle((request, response) -> {
+                // Active from arrival until the answer starts (or the client gives up), so a client that
+                // already holds its answer never overlaps with its next request in this count.
                 int now = this.active.incrementAndGet();
                 this.maxActive.accumulateAndGet(now, Math::max);
+                AtomicBoolean answered = new AtomicBoolean();
+                Runnable done = () -> {
+                    if (answered.compareAndSet(false, true)) {
+                        this.active.decrementAndGet();
+                    }
+                };
                 int answer = this.status;
                 Duration wait = this.delay;
                 Sinks.Empty<Void> gate = this.hold;
@@ -60,8 +69,11 @@ public final class TestDownstream implements AutoCloseable {
                     .doOnNext((body) -> this.requests.add(new Request(body, request.requestHeaders().copy())))
                     .then((gate != null) ? gate.asMono() : Mono.empty())
                     .then(Mono.delay(wait))
-                    .then(Mono.defer(() -> response.status(answer).send()))
-                    .doFinally((signal) -> this.active.decrementAndGet());
+                    .then(Mono.defer(() -> {
+                        done.run();
+                        return response.status(answer).send();
+                    }))
+                    .doFinally((signal) -> done.run());
             })
             .bindNow();
     }
