@@ -12,7 +12,10 @@ import org.springframework.test.context.DynamicPropertySource;
 import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A downstream port where nothing listens: every dump is counted as a connect error, and ingest is unaffected. */
+/**
+ * A downstream port where nothing listens: every dump is counted as a connect error, ingest is unaffected,
+ * and the service stays ready: a dead collector must not take the forwarder out of service.
+ */
 class ConnectFailureTests extends ServiceTest {
 
     @DynamicPropertySource
@@ -31,6 +34,14 @@ class ConnectFailureTests extends ServiceTest {
 
         await().atMost(WAIT).until(() -> this.meters.forwarded("connect_error") == 2);
         assertThat(this.meters.accountingHolds()).isTrue();
+        this.management.get()
+            .uri("/actuator/health/readiness")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody()
+            .jsonPath("$.status")
+            .isEqualTo("UP");
     }
 
 }
