@@ -6,12 +6,8 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
-import io.dumpforwarder.support.TestDownstream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,18 +24,6 @@ import static org.awaitility.Awaitility.await;
         "resilience4j.circuitbreaker.instances.dump.failure-rate-threshold=60",
         "resilience4j.circuitbreaker.instances.dump.wait-duration-in-open-state=1h" })
 class AccountingTests extends ServiceTest {
-
-    static final TestDownstream downstream = new TestDownstream();
-
-    @DynamicPropertySource
-    static void downstream(DynamicPropertyRegistry registry) {
-        registry.add("forwarder.dump-url", downstream::url);
-    }
-
-    @AfterAll
-    static void close() {
-        downstream.close();
-    }
 
     @Test
     void everyAcceptedDumpIsForwardedQueuedOrInFlight() {

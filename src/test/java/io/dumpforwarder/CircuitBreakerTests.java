@@ -3,16 +3,12 @@ package io.dumpforwarder;
 import java.time.Duration;
 import java.util.stream.IntStream;
 
-import io.dumpforwarder.support.TestDownstream;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,18 +20,6 @@ import static org.awaitility.Awaitility.await;
         "resilience4j.circuitbreaker.instances.dump.wait-duration-in-open-state=1s",
         "resilience4j.circuitbreaker.instances.dump.permitted-number-of-calls-in-half-open-state=2" })
 class CircuitBreakerTests extends ServiceTest {
-
-    static final TestDownstream downstream = new TestDownstream();
-
-    @DynamicPropertySource
-    static void downstream(DynamicPropertyRegistry registry) {
-        registry.add("forwarder.dump-url", downstream::url);
-    }
-
-    @AfterAll
-    static void close() {
-        downstream.close();
-    }
 
     @Autowired
     CircuitBreakerRegistry breakers;

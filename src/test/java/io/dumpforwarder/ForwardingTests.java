@@ -3,13 +3,8 @@ package io.dumpforwarder;
 import java.time.Duration;
 import java.util.stream.IntStream;
 
-import io.dumpforwarder.support.TestDownstream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,24 +17,6 @@ import static org.awaitility.Awaitility.await;
 @TestPropertySource(properties = { "forwarder.max-concurrency=4", "forwarder.client.response-timeout=100ms",
         "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
 class ForwardingTests extends ServiceTest {
-
-    static final TestDownstream downstream = new TestDownstream();
-
-    @DynamicPropertySource
-    static void downstream(DynamicPropertyRegistry registry) {
-        registry.add("forwarder.dump-url", downstream::url);
-    }
-
-    @AfterAll
-    static void close() {
-        downstream.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        awaitIdle();
-        downstream.reset();
-    }
 
     @Test
     void neverForwardsMoreThanMaxConcurrencyAndReusesConnections() {

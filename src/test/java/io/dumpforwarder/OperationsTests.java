@@ -3,9 +3,6 @@ package io.dumpforwarder;
 import java.util.Map;
 import java.util.stream.IntStream;
 
-import io.dumpforwarder.support.TestDownstream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -14,8 +11,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,24 +22,6 @@ import static org.awaitility.Awaitility.await;
         "forwarder.log.failures-per-second=2",
         "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
 class OperationsTests extends ServiceTest {
-
-    static final TestDownstream downstream = new TestDownstream();
-
-    @DynamicPropertySource
-    static void downstream(DynamicPropertyRegistry registry) {
-        registry.add("forwarder.dump-url", downstream::url);
-    }
-
-    @AfterAll
-    static void close() {
-        downstream.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        awaitIdle();
-        downstream.reset();
-    }
 
     @ParameterizedTest
     @ValueSource(strings = { "/actuator/health", "/actuator/prometheus", "/actuator/info" })

@@ -3,15 +3,11 @@ package io.dumpforwarder;
 import java.time.Duration;
 import java.util.stream.IntStream;
 
-import io.dumpforwarder.support.TestDownstream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,21 +19,8 @@ import static org.awaitility.Awaitility.await;
         "forwarder.client.response-timeout=30s", "forwarder.client.attempt-timeout=30s" })
 class QueueTests extends ServiceTest {
 
-    static final TestDownstream downstream = new TestDownstream();
-
-    @DynamicPropertySource
-    static void downstream(DynamicPropertyRegistry registry) {
-        registry.add("forwarder.dump-url", downstream::url);
-    }
-
-    @AfterAll
-    static void close() {
-        downstream.close();
-    }
-
     @BeforeEach
     void holdOneInFlight() {
-        downstream.reset();
         downstream.hold();
         accept(dump(0));
         await().atMost(WAIT).until(() -> downstream.activeRequests() == 1);

@@ -3,12 +3,8 @@ package io.dumpforwarder;
 import java.time.Duration;
 import java.util.stream.IntStream;
 
-import io.dumpforwarder.support.TestDownstream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,18 +19,6 @@ import static org.awaitility.Awaitility.await;
         "resilience4j.ratelimiter.instances.dump.limit-refresh-period=30s",
         "resilience4j.ratelimiter.instances.dump.timeout-duration=10s" })
 class RateLimiterTests extends ServiceTest {
-
-    static final TestDownstream downstream = new TestDownstream();
-
-    @DynamicPropertySource
-    static void downstream(DynamicPropertyRegistry registry) {
-        registry.add("forwarder.dump-url", downstream::url);
-    }
-
-    @AfterAll
-    static void close() {
-        downstream.close();
-    }
 
     @Test
     void dropsAtOnceADumpThatWouldWaitPastTheTimeout() {

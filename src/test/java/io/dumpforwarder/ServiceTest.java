@@ -3,6 +3,7 @@ package io.dumpforwarder;
 import java.time.Duration;
 
 import io.dumpforwarder.support.Meters;
+import io.dumpforwarder.support.TestDownstream;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -11,18 +12,24 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.awaitility.Awaitility.await;
 
 /**
- * The real application on random ingest and management ports, reached over real sockets. Each subclass
- * brings its own {@link io.dumpforwarder.support.TestDownstream} and settings.
+ * The real application on random ingest and management ports, reached over real sockets, forwarding to a
+ * real collector. Subclasses bring their settings; each test starts with the pipeline idle and the collector
+ * answering 204 at once with nothing recorded.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "management.server.port=0")
 public abstract class ServiceTest {
 
     protected static final Duration WAIT = Duration.ofSeconds(10);
+
+    /** One collector for every test class: each class has its own application, all idle between tests. */
+    protected static final TestDownstream downstream = new TestDownstream();
 
     @LocalServerPort
     protected int port;
@@ -39,6 +46,11 @@ public abstract class ServiceTest {
 
     protected Meters meters;
 
+    @DynamicPropertySource
+    static void forwardToTheTestCollector(DynamicPropertyRegistry registry) {
+        registry.add("forwarder.dump-url", downstream::url);
+    }
+
     @BeforeEach
     void connect() {
         this.ingest = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + this.port).responseTimeout(WAIT).build();
@@ -47,6 +59,8 @@ public abstract class ServiceTest {
             .responseTimeout(WAIT)
             .build();
         this.meters = new Meters(this.registry);
+        awaitIdle();
+        downstream.reset();
     }
 
     protected WebTestClient.ResponseSpec postJson(String body) {
