@@ -63,12 +63,19 @@ class ShutdownTests {
         await().atMost(Duration.ofSeconds(5))
             .until(() -> availability.getReadinessState() == ReadinessState.REFUSING_TRAFFIC);
         await().atMost(Duration.ofSeconds(5)).until(() -> status(post(ingest, 99)) == 503);
+        post(ingest, 100).expectStatus()
+            .isEqualTo(503)
+            .expectHeader()
+            .valueEquals("Connection", "close")
+            .expectBody()
+            .jsonPath("$.outcome")
+            .isEqualTo("unavailable");
         assertThat(closing).isNotDone();
         closing.join();
 
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofSeconds(1))
             .isLessThan(Duration.ofSeconds(8));
-        assertThat(meters.received("unavailable")).isEqualTo(1);
+        assertThat(meters.received("unavailable")).isEqualTo(2);
         assertThat(meters.received("accepted")).isGreaterThanOrEqualTo(6);
         assertThat(meters.forwarded("shutdown")).isEqualTo(meters.received("accepted"));
         assertThat(meters.accountingHolds()).isTrue();

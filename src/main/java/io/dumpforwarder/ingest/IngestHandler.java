@@ -69,7 +69,7 @@ class IngestHandler {
             return tooLarge(limit, false);
         }
         if (!this.queue.isOpen()) {
-            return reject(Received.UNAVAILABLE, 1, "dump-forwarder is shutting down; send to another instance");
+            return reject(Received.UNAVAILABLE, 1, busy(Received.UNAVAILABLE));
         }
         String traceId = TraceIds.fromHeaders(request.headers());
         return BodyReader.read(request.bodyToFlux(DataBuffer.class), declared, limit, this.discardLimit)
@@ -170,7 +170,10 @@ class IngestHandler {
         return problem(outcome, detail, errors, true);
     }
 
-    /** The one place a refusal becomes an RFC 9457 answer; the connection is closed if its body was not read. */
+    /**
+     * The one place a refusal becomes an RFC 9457 answer. The connection is closed if the body was not read,
+     * and while shutting down, so that keep-alive callers reconnect to another instance.
+     */
     private Mono<ServerResponse> problem(Received outcome, String detail, List<LineError> errors, boolean keepAlive) {
         logger.debug("Rejected {}: {}", outcome.tag(), detail);
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(outcome.status(), detail);
@@ -185,7 +188,7 @@ class IngestHandler {
         if (outcome == Received.QUEUE_FULL) {
             response.header(HttpHeaders.RETRY_AFTER, this.retryAfter);
         }
-        if (!keepAlive) {
+        if (!keepAlive || outcome == Received.UNAVAILABLE) {
             response.header(HttpHeaders.CONNECTION, "close");
         }
         return response.bodyValue(problem);
