@@ -1,0 +1,27 @@
+# dump-forwarder image, after the Spring Boot reference layout: the jar is extracted into layers in a
+# first stage and the layers copied, least changing first, into the second.
+# Build the jar first (mvn -DskipTests package), then:
+#   podman build --build-arg BASE_IMAGE=<a JRE 17+ image> -t dump-forwarder .
+ARG BASE_IMAGE=eclipse-temurin:17-jre
+
+FROM ${BASE_IMAGE} AS builder
+WORKDIR /builder
+COPY target/dump-forwarder-*.jar application.jar
+RUN java -Djarmode=tools -jar application.jar extract --layers --destination extracted
+
+FROM ${BASE_IMAGE}
+WORKDIR /application
+COPY --from=builder /builder/extracted/dependencies/ ./
+COPY --from=builder /builder/extracted/spring-boot-loader/ ./
+COPY --from=builder /builder/extracted/snapshot-dependencies/ ./
+COPY --from=builder /builder/extracted/application/ ./
+# Class data sharing: a training run that stops once the context is refreshed records the classes it
+# loaded, so each start maps them instead of loading them again (see README, Deploy, for the figures).
+RUN java -XX:ArchiveClassesAtExit=application.jsa -Dspring.context.exit=onRefresh \
+      -jar application.jar --forwarder.dump-url=http://127.0.0.1:9/training \
+    && rm -rf /tmp/*
+USER 10001:10001
+EXPOSE 8080 8081
+# Exec form, so SIGTERM reaches the JVM and the drain runs. The heap follows the container's memory
+# limit; JAVA_TOOL_OPTIONS adds JVM flags and arguments after the image name add --key=value settings.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-XX:SharedArchiveFile=application.jsa", "-Xshare:auto", "-jar", "application.jar"]

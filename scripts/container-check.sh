@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Proves the container image on this machine: builds it on a local JRE base image, runs it with a
+# read-only root filesystem against a collector on the host, posts dumps and sees them delivered, checks
+# it runs as non-root, then stops it with SIGTERM and checks it drained and exited within the drain
+# timeout. Prints the image size and the start-up time, with and without the CDS archive.
+# Needs root (podman); expects the jar in target/ (mvn -DskipTests package).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+base=localhost/dump-forwarder-jre:17-bookworm
+image=localhost/dump-forwarder:check
+name=dump-forwarder-check
+ingest=18080
+management=18081
+collector=18090
+work=$(mktemp -d)
+collector_pid=
+
+cleanup() {
+  podman rm -f "$name" >/dev/null 2>&1 || true
+  if [ -n "$collector_pid" ]; then kill "$collector_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAILED: $*" >&2
+  podman logs "$name" 2>&1 | tail -n 20 >&2 || true
+  exit 1
+}
+
+millis() { echo $(( $(date +%s%N) / 1000000 )); }
+
+scripts/setup-podman.sh
+scripts/build-base-image.sh "$base"
+ls target/dump-forwarder-*.jar >/dev/null || fail "no jar in target/: run mvn -DskipTests package first"
+podman build --network=host --build-arg BASE_IMAGE="$base" -t "$image" . > "$work/build.log" 2>&1 \
+  || { tail -n 30 "$work/build.log"; fail "image build"; }
+
+# A collector that takes 0.3 s per dump, so a few dumps are still queued when SIGTERM arrives.
+python3 scripts/collector.py "$collector" "$work/collected" 0.3 &
+collector_pid=$!
+
+# Starts the container and prints the milliseconds until readiness is UP.
+run() {
+  local started
+  podman rm -f "$name" >/dev/null 2>&1 || true
+  started=$(millis)
+  podman run -d --name "$name" --network host --read-only --tmpfs /tmp "$@" "$image" \
+    --server.port=$ingest --management.server.port=$management \
+    --forwarder.dump-url=http://127.0.0.1:$collector/dumps >/dev/null
+  for _ in $(seq 1 300); do
+    if curl -sf -o /dev/null "http://127.0.0.1:$management/actuator/health/readiness"; then
+      echo $(( $(millis) - started ))
+      return 0
+    fi
+    sleep 0.05
+  done
+  fail "not ready within 15 s"
+}
+
+without_cds=$(run --env JAVA_TOOL_OPTIONS=-Xshare:off)
+podman rm -f "$name" >/dev/null
+with_cds=$(run)
+
+user=$(podman exec "$name" id -u)
+[ "$user" != "0" ] || fail "the process runs as root"
+if podman exec "$name" touch /application/probe 2>/dev/null; then fail "the root filesystem is writable"; fi
+
+for uid in 1 2 3 4 5; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+    -d "{\"uid\":900719925474099$uid,\"scene\":\"container\"}" "http://127.0.0.1:$ingest/v1/dumps")
+  [ "$code" = 202 ] || fail "POST answered $code"
+done
+
+stop_started=$(millis)
+podman stop --time 30 "$name" >/dev/null
+stop_ms=$(( $(millis) - stop_started ))
+exit_code=$(podman inspect "$name" --format '{{.State.ExitCode}}')
+delivered=$(grep -c '"scene":"container"' "$work/collected" || true)
+grep -q '{"uid":9007199254740991,"scene":"container"}' "$work/collected" || fail "dump not delivered byte for byte"
+[ "$delivered" = 5 ] || fail "$delivered of 5 dumps delivered"
+drain=$(podman logs "$name" 2>&1 | grep -o '"message":"Drain finished[^"]*' | cut -d'"' -f4) || true
+[ -n "$drain" ] || fail "no drain summary in the log"
+[ "$stop_ms" -lt 10000 ] || fail "took $stop_ms ms to stop, over the 10 s drain timeout"
+# 143 is the JVM's exit status after SIGTERM once its shutdown hooks (the drain) have run.
+[ "$exit_code" = 143 ] || fail "exit status $exit_code after SIGTERM"
+
+size=$(podman image inspect "$image" --format '{{.Size}}')
+echo "container check passed:"
+echo "  image size:          $(( size / 1000000 )) MB ($image on $base)"
+echo "  start to ready:      ${with_cds} ms with the CDS archive, ${without_cds} ms without"
+echo "  runs as uid:         $user, read-only root filesystem"
+echo "  delivered:           $delivered of 5 dumps, byte for byte"
+echo "  SIGTERM to exit:     ${stop_ms} ms (drain timeout 10 s), exit status $exit_code"
+echo "  drain:               $drain"
