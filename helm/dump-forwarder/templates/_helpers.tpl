@@ -1,0 +1,93 @@
+{{/*
+Expand the name of the chart.
+*/}}
+{{- define "dump-forwarder.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Create a default fully qualified app name, truncated at 63 characters (DNS names).
+If the release name contains the chart name it is used as the full name.
+*/}}
+{{- define "dump-forwarder.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Chart name and version as used by the chart label.
+*/}}
+{{- define "dump-forwarder.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Common labels.
+*/}}
+{{- define "dump-forwarder.labels" -}}
+helm.sh/chart: {{ include "dump-forwarder.chart" . }}
+{{ include "dump-forwarder.selectorLabels" . }}
+{{- if .Chart.AppVersion }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/*
+Selector labels.
+*/}}
+{{- define "dump-forwarder.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "dump-forwarder.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+The name of the service account to use.
+*/}}
+{{- define "dump-forwarder.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "dump-forwarder.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The application.yml the pods read: the chart's settings, then config.extra merged over them.
+*/}}
+{{- define "dump-forwarder.applicationYaml" -}}
+{{- $c := .Values.config -}}
+{{- $settings := dict
+  "forwarder" (dict
+    "dump-url" (required "config.dumpUrl is required: where should dumps be forwarded?" $c.dumpUrl)
+    "max-concurrency" $c.maxConcurrency
+    "max-age" $c.maxAge
+    "max-dump-size" $c.maxDumpSize
+    "max-request-size" $c.maxRequestSize
+    "queue" (dict "capacity" $c.queue.capacity "max-bytes" $c.queue.maxBytes)
+    "client" (dict "connect-timeout" $c.client.connectTimeout "response-timeout" $c.client.responseTimeout "attempt-timeout" $c.client.attemptTimeout)
+    "rate-limiter" (dict "enabled" $c.rateLimiter.enabled)
+    "shutdown" (dict "drain-timeout" (printf "%ds" (int $c.drainTimeoutSeconds))))
+  "resilience4j" (dict
+    "circuitbreaker" (dict "configs" (dict "default" (dict
+      "failure-rate-threshold" $c.circuitBreaker.failureRateThreshold
+      "slow-call-duration-threshold" $c.circuitBreaker.slowCallDurationThreshold
+      "slow-call-rate-threshold" $c.circuitBreaker.slowCallRateThreshold
+      "minimum-number-of-calls" $c.circuitBreaker.minimumNumberOfCalls
+      "wait-duration-in-open-state" $c.circuitBreaker.waitDurationInOpenState)))
+    "ratelimiter" (dict "configs" (dict "default" (dict
+      "limit-for-period" $c.rateLimiter.limitForPeriod
+      "limit-refresh-period" $c.rateLimiter.limitRefreshPeriod
+      "timeout-duration" $c.rateLimiter.timeoutDuration))))
+  "spring" (dict "lifecycle" (dict "timeout-per-shutdown-phase" (printf "%ds" (add (int $c.drainTimeoutSeconds) 20))))
+-}}
+{{- mustMergeOverwrite $settings (deepCopy $c.extra) | toYaml }}
+{{- end }}

@@ -1,0 +1,404 @@
+package io.dumpforwarder;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
+import io.dumpforwarder.config.ForwarderProperties;
+import io.kubernetes.client.openapi.models.V1ConfigMap;
+import io.kubernetes.client.openapi.models.V1Deployment;
+import io.kubernetes.client.openapi.models.V1NetworkPolicy;
+import io.kubernetes.client.openapi.models.V1PodDisruptionBudget;
+import io.kubernetes.client.openapi.models.V1Service;
+import io.kubernetes.client.openapi.models.V1ServiceAccount;
+import io.kubernetes.client.openapi.models.V2HorizontalPodAutoscaler;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.yaml.snakeyaml.Yaml;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The Helm chart, linted and rendered by Helm itself (helm-java), for the default values and for each
+ * {@code ci/*-values.yaml}; every rendered object is checked against the Kubernetes API model, and what
+ * matters is asserted: probes the app really serves, a grace period longer than the drain, settings that
+ * reach the app, a hardened pod, optional objects only when asked for.
+ */
+class HelmChartTests {
+
+    private static final Path CHART = Path.of("helm/dump-forwarder");
+
+    private static final Path DEFAULT_VALUES = CHART.resolve("ci/default-values.yaml");
+
+    private static final Yaml yaml = new Yaml();
+
+    static Stream<Path> valuesFiles() throws IOException {
+        try (Stream<Path> files = Files.list(CHART.resolve("ci"))) {
+            return files.filter((file) -> file.toString().endsWith("-values.yaml")).sorted().toList().stream();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("valuesFiles")
+    void lintsStrictly(Path values, @TempDir Path temp) throws IOException {
+        LintResult lint = new Helm(chartWithValues(values, temp)).lint().strict().call();
+
+        assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
+    }
+
+    @ParameterizedTest
+    @MethodSource("valuesFiles")
+    void rendersOnlyObjectsTheKubernetesApiAccepts(Path values) {
+        List<Map<String, Object>> objects = render(values);
+
+        assertThat(objects).isNotEmpty().allSatisfy(HelmChartTests::validate);
+    }
+
+    @Test
+    void theValidationRejectsUnknownAndMissingFields() {
+        Map<String, Object> deployment = find(render(DEFAULT_VALUES), "Deployment", null);
+        Map<String, Object> typo = copy(deployment);
+        map(typo, "spec").put("replicasCount", 3);
+        Map<String, Object> missing = copy(deployment);
+        map(missing, "spec").remove("selector");
+
+        assertThatThrownBy(() -> validate(typo)).hasMessageContaining("replicasCount");
+        assertThatThrownBy(() -> validate(missing)).hasMessageContaining("selector");
+    }
+
+    @Test
+    void rendersOnlyTheCoreObjectsByDefault() {
+        assertThat(render(DEFAULT_VALUES)).extracting((object) -> object.get("kind"))
+            .containsExactlyInAnyOrder("ServiceAccount", "ConfigMap", "Service", "Service", "Deployment");
+    }
+
+    @ParameterizedTest
+    @MethodSource("valuesFiles")
+    void eachOptionalObjectAppearsOnlyWhenEnabled(Path values) {
+        String feature = values.getFileName().toString().replace("-values.yaml", "");
+        List<Object> kinds = render(values).stream().map((object) -> object.get("kind")).toList();
+        Map<String, String> kindOf = Map.of("hpa", "HorizontalPodAutoscaler", "keda", "ScaledObject", "pdb",
+                "PodDisruptionBudget", "servicemonitor", "ServiceMonitor", "prometheusrule", "PrometheusRule",
+                "networkpolicy", "NetworkPolicy", "dashboard", "ConfigMap");
+        List<Object> core = List.of("ServiceAccount", "ConfigMap", "Service", "Service", "Deployment");
+
+        if (feature.equals("default")) {
+            assertThat(kinds).containsExactlyInAnyOrderElementsOf(core);
+        }
+        else {
+            List<Object> expected = new ArrayList<>(core);
+            expected.add(kindOf.get(feature));
+            assertThat(kinds).containsExactlyInAnyOrderElementsOf(expected);
+        }
+    }
+
+    @Test
+    void probesHitPathsAndPortsTheAppServes() {
+        List<Map<String, Object>> objects = render(DEFAULT_VALUES);
+        Map<String, Object> container = container(find(objects, "Deployment", null));
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        list(container, "ports").forEach((port) -> ports.put((String) port.get("name"), (Integer) port.get("containerPort")));
+        assertThat(ports).containsEntry("http", 8080).containsEntry("management", 8081);
+        List<String> args = cast(container.get("args"));
+        assertThat(args).contains("--server.port=8080", "--management.server.port=8081");
+
+        // The real app, started on the chart's application.yml, serves the probed paths on its management port.
+        Path config = writeTemp(configOf(objects));
+        ConfigurableApplicationContext app = new SpringApplicationBuilder(DumpForwarderApplication.class).run(
+                "--spring.config.import=file:" + config, "--server.port=0", "--management.server.port=0");
+        try {
+            int management = app.getEnvironment().getProperty("local.management.port", Integer.class);
+            WebTestClient client = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + management).build();
+            for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+                Map<String, Object> httpGet = map(map(container, probe), "httpGet");
+                assertThat(httpGet.get("port")).isEqualTo("management");
+                client.get().uri((String) httpGet.get("path")).exchange().expectStatus().isOk();
+            }
+            assertThat(((WebServerApplicationContext) app).getWebServer().getPort()).isPositive();
+        }
+        finally {
+            app.close();
+        }
+    }
+
+    @Test
+    void terminationGraceOutlastsThePreStopPauseAndTheDrain() {
+        Map<String, Object> deployment = find(render(DEFAULT_VALUES), "Deployment", null);
+        Map<String, Object> pod = map(map(deployment, "spec"), "template");
+        int grace = (Integer) map(pod, "spec").get("terminationGracePeriodSeconds");
+        int preStop = (Integer) map(map(map(container(deployment), "lifecycle"), "preStop"), "sleep").get("seconds");
+        ForwarderProperties properties = bind(configOf(render(DEFAULT_VALUES)));
+
+        assertThat(grace).isGreaterThan(preStop + (int) properties.shutdown().drainTimeout().toSeconds());
+    }
+
+    @Test
+    void valuesReachTheAppsConfiguration() {
+        List<Map<String, Object>> objects = render(DEFAULT_VALUES, (template) -> template
+            .set("config.maxConcurrency", 37)
+            .set("config.queue.capacity", 1234)
+            .set("config.drainTimeoutSeconds", 25)
+            .set("config.rateLimiter.enabled", true)
+            .set("config.extra.forwarder.log.failures-per-second", 9));
+
+        ForwarderProperties properties = bind(configOf(objects));
+
+        assertThat(properties.dumpUrl()).hasToString("http://dump-collector.collectors.svc/dumps");
+        assertThat(properties.maxConcurrency()).isEqualTo(37);
+        assertThat(properties.queue().capacity()).isEqualTo(1234);
+        assertThat(properties.shutdown().drainTimeout()).hasSeconds(25);
+        assertThat(properties.rateLimiter().enabled()).isTrue();
+        assertThat(properties.log().failuresPerSecond()).isEqualTo(9);
+    }
+
+    @Test
+    void podsRollWhenTheConfigurationChanges() {
+        Object before = checksum(render(DEFAULT_VALUES));
+        Object after = checksum(render(DEFAULT_VALUES, (template) -> template.set("config.maxConcurrency", 50)));
+
+        assertThat(before).isNotNull().isNotEqualTo(after);
+    }
+
+    @Test
+    void podsAreHardenedByDefault() {
+        List<Map<String, Object>> objects = render(DEFAULT_VALUES);
+        Map<String, Object> deployment = find(objects, "Deployment", null);
+        Map<String, Object> podSpec = map(map(map(deployment, "spec"), "template"), "spec");
+        Map<String, Object> container = container(deployment);
+
+        assertThat(podSpec).containsEntry("automountServiceAccountToken", false);
+        assertThat(map(podSpec, "securityContext")).containsEntry("runAsNonRoot", true)
+            .containsEntry("seccompProfile", Map.of("type", "RuntimeDefault"));
+        assertThat(map(container, "securityContext")).containsEntry("readOnlyRootFilesystem", true)
+            .containsEntry("allowPrivilegeEscalation", false)
+            .containsEntry("capabilities", Map.of("drop", List.of("ALL")));
+        assertThat(list(container, "volumeMounts")).anySatisfy((mount) -> assertThat(mount).containsEntry("mountPath", "/tmp"));
+        assertThat(list(podSpec, "volumes")).anySatisfy((volume) -> assertThat(volume).containsKey("emptyDir"));
+        assertThat(map(container, "resources")).containsKeys("requests", "limits");
+        assertThat(find(objects, "ServiceAccount", null)).containsEntry("automountServiceAccountToken", false);
+    }
+
+    @Test
+    void actuatorIsOnlyOnTheManagementService() {
+        List<Map<String, Object>> services = render(DEFAULT_VALUES).stream()
+            .filter((object) -> "Service".equals(object.get("kind")))
+            .toList();
+
+        assertThat(services).extracting((service) -> list(map(service, "spec"), "ports").get(0).get("targetPort"))
+            .containsExactlyInAnyOrder("http", "management");
+        assertThat(services).allSatisfy((service) -> assertThat(list(map(service, "spec"), "ports")).hasSize(1));
+    }
+
+    @Test
+    void usesTheMonitoringFilesThemselves() throws IOException {
+        Map<String, Object> rule = find(render(CHART.resolve("ci/prometheusrule-values.yaml")), "PrometheusRule", null);
+        Map<String, Object> dashboard = find(render(CHART.resolve("ci/dashboard-values.yaml")), "ConfigMap",
+                "release-name-dump-forwarder-dashboard");
+        Map<String, Object> monitor = find(render(CHART.resolve("ci/servicemonitor-values.yaml")), "ServiceMonitor", null);
+
+        assertThat(map(rule, "spec")).isEqualTo(yaml.load(Files.readString(Path.of("monitoring/alerts.yaml"))));
+        assertThat(map(dashboard, "data").get("dump-forwarder.json").toString().strip())
+            .isEqualTo(Files.readString(Path.of("monitoring/dashboard.json")).strip());
+        assertThat(map(map(dashboard, "metadata"), "labels")).containsEntry("grafana_dashboard", "1");
+        assertThat(list(map(monitor, "spec"), "endpoints").get(0)).containsEntry("port", "management")
+            .containsEntry("path", "/actuator/prometheus");
+    }
+
+    @Test
+    void kedaScalesOnTheQueueDepthTheAppExposes() {
+        Map<String, Object> scaled = find(render(CHART.resolve("ci/keda-values.yaml")), "ScaledObject", null);
+        Map<String, Object> trigger = list(map(scaled, "spec"), "triggers").get(0);
+
+        assertThat(trigger).containsEntry("type", "prometheus");
+        assertThat(map(trigger, "metadata").get("query").toString()).startsWith("sum(dumps_queued{");
+    }
+
+    @Test
+    void refusesToRenderWithoutADumpUrl() {
+        assertThatThrownBy(() -> new Helm(CHART).template().withKubeVersion("1.33.0").call())
+            .hasMessageContaining("config.dumpUrl is required");
+    }
+
+    @Test
+    void theSchemaRejectsMisspeltAndMistypedValues() {
+        assertThatThrownBy(() -> render(DEFAULT_VALUES, (template) -> template.set("config.maxConcurency", 10)))
+            .hasMessageContaining("maxConcurency");
+        assertThatThrownBy(() -> render(DEFAULT_VALUES, (template) -> template.set("config.maxAge", "thirty seconds")))
+            .hasMessageContaining("maxAge");
+    }
+
+    @Test
+    void refusesTwoAutoscalersAtOnce() {
+        assertThatThrownBy(() -> render(DEFAULT_VALUES,
+                (template) -> template.set("autoscaling.enabled", true).set("keda.enabled", true)))
+            .hasMessageContaining("enable one of them");
+    }
+
+    private static List<Map<String, Object>> render(Path values) {
+        return render(values, (template) -> {
+        });
+    }
+
+    private static List<Map<String, Object>> render(Path values, Consumer<TemplateCommand> settings) {
+        TemplateCommand template = new Helm(CHART).template()
+            .withName("release-name")
+            .withNamespace("dumps")
+            .withKubeVersion("1.33.0")
+            .withValuesFile(values);
+        settings.accept(template);
+        List<Map<String, Object>> objects = new ArrayList<>();
+        for (Object document : yaml.loadAll(template.call())) {
+            if (document != null) {
+                objects.add(cast(document));
+            }
+        }
+        return objects;
+    }
+
+    /** Kubernetes' own model classes reject unknown fields and missing required ones. */
+    private static void validate(Map<String, Object> object) {
+        try {
+            validate((String) object.get("kind"), object, new Gson().toJsonTree(object));
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        assertThat(map(object, "metadata").get("name")).asString().isNotBlank();
+    }
+
+    private static void validate(String kind, Map<String, Object> object, JsonElement json) throws IOException {
+        switch (kind) {
+            case "Deployment" -> V1Deployment.validateJsonElement(json);
+            case "Service" -> V1Service.validateJsonElement(json);
+            case "ConfigMap" -> V1ConfigMap.validateJsonElement(json);
+            case "ServiceAccount" -> V1ServiceAccount.validateJsonElement(json);
+            case "HorizontalPodAutoscaler" -> V2HorizontalPodAutoscaler.validateJsonElement(json);
+            case "PodDisruptionBudget" -> V1PodDisruptionBudget.validateJsonElement(json);
+            case "NetworkPolicy" -> V1NetworkPolicy.validateJsonElement(json);
+            // Custom resources have no model class here: check the fields their operators need.
+            case "ServiceMonitor" -> assertThat(list(map(object, "spec"), "endpoints")).isNotEmpty();
+            case "PrometheusRule" -> assertThat(list(map(object, "spec"), "groups")).isNotEmpty();
+            case "ScaledObject" -> assertThat(map(object, "spec")).containsKeys("scaleTargetRef", "triggers");
+            default -> throw new AssertionError("unexpected kind " + kind);
+        }
+    }
+
+    /** The chart with values.yaml replaced by the defaults deep-merged with the given file, as helm merges them. */
+    private static Path chartWithValues(Path values, Path temp) throws IOException {
+        Path copy = temp.resolve("dump-forwarder");
+        try (Stream<Path> files = Files.walk(CHART)) {
+            for (Path file : files.toList()) {
+                Path target = copy.resolve(CHART.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                }
+                else {
+                    Files.copy(file, target);
+                }
+            }
+        }
+        Map<String, Object> merged = merge(cast(yaml.load(Files.readString(CHART.resolve("values.yaml")))),
+                cast(yaml.load(Files.readString(values))));
+        Files.writeString(copy.resolve("values.yaml"), yaml.dump(merged));
+        return copy;
+    }
+
+    private static Map<String, Object> merge(Map<String, Object> base, Map<String, Object> override) {
+        Map<String, Object> merged = new LinkedHashMap<>(base);
+        override.forEach((key, value) -> merged.merge(key, value, (left, right) -> (left instanceof Map && right instanceof Map)
+                ? merge(cast(left), cast(right)) : right));
+        return merged;
+    }
+
+    private static String configOf(List<Map<String, Object>> objects) {
+        return (String) map(find(objects, "ConfigMap", "release-name-dump-forwarder"), "data").get("application.yml");
+    }
+
+    private static ForwarderProperties bind(String applicationYml) {
+        try {
+            List<PropertySource<?>> sources = new YamlPropertySourceLoader().load("chart",
+                    new ByteArrayResource(applicationYml.getBytes()));
+            StandardEnvironment environment = new StandardEnvironment();
+            sources.forEach(environment.getPropertySources()::addLast);
+            return new Binder(ConfigurationPropertySources.get(environment)).bindOrCreate("forwarder",
+                    ForwarderProperties.class);
+        }
+        catch (IOException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private static Object checksum(List<Map<String, Object>> objects) {
+        Map<String, Object> template = map(map(find(objects, "Deployment", null), "spec"), "template");
+        return map(template, "metadata").get("annotations") instanceof Map<?, ?> annotations
+                ? annotations.get("checksum/config") : null;
+    }
+
+    private static Path writeTemp(String content) {
+        try {
+            Path file = Files.createTempFile("chart-application", ".yml");
+            file.toFile().deleteOnExit();
+            return Files.writeString(file, content);
+        }
+        catch (IOException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private static Map<String, Object> find(List<Map<String, Object>> objects, String kind, String name) {
+        return objects.stream()
+            .filter((object) -> kind.equals(object.get("kind")))
+            .filter((object) -> name == null || name.equals(map(object, "metadata").get("name")))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no " + kind + " " + Objects.toString(name, "")));
+    }
+
+    private static Map<String, Object> container(Map<String, Object> deployment) {
+        return list(map(map(map(deployment, "spec"), "template"), "spec"), "containers").get(0);
+    }
+
+    private static Map<String, Object> map(Map<String, Object> parent, String key) {
+        return cast(Objects.requireNonNull(parent.get(key), key));
+    }
+
+    private static List<Map<String, Object>> list(Map<String, Object> parent, String key) {
+        return cast(Objects.requireNonNull(parent.get(key), key));
+    }
+
+    private static Map<String, Object> copy(Map<String, Object> object) {
+        return cast(yaml.load(yaml.dump(object)));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T cast(Object value) {
+        return (T) value;
+    }
+
+}
