@@ -247,6 +247,24 @@ class HelmChartTests {
     }
 
     @Test
+    void everyValueIsExplainedByAComment() throws IOException {
+        List<String> lines = Files.readAllLines(CHART.resolve("values.yaml"));
+        List<String> unexplained = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).matches("\\s*[A-Za-z][\\w.-]*:.*")) {
+                int previous = i - 1;
+                while (previous >= 0 && lines.get(previous).isBlank()) {
+                    previous--;
+                }
+                if (previous < 0 || !lines.get(previous).strip().startsWith("#")) {
+                    unexplained.add(lines.get(i));
+                }
+            }
+        }
+        assertThat(unexplained).isEmpty();
+    }
+
+    @Test
     void theSchemaRejectsMisspeltAndMistypedValues() {
         assertThatThrownBy(() -> render(DEFAULT_VALUES, (template) -> template.set("config.maxConcurency", 10)))
             .hasMessageContaining("maxConcurency");
