@@ -14,6 +14,8 @@ import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOper
 import io.github.resilience4j.reactor.ratelimiter.operator.RateLimiterOperator;
 import reactor.core.publisher.Mono;
 
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
@@ -28,6 +30,9 @@ public class DumpForwarder {
 
     /** Added to the attempt timeout and the longest permit wait to make the deadline no forward outlives. */
     private static final Duration DEADLINE_SLACK = Duration.ofSeconds(1);
+
+    /** Most bytes of an answer's body read; collectors answer with little or nothing. */
+    static final int MAX_ANSWER_BYTES = 64 * 1024;
 
     static final String UID_HEADER = "X-Uid";
 
@@ -97,11 +102,18 @@ public class DumpForwarder {
         }
     }
 
-    /** Reads the response body to its end, so the connection goes back to the pool, then judges the status. */
+    /**
+     * Reads and drops the answer's body so the connection goes back to the pool, then judges the status. A
+     * body longer than {@link #MAX_ANSWER_BYTES} is not read on: the connection is closed instead.
+     */
     private static Mono<Void> consume(ClientResponse response) {
-        Mono<Void> released = response.releaseBody();
-        return response.statusCode().is2xxSuccessful() ? released
-                : released.then(Mono.error(new DownstreamStatusException(response.statusCode())));
+        long[] read = { 0 };
+        Mono<Void> drained = response.bodyToFlux(DataBuffer.class)
+            .takeUntil((buffer) -> (read[0] += buffer.readableByteCount()) > MAX_ANSWER_BYTES)
+            .doOnNext(DataBufferUtils::release)
+            .then();
+        return response.statusCode().is2xxSuccessful() ? drained
+                : drained.then(Mono.error(new DownstreamStatusException(response.statusCode())));
     }
 
 }

@@ -4,14 +4,17 @@ import reactor.blockhound.BlockHound;
 import reactor.blockhound.integration.BlockHoundIntegration;
 
 /**
- * The async console appender hands events over through a lock-guarded queue that may park for microseconds
- * when contended, which is not blocking I/O. Everything else that blocks on an event loop fails a test.
+ * Short lock-guarded sections that may park for microseconds when contended, which is not blocking I/O: the
+ * async console appender's queue hand-over, and Netty 4.2's adaptive buffer allocator growing its magazines.
+ * Everything else that blocks on an event loop fails a test.
  */
 public class LockBlockHoundIntegration implements BlockHoundIntegration {
 
     @Override
     public void applyTo(BlockHound.Builder builder) {
-        builder.allowBlockingCallsInside("ch.qos.logback.core.AsyncAppenderBase", "put");
+        builder.allowBlockingCallsInside("ch.qos.logback.core.AsyncAppenderBase", "put")
+            .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines")
+            .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free");
     }
 
 }
