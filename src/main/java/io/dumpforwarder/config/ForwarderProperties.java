@@ -24,6 +24,7 @@ import org.springframework.validation.annotation.Validated;
  * @param maxRequestSize largest accepted NDJSON request body
  * @param maxConcurrency forwards in flight at most; also the size of the downstream connection pool
  * @param maxAge a dump that waited longer than this in the queue is dropped as {@code expired}
+ * @param ingest limits on callers of the ingest port
  * @param queue bounds of the in-memory queue
  * @param client downstream HTTP client timeouts and pool
  * @param rateLimiter whether the {@code dump} rate limiter applies
@@ -36,7 +37,7 @@ import org.springframework.validation.annotation.Validated;
 public record ForwarderProperties(
         @NotNull(message = "forwarder.dump-url must be set (or start with --spring.profiles.active=demo to use the embedded demo collector)") URI dumpUrl, @DefaultValue("1MB") @NotNull DataSize maxDumpSize,
         @DefaultValue("16MB") @NotNull DataSize maxRequestSize, @DefaultValue("100") @Min(1) @Max(10_000) int maxConcurrency,
-        @DefaultValue("30s") @NotNull Duration maxAge, @DefaultValue @Valid Queue queue, @DefaultValue @Valid Client client,
+        @DefaultValue("30s") @NotNull Duration maxAge, @DefaultValue @Valid Ingest ingest, @DefaultValue @Valid Queue queue, @DefaultValue @Valid Client client,
         @DefaultValue @Valid RateLimiter rateLimiter, @DefaultValue @Valid Shutdown shutdown, @DefaultValue @Valid Log log,
         @DefaultValue @Valid Demo demo) {
 
@@ -56,6 +57,14 @@ public record ForwarderProperties(
     boolean isMaxDumpSizeWithinRequestSize() {
         return maxDumpSize.toBytes() > 0 && maxDumpSize.toBytes() <= maxRequestSize.toBytes()
                 && maxRequestSize.toBytes() <= Integer.MAX_VALUE;
+    }
+
+    /**
+     * @param readTimeout longest silence while a request is being received; the connection is then closed
+     * @param requestTimeout longest time to receive a whole request, headers and body
+     */
+    public record Ingest(@DefaultValue("5s") @NotNull Duration readTimeout,
+            @DefaultValue("30s") @NotNull Duration requestTimeout) {
     }
 
     /**

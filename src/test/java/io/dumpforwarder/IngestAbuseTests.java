@@ -1,0 +1,186 @@
+package io.dumpforwarder;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.dumpforwarder.support.RawConnection;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.test.context.TestPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Callers that misbehave at the HTTP level: too much header, slow or unfinished requests, truncated bodies,
+ * thousands of idle connections, HTTP/1.0 and pipelining. Each is refused or cut off, nothing of it is
+ * forwarded, and other callers go on being served.
+ */
+@TestPropertySource(properties = { "forwarder.ingest.read-timeout=500ms", "forwarder.ingest.request-timeout=2s",
+        "server.netty.idle-timeout=2s" })
+class IngestAbuseTests extends ServiceTest {
+
+    private static final String DUMP = "{\"uid\":7,\"traceId\":\"raw\"}";
+
+    @Test
+    void refusesHeadersOverTheLimitWith431() throws IOException {
+        try (RawConnection connection = new RawConnection(this.port)) {
+            connection.send("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(10_000) + "\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + DUMP.length() + "\r\n\r\n" + DUMP);
+            assertThat(connection.readStatusLines(1)[0]).startsWith("HTTP/1.1 431");
+        }
+        await().atMost(WAIT).until(() -> refusedByTheCodec("431") > 0);
+        assertNothingForwardedAndStillServing();
+    }
+
+    @Test
+    void refusesTooManyHeadersWith431() throws IOException {
+        StringBuilder headers = new StringBuilder();
+        for (int i = 0; i < 1000; i++) {
+            headers.append("X-H").append(i).append(": v\r\n");
+        }
+        try (RawConnection connection = new RawConnection(this.port)) {
+            connection.send("POST /v1/dumps HTTP/1.1\r\nHost: x\r\n" + headers + "Content-Type: application/json\r\n"
+                    + "Content-Length: " + DUMP.length() + "\r\n\r\n" + DUMP);
+            assertThat(connection.readStatusLines(1)[0]).startsWith("HTTP/1.1 431");
+        }
+        assertNothingForwardedAndStillServing();
+    }
+
+    @Test
+    void refusesAnOverlongRequestLineWith414() throws IOException {
+        try (RawConnection connection = new RawConnection(this.port)) {
+            connection.send("POST /v1/dumps?" + "q".repeat(5000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(connection.readStatusLines(1)[0]).startsWith("HTTP/1.1 414");
+        }
+        await().atMost(WAIT).until(() -> refusedByTheCodec("414") > 0);
+        assertNothingForwardedAndStillServing();
+    }
+
+    @Test
+    void cutsOffACallerSendingItsBodyByteByByte() throws Exception {
+        long invalid = this.meters.received("invalid");
+        try (RawConnection connection = new RawConnection(this.port)) {
+            connection.send("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                    + DUMP.length() + "\r\n\r\n{");
+            long started = System.nanoTime();
+            // Slower than the 500 ms read timeout: the service closes the connection.
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(700)).until(() -> {
+                try {
+                    connection.send("\"");
+                }
+                catch (IOException ex) {
+                    return true;
+                }
+                return false;
+            });
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(4));
+        }
+        await().atMost(WAIT).until(() -> this.meters.received("invalid") == invalid + 1);
+        assertNothingForwardedAndStillServing();
+    }
+
+    @Test
+    void cutsOffACallerThatNeverFinishesItsRequest() throws Exception {
+        try (RawConnection connection = new RawConnection(this.port)) {
+            connection.send("POST /v1/dumps HTTP/1.1\r\nHost: x\r\n");
+            long started = System.nanoTime();
+            // Faster than the read timeout, but never done: the 2 s request timeout ends it.
+            await().atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                try {
+                    connection.send("X-Slow: 1\r\n");
+                }
+                catch (IOException ex) {
+                    return true;
+                }
+                return false;
+            });
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(1500),
+                    Duration.ofSeconds(5));
+        }
+        assertNothingForwardedAndStillServing();
+    }
+
+    @Test
+    void aTruncatedBodyIsCountedAndNotForwarded() throws IOException {
+        long invalid = this.meters.received("invalid");
+        try (RawConnection connection = new RawConnection(this.port)) {
+            connection.send("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+                    + DUMP);
+            connection.endOutput();
+            assertThat(connection.closedByPeer()).isTrue();
+        }
+        await().atMost(WAIT).until(() -> this.meters.received("invalid") == invalid + 1);
+        assertNothingForwardedAndStillServing();
+    }
+
+    @Test
+    void thousandsOfIdleConnectionsNeitherStarveOthersNorStayOpen() throws IOException {
+        List<RawConnection> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2000; i++) {
+                idle.add(new RawConnection(this.port));
+            }
+            long started = System.nanoTime();
+            for (int i = 0; i < 20; i++) {
+                accept(dump(i));
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+            await().atMost(WAIT).until(() -> downstream.requestCount() == 20);
+            // The 2 s idle timeout closes them.
+            for (RawConnection connection : idle.subList(0, 20)) {
+                assertThat(connection.closedByPeer()).isTrue();
+            }
+        }
+        finally {
+            for (RawConnection connection : idle) {
+                connection.close();
+            }
+        }
+    }
+
+    @Test
+    void answersHttp10AndClosesTheConnection() throws IOException {
+        try (RawConnection connection = new RawConnection(this.port)) {
+            connection.send("POST /v1/dumps HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: " + DUMP.length()
+                    + "\r\n\r\n" + DUMP);
+            String answer = connection.readToEnd();
+            assertThat(answer).matches("(?s)HTTP/1\\.[01] 202 .*\\{\"accepted\":1}");
+        }
+        await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
+    }
+
+    @Test
+    void answersPipelinedRequestsInOrder() throws IOException {
+        String request = "POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                + DUMP.length() + "\r\n\r\n" + DUMP;
+        String bad = "POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 3\r\n\r\n[1]";
+        try (RawConnection connection = new RawConnection(this.port)) {
+            connection.send(request + bad + request);
+            assertThat(connection.readStatusLines(3)).extracting((line) -> line.substring(9, 12))
+                .containsExactly("202", "400", "202");
+        }
+        await().atMost(WAIT).until(() -> downstream.requestCount() == 2);
+    }
+
+    /** Requests the HTTP codec refused before any handler saw them, counted by Reactor Netty's server metrics. */
+    private long refusedByTheCodec(String status) {
+        return this.registry.find("reactor.netty.http.server.data.sent.time")
+            .tag("status", status)
+            .timers()
+            .stream()
+            .mapToLong(io.micrometer.core.instrument.Timer::count)
+            .sum();
+    }
+
+    private void assertNothingForwardedAndStillServing() {
+        awaitIdle();
+        assertThat(downstream.requestCount()).isZero();
+        assertThat(this.meters.accountingHolds()).isTrue();
+        accept(dump(1));
+        await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
+    }
+
+}
