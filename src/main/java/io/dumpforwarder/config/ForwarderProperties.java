@@ -82,10 +82,18 @@ public record ForwarderProperties(
      * @param attemptTimeout total deadline of one forward, connect to last byte of the response
      * @param idleTimeout how long an idle pooled connection is kept
      * @param evictInterval how often idle and closed connections are evicted in the background
+     * @param sslBundle name of a Spring Boot SSL bundle ({@code spring.ssl.bundle.*}) with the CA to trust
+     * and, for mutual TLS, the client certificate; unset, https trusts the JVM's trust store
      */
     public record Client(@DefaultValue("500ms") @NotNull Duration connectTimeout,
             @DefaultValue("100ms") @NotNull Duration responseTimeout, @DefaultValue("1s") @NotNull Duration attemptTimeout,
-            @DefaultValue("10m") @NotNull Duration idleTimeout, @DefaultValue("30s") @NotNull Duration evictInterval) {
+            @DefaultValue("10m") @NotNull Duration idleTimeout, @DefaultValue("30s") @NotNull Duration evictInterval,
+            String sslBundle) {
+
+        public Client {
+            sslBundle = (sslBundle == null || sslBundle.isBlank()) ? null : sslBundle;
+        }
+
     }
 
     /**

@@ -1,12 +1,16 @@
 package io.dumpforwarder.forward;
 
 import io.dumpforwarder.config.ForwarderProperties;
-import io.netty.channel.ChannelOption;
 import io.netty.handler.logging.LogLevel;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.transport.logging.AdvancedByteBufFormat;
 
+import org.springframework.boot.http.client.HttpClientSettings;
+import org.springframework.boot.http.client.HttpRedirects;
+import org.springframework.boot.http.client.ReactorHttpClientBuilder;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
@@ -14,7 +18,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * The downstream HTTP client, built once: a dedicated, bounded connection pool sized to the forward
- * concurrency, and the timeouts of {@code forwarder.client.*}.
+ * concurrency, the timeouts of {@code forwarder.client.*} and, for https, an optional SSL bundle.
  */
 @Configuration(proxyBeanMethods = false)
 class DownstreamClientConfiguration {
@@ -38,13 +42,21 @@ class DownstreamClientConfiguration {
     }
 
     @Bean
-    WebClient downstreamWebClient(ConnectionProvider downstreamConnectionProvider, ForwarderProperties properties) {
+    WebClient downstreamWebClient(ConnectionProvider downstreamConnectionProvider, ForwarderProperties properties,
+            SslBundles sslBundles) {
         ForwarderProperties.Client client = properties.client();
-        HttpClient httpClient = HttpClient.create(downstreamConnectionProvider)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.toIntExact(client.connectTimeout().toMillis()))
-            .responseTimeout(client.responseTimeout())
+        // An https dump URL trusts the JVM's trust store, unless an SSL bundle names a CA (and a client
+        // certificate, for mutual TLS). Redirects are not followed: a dump goes to the configured URL or fails.
+        SslBundle ssl = (client.sslBundle() != null) ? sslBundles.getBundle(client.sslBundle()) : null;
+        HttpClientSettings settings = HttpClientSettings.defaults()
+            .withTimeouts(client.connectTimeout(), client.responseTimeout())
+            .withRedirects(HttpRedirects.DONT_FOLLOW)
+            .withSslBundle(ssl);
+        HttpClient httpClient = new ReactorHttpClientBuilder()
+            .withHttpClientFactory(() -> HttpClient.create(downstreamConnectionProvider))
             // Logs nothing until the category is set to DEBUG (e.g. through the Actuator loggers endpoint).
-            .wiretap(WIRETAP_CATEGORY, LogLevel.DEBUG, AdvancedByteBufFormat.TEXTUAL);
+            .withHttpClientCustomizer((http) -> http.wiretap(WIRETAP_CATEGORY, LogLevel.DEBUG, AdvancedByteBufFormat.TEXTUAL))
+            .build(settings);
         return WebClient.builder().clientConnector(new ReactorClientHttpConnector(httpClient)).build();
     }
 

@@ -5,6 +5,8 @@ import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.TimeoutException;
 
+import javax.net.ssl.SSLException;
+
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.ratelimiter.RequestNotPermitted;
 import io.netty.handler.timeout.ReadTimeoutException;
@@ -37,7 +39,7 @@ final class Failures {
             return Outcome.TIMEOUT;
         }
         if (cause instanceof ConnectException || cause instanceof UnknownHostException
-                || cause instanceof UnresolvedAddressException) {
+                || cause instanceof UnresolvedAddressException || cause instanceof SSLException) {
             return Outcome.CONNECT_ERROR;
         }
         if (cause instanceof CallNotPermittedException) {
