@@ -75,7 +75,11 @@ The application.yml the pods read: the chart's settings, then config.extra merge
     "queue" (dict "capacity" $c.queue.capacity "max-bytes" $c.queue.maxBytes)
     "client" (dict "connect-timeout" $c.client.connectTimeout "response-timeout" $c.client.responseTimeout "attempt-timeout" $c.client.attemptTimeout)
     "rate-limiter" (dict "enabled" $c.rateLimiter.enabled)
-    "shutdown" (dict "drain-timeout" (printf "%ds" (int $c.drainTimeoutSeconds))))
+    "shutdown" (dict "drain-timeout" (printf "%ds" (int $c.drainTimeoutSeconds)))
+    "ingest" (ternary
+      (dict "auth" (dict "enabled" true "tokens-file" "/etc/dump-forwarder/auth/tokens"))
+      (dict)
+      (not (empty .Values.ingestAuth.existingSecret))))
   "resilience4j" (dict
     "circuitbreaker" (dict "configs" (dict "default" (dict
       "failure-rate-threshold" $c.circuitBreaker.failureRateThreshold

@@ -52,6 +52,18 @@ class ConfigurationTests {
             .hasMessageContaining("maxConcurrency");
     }
 
+    @Test
+    void startFailsWhenAuthenticationIsOnWithoutTokens() {
+        assertThatThrownBy(() -> start("--forwarder.dump-url=" + URL, "--forwarder.ingest.auth.enabled=true")).rootCause()
+            .hasMessageContaining("forwarder.ingest.auth.tokens");
+    }
+
+    @Test
+    void startFailsOnAShortToken() {
+        assertThatThrownBy(() -> start("--forwarder.dump-url=" + URL, "--forwarder.ingest.auth.enabled=true",
+                "--forwarder.ingest.auth.tokens=short")).rootCause().hasMessageContaining("at least 16 characters");
+    }
+
     private static void start(String... args) {
         String[] all = new String[args.length + 2];
         all[0] = "--server.port=0";

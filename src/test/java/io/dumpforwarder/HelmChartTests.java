@@ -109,7 +109,7 @@ class HelmChartTests {
                 "networkpolicy", "NetworkPolicy", "dashboard", "ConfigMap");
         List<Object> core = List.of("ServiceAccount", "ConfigMap", "Service", "Service", "Deployment");
 
-        if (feature.equals("default")) {
+        if (feature.equals("default") || feature.equals("auth")) {
             assertThat(kinds).containsExactlyInAnyOrderElementsOf(core);
         }
         else {
@@ -176,6 +176,22 @@ class HelmChartTests {
         assertThat(properties.shutdown().drainTimeout()).hasSeconds(25);
         assertThat(properties.rateLimiter().enabled()).isTrue();
         assertThat(properties.log().failuresPerSecond()).isEqualTo(9);
+    }
+
+    @Test
+    void callerAuthenticationReadsTheTokensFromTheGivenSecret() {
+        List<Map<String, Object>> objects = render(CHART.resolve("ci/auth-values.yaml"));
+        ForwarderProperties properties = bind(configOf(objects));
+        Map<String, Object> deployment = find(objects, "Deployment", null);
+        Map<String, Object> podSpec = map(map(map(deployment, "spec"), "template"), "spec");
+
+        assertThat(properties.ingest().auth().enabled()).isTrue();
+        assertThat(properties.ingest().auth().tokensFile()).hasToString("/etc/dump-forwarder/auth/tokens");
+        assertThat(list(container(deployment), "volumeMounts"))
+            .anySatisfy((mount) -> assertThat(mount).containsEntry("mountPath", "/etc/dump-forwarder/auth"));
+        assertThat(list(podSpec, "volumes")).anySatisfy((volume) -> assertThat(volume).containsEntry("secret",
+                Map.of("secretName", "dump-forwarder-callers", "items", List.of(Map.of("key", "tokens", "path", "tokens")))));
+        assertThat(bind(configOf(render(DEFAULT_VALUES))).ingest().auth().enabled()).isFalse();
     }
 
     @Test

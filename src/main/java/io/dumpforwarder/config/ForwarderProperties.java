@@ -1,7 +1,9 @@
 package io.dumpforwarder.config;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
@@ -62,9 +64,24 @@ public record ForwarderProperties(
     /**
      * @param readTimeout longest silence while a request is being received; the connection is then closed
      * @param requestTimeout longest time to receive a whole request, headers and body
+     * @param auth bearer-token authentication of callers
      */
     public record Ingest(@DefaultValue("5s") @NotNull Duration readTimeout,
-            @DefaultValue("30s") @NotNull Duration requestTimeout) {
+            @DefaultValue("30s") @NotNull Duration requestTimeout, @DefaultValue @Valid Auth auth) {
+    }
+
+    /**
+     * @param enabled require {@code Authorization: Bearer <token>} on the ingest API
+     * @param tokens accepted tokens (e.g. from FORWARDER_INGEST_AUTH_TOKENS=a,b)
+     * @param tokensFile a file of accepted tokens, one per line (e.g. a mounted Kubernetes Secret)
+     */
+    public record Auth(@DefaultValue("false") boolean enabled, @DefaultValue List<String> tokens, Path tokensFile) {
+
+        @AssertTrue(message = "forwarder.ingest.auth.enabled needs forwarder.ingest.auth.tokens or forwarder.ingest.auth.tokens-file")
+        boolean isTokenSourceGiven() {
+            return !this.enabled || !this.tokens.isEmpty() || this.tokensFile != null;
+        }
+
     }
 
     /**

@@ -38,6 +38,8 @@ class IngestHandler {
 
     private final IngestMetrics metrics;
 
+    private final CallerAuthentication authentication;
+
     private final int maxDumpSize;
 
     private final int maxRequestSize;
@@ -47,9 +49,11 @@ class IngestHandler {
     /** Bytes of an over-limit body read and dropped at most, so its sender can read the 413. */
     private final long discardLimit;
 
-    IngestHandler(DumpQueue queue, IngestMetrics metrics, ForwarderProperties properties) {
+    IngestHandler(DumpQueue queue, IngestMetrics metrics, CallerAuthentication authentication,
+            ForwarderProperties properties) {
         this.queue = queue;
         this.metrics = metrics;
+        this.authentication = authentication;
         this.maxDumpSize = Math.toIntExact(properties.maxDumpSize().toBytes());
         this.maxRequestSize = Math.toIntExact(properties.maxRequestSize().toBytes());
         this.discardLimit = 2L * this.maxRequestSize;
@@ -57,6 +61,9 @@ class IngestHandler {
     }
 
     Mono<ServerResponse> ingest(ServerRequest request) {
+        if (!this.authentication.permits(request.headers())) {
+            return reject(Received.UNAUTHORIZED, 1, "a valid bearer token is required");
+        }
         Format format = Format.of(request.headers().contentType().orElse(null));
         if (format == null) {
             return reject(Received.UNSUPPORTED_MEDIA_TYPE, 1,
@@ -189,6 +196,9 @@ class IngestHandler {
             .contentType(MediaType.APPLICATION_PROBLEM_JSON);
         if (outcome == Received.QUEUE_FULL) {
             response.header(HttpHeaders.RETRY_AFTER, this.retryAfter);
+        }
+        if (outcome == Received.UNAUTHORIZED) {
+            response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
         }
         if (!keepAlive || outcome == Received.UNAVAILABLE) {
             response.header(HttpHeaders.CONNECTION, "close");

@@ -16,6 +16,7 @@ enum Received {
     INVALID(HttpStatus.BAD_REQUEST, "Invalid dump"),
     TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "Dump too large"),
     UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
+    UNAUTHORIZED(HttpStatus.UNAUTHORIZED, "Unauthorized"),
     QUEUE_FULL(HttpStatus.SERVICE_UNAVAILABLE, "Queue full"),
     UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "Shutting down");
 
