@@ -1,5 +1,9 @@
 package io.dumpforwarder.ingest;
 
+import java.util.Arrays;
+
+import io.dumpforwarder.pipeline.Dump;
+
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -20,6 +24,16 @@ final class DumpReader {
     private static final JsonFactory json = new JsonFactory();
 
     private DumpReader() {
+    }
+
+    /**
+     * The dump in {@code body[start, stop)}, its bytes copied unchanged; throws {@link InvalidDumpException}
+     * saying what is wrong otherwise. A trace id from the caller's headers wins over the dump's own.
+     */
+    static Dump dump(byte[] body, int start, int stop, String headerTraceId, long receivedNanos) {
+        Ids ids = read(body, start, stop - start);
+        byte[] bytes = (start == 0 && stop == body.length) ? body : Arrays.copyOfRange(body, start, stop);
+        return new Dump(bytes, ids.uid(), (headerTraceId != null) ? headerTraceId : ids.traceId(), receivedNanos);
     }
 
     /** The dump's identifiers; throws {@link InvalidDumpException} saying what is wrong otherwise. */

@@ -1,10 +1,9 @@
 package io.dumpforwarder.ingest;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.ingest.NdjsonBatch.LineError;
 import io.dumpforwarder.pipeline.Dump;
 import io.dumpforwarder.pipeline.DumpQueue;
 import io.dumpforwarder.pipeline.DumpQueue.Admission;
@@ -97,7 +96,7 @@ class IngestHandler {
         }
         Dump dump;
         try {
-            dump = dump(body, 0, body.length, headerTraceId, System.nanoTime());
+            dump = DumpReader.dump(body, 0, body.length, headerTraceId, System.nanoTime());
         }
         catch (InvalidDumpException ex) {
             return reject(Received.INVALID, 1, ex.getMessage());
@@ -110,30 +109,11 @@ class IngestHandler {
         return ServerResponse.accepted().contentType(MediaType.APPLICATION_JSON).bodyValue(ONE_ACCEPTED);
     }
 
-    /** Judges each NDJSON line on its own; blank lines are skipped; good lines are queued together. */
+    /** Judges each NDJSON line on its own; the good lines are queued together, all or none. */
     private Mono<ServerResponse> lines(byte[] body, String headerTraceId) {
-        List<Dump> dumps = new ArrayList<>();
-        List<LineError> errors = new ArrayList<>();
-        long now = System.nanoTime();
-        int lineNumber = 0;
-        for (int start = 0; start < body.length;) {
-            int end = indexOf(body, (byte) '\n', start);
-            int stop = (end > start && body[end - 1] == '\r') ? end - 1 : end;
-            lineNumber++;
-            if (stop - start > this.maxDumpSize) {
-                errors.add(new LineError(lineNumber, Received.TOO_LARGE,
-                        "line of " + (stop - start) + " bytes is over the limit of " + this.maxDumpSize + " bytes"));
-            }
-            else if (!isBlank(body, start, stop)) {
-                try {
-                    dumps.add(dump(body, start, stop, headerTraceId, now));
-                }
-                catch (InvalidDumpException ex) {
-                    errors.add(new LineError(lineNumber, Received.INVALID, ex.getMessage()));
-                }
-            }
-            start = end + 1;
-        }
+        NdjsonBatch batch = NdjsonBatch.read(body, this.maxDumpSize, headerTraceId, System.nanoTime());
+        List<Dump> dumps = batch.dumps();
+        List<LineError> errors = batch.errors();
         errors.forEach((error) -> this.metrics.count(error.outcome(), 1));
         if (dumps.isEmpty()) {
             Received outcome = errors.stream().allMatch((error) -> error.outcome() == Received.TOO_LARGE)
@@ -148,12 +128,6 @@ class IngestHandler {
         return ServerResponse.accepted()
             .contentType(MediaType.APPLICATION_JSON)
             .bodyValue(new Report(dumps.size(), errors.size(), listed(errors)));
-    }
-
-    private static Dump dump(byte[] body, int start, int stop, String headerTraceId, long now) {
-        DumpReader.Ids ids = DumpReader.read(body, start, stop - start);
-        byte[] bytes = (start == 0 && stop == body.length) ? body : Arrays.copyOfRange(body, start, stop);
-        return new Dump(bytes, ids.uid(), (headerTraceId != null) ? headerTraceId : ids.traceId(), now);
     }
 
     private Received admit(List<Dump> dumps) {
@@ -210,25 +184,6 @@ class IngestHandler {
         return (errors.size() > MAX_LISTED_ERRORS) ? errors.subList(0, MAX_LISTED_ERRORS) : errors;
     }
 
-    private static int indexOf(byte[] bytes, byte value, int from) {
-        for (int i = from; i < bytes.length; i++) {
-            if (bytes[i] == value) {
-                return i;
-            }
-        }
-        return bytes.length;
-    }
-
-    private static boolean isBlank(byte[] bytes, int start, int stop) {
-        for (int i = start; i < stop; i++) {
-            byte b = bytes[i];
-            if (b != ' ' && b != '\t' && b != '\r') {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** The two accepted body formats; any other media type, or a charset other than UTF-8, is refused. */
     private enum Format {
 
@@ -256,14 +211,5 @@ class IngestHandler {
     record Report(int accepted, int rejected, List<LineError> errors) {
     }
 
-    /**
-     * A refused NDJSON line.
-     *
-     * @param line its 1-based line number
-     * @param outcome why it was refused
-     * @param detail what is wrong with it
-     */
-    record LineError(int line, Received outcome, String detail) {
-    }
 
 }

@@ -1,0 +1,70 @@
+package io.dumpforwarder.ingest;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.dumpforwarder.pipeline.Dump;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Fuzzes ingest validation. Whatever the bytes: no exception but the dump's own rejection escapes, every
+ * non-blank NDJSON line becomes exactly one dump or one error (so a batch is never half-read), every dump
+ * is an unchanged slice of the body, and every identifier taken from a dump is safe as a header.
+ * {@code mvn verify} replays the corpus; with {@code JAZZER_FUZZ=1} (as in CI) it fuzzes for a bounded time.
+ */
+class IngestFuzzTests {
+
+    @FuzzTest(maxDuration = "60s")
+    void everyLineBecomesOneDumpOrOneErrorAndNothingElseEscapes(FuzzedDataProvider data) {
+        int maxDumpSize = data.consumeInt(1, 2048);
+        byte[] body = data.consumeRemainingAsBytes();
+
+        NdjsonBatch batch = NdjsonBatch.read(body, maxDumpSize, null, 0);
+
+        assertThat(batch.dumps().size() + batch.errors().size()).isEqualTo(judgedLines(body));
+        for (Dump dump : batch.dumps()) {
+            assertThat(dump.size()).isLessThanOrEqualTo(maxDumpSize);
+            assertThat(indexOf(body, dump.body())).isNotNegative();
+            assertSafe(dump.uid());
+            assertSafe(dump.traceId());
+        }
+        batch.errors().forEach((error) -> assertThat(error.detail()).isNotBlank());
+        try {
+            Dump whole = DumpReader.dump(body, 0, body.length, null, 0);
+            assertThat(whole.body()).isSameAs(body);
+        }
+        catch (InvalidDumpException ex) {
+            assertThat(ex.getMessage()).isNotBlank();
+        }
+    }
+
+    /** Lines that are not blank (spaces, tabs and a trailing CR are blank). */
+    private static int judgedLines(byte[] body) {
+        int judged = 0;
+        for (String line : new String(body, StandardCharsets.ISO_8859_1).split("\n", -1)) {
+            if (!line.replace(" ", "").replace("\t", "").replace("\r", "").isEmpty()) {
+                judged++;
+            }
+        }
+        return judged;
+    }
+
+    private static void assertSafe(String id) {
+        if (id != null) {
+            assertThat(id).hasSizeBetween(1, DumpReader.MAX_ID_LENGTH).matches("[\\x21-\\x7e]+");
+        }
+    }
+
+    private static int indexOf(byte[] body, byte[] slice) {
+        for (int i = 0; i + slice.length <= body.length; i++) {
+            if (Arrays.equals(body, i, i + slice.length, slice, 0, slice.length)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+}
