@@ -1,5 +1,5 @@
-"""A minimal HTTP collector for the container check: appends each POSTed body, one per line, to a file
-and answers 204 after an optional delay. Usage: collector.py PORT FILE [DELAY_SECONDS]"""
+"""A minimal HTTP collector for the container check and the soak: appends each POSTed body, one per line, to
+a file and answers 204 after an optional delay. Usage: collector.py PORT FILE [DELAY_SECONDS]"""
 import http.server
 import sys
 import time
@@ -23,4 +23,4 @@ class Collector(http.server.BaseHTTPRequestHandler):
         pass
 
 
-http.server.HTTPServer(("127.0.0.1", port), Collector).serve_forever()
+http.server.ThreadingHTTPServer(("127.0.0.1", port), Collector).serve_forever()

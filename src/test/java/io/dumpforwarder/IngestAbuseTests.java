@@ -117,6 +117,21 @@ class IngestAbuseTests extends ServiceTest {
     }
 
     @Test
+    void refuses100000LevelsOfNestingWithoutDescendingIntoThem() {
+        long invalid = this.meters.received("invalid");
+        String deep = "[".repeat(100_000) + "]".repeat(100_000);
+
+        postJson("{\"a\":" + deep + "}").expectStatus()
+            .isBadRequest()
+            .expectBody()
+            .jsonPath("$.detail")
+            .value((detail) -> assertThat(detail.toString()).contains("depth"));
+
+        assertThat(this.meters.received("invalid")).isEqualTo(invalid + 1);
+        assertNothingForwardedAndStillServing();
+    }
+
+    @Test
     void thousandsOfIdleConnectionsNeitherStarveOthersNorStayOpen() throws IOException {
         List<RawConnection> idle = new ArrayList<>();
         try {

@@ -150,13 +150,13 @@ class IngestApiTests extends ServiceTest {
     }
 
     static Stream<Arguments> badRequests() {
-        String deep = "{\"a\":".repeat(100_000) + "1" + "}".repeat(100_000);
+        String deep = "{\"a\":".repeat(10_000) + "1" + "}".repeat(10_000);
         return Stream.of(Arguments.of("malformed JSON", "application/json", "{\"uid\":1", 400, "invalid"),
                 Arguments.of("an array", "application/json", "[1,2]", 400, "invalid"),
                 Arguments.of("a bare string", "application/json", "\"dump\"", 400, "invalid"),
                 Arguments.of("two objects", "application/json", "{}{}", 400, "invalid"),
                 Arguments.of("an empty body", "application/json", "", 400, "invalid"),
-                Arguments.of("100000 levels of nesting", "application/json", deep.substring(0, 60_000), 400, "invalid"),
+                Arguments.of("10000 levels of nesting", "application/json", deep, 400, "invalid"),
                 Arguments.of("an over-long number", "application/json", "{\"n\":" + "9".repeat(5000) + "}", 400, "invalid"),
                 Arguments.of("no content type", null, dump(1), 415, "unsupported_media_type"),
                 Arguments.of("text/plain", "text/plain", dump(1), 415, "unsupported_media_type"),
