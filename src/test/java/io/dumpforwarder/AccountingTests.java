@@ -35,7 +35,7 @@ class AccountingTests extends ServiceTest {
         phase(204, Duration.ZERO, 5, "circuit_open");
         postJson("not json").expectStatus().isBadRequest();
 
-        Map<String, Double> scrape = scrape();
+        Map<String, Double> scrape = samples();
         double forwarded = scrape.entrySet()
             .stream()
             .filter((e) -> e.getKey().startsWith("dumps_forwarded_total{"))
@@ -61,15 +61,8 @@ class AccountingTests extends ServiceTest {
     }
 
     /** Every sample of the service's own families, keyed by name and labels. */
-    private Map<String, Double> scrape() {
-        String body = this.management.get()
-            .uri("/actuator/prometheus")
-            .exchange()
-            .expectStatus()
-            .isOk()
-            .expectBody(String.class)
-            .returnResult()
-            .getResponseBody();
+    private Map<String, Double> samples() {
+        String body = scrape();
         return Arrays.stream(body.split("\n"))
             .filter((line) -> line.startsWith("dumps_"))
             .collect(Collectors.toMap((line) -> line.substring(0, line.lastIndexOf(' ')),

@@ -67,15 +67,7 @@ class IngestAbuseTests extends ServiceTest {
                     + DUMP.length() + "\r\n\r\n{");
             long started = System.nanoTime();
             // Slower than the 500 ms read timeout: the service closes the connection.
-            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(700)).until(() -> {
-                try {
-                    connection.send("\"");
-                }
-                catch (IOException ex) {
-                    return true;
-                }
-                return false;
-            });
+            sendUntilClosed(connection, "\"", Duration.ofMillis(700), Duration.ofSeconds(5));
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(4));
         }
         await().atMost(WAIT).until(() -> this.meters.received("invalid") == invalid + 1);
@@ -88,15 +80,7 @@ class IngestAbuseTests extends ServiceTest {
             connection.send("POST /v1/dumps HTTP/1.1\r\nHost: x\r\n");
             long started = System.nanoTime();
             // Faster than the read timeout, but never done: the 2 s request timeout ends it.
-            await().atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                try {
-                    connection.send("X-Slow: 1\r\n");
-                }
-                catch (IOException ex) {
-                    return true;
-                }
-                return false;
-            });
+            sendUntilClosed(connection, "X-Slow: 1\r\n", Duration.ofMillis(200), Duration.ofSeconds(6));
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(1500),
                     Duration.ofSeconds(5));
         }
@@ -178,6 +162,19 @@ class IngestAbuseTests extends ServiceTest {
                 .containsExactly("202", "400", "202");
         }
         await().atMost(WAIT).until(() -> downstream.requestCount() == 2);
+    }
+
+    /** Keeps sending a little at a time until the service closes the connection. */
+    private static void sendUntilClosed(RawConnection connection, String text, Duration every, Duration atMost) {
+        await().atMost(atMost).pollInterval(every).until(() -> {
+            try {
+                connection.send(text);
+                return false;
+            }
+            catch (IOException ex) {
+                return true;
+            }
+        });
     }
 
     /** Requests the HTTP codec refused before any handler saw them, counted by Reactor Netty's server metrics. */

@@ -44,14 +44,7 @@ class MonitoringTests extends ServiceTest {
         // The pool's series appear with its first connection, the ingest histogram with its first request.
         accept(dump(1));
         await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
-        this.scrape = this.management.get()
-            .uri("/actuator/prometheus")
-            .exchange()
-            .expectStatus()
-            .isOk()
-            .expectBody(String.class)
-            .returnResult()
-            .getResponseBody();
+        this.scrape = scrape();
     }
 
     @Test

@@ -75,6 +75,18 @@ public abstract class ServiceTest {
         postJson(body).expectStatus().isAccepted();
     }
 
+    /** The management port's Prometheus text, as Prometheus would scrape it. */
+    protected String scrape() {
+        return this.management.get()
+            .uri("/actuator/prometheus")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(String.class)
+            .returnResult()
+            .getResponseBody();
+    }
+
     protected void awaitIdle() {
         await().atMost(WAIT).until(this.meters::idle);
     }

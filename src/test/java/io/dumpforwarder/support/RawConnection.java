@@ -40,6 +40,9 @@ public final class RawConnection implements AutoCloseable {
         String[] statuses = new String[count];
         for (int i = 0; i < count; i++) {
             String head = readHead(in);
+            if (head == null) {
+                break;
+            }
             statuses[i] = head.lines().findFirst().orElse("");
             int length = head.lines()
                 .filter((line) -> line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:"))
@@ -64,13 +67,14 @@ public final class RawConnection implements AutoCloseable {
         }
     }
 
-    private static String readHead(InputStream in) throws IOException {
+    /** An HTTP message's start line and headers, up to the blank line; null if the stream ends first. */
+    static String readHead(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         while (matched < 4) {
             int b = in.read();
             if (b < 0) {
-                break;
+                return null;
             }
             head.write(b);
             matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
