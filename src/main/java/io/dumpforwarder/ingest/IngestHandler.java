@@ -80,9 +80,9 @@ class IngestHandler {
         String traceId = TraceIds.fromHeaders(request.headers());
         return BodyReader.read(request.bodyToFlux(DataBuffer.class), declared, limit, this.discardLimit)
             .flatMap((body) -> (format == Format.JSON) ? one(body, traceId) : lines(body, traceId))
-            .onErrorResume(BodyReader.TooLargeException.class, (ex) -> tooLarge(limit, ex.drained()))
-            .onErrorResume((ex) -> !(ex instanceof BodyReader.TooLargeException),
-                    (ex) -> reject(Received.INVALID, 1, "the body could not be read to its end: " + ex.getMessage()));
+            .onErrorResume((ex) -> (ex instanceof BodyReader.TooLargeException tooLarge)
+                    ? tooLarge(limit, tooLarge.drained())
+                    : reject(Received.INVALID, 1, "the body could not be read to its end: " + ex.getMessage()));
     }
 
     private Mono<ServerResponse> tooLarge(int limit, boolean drained) {
