@@ -1,25 +1,50 @@
 #!/usr/bin/env bash
-# Benchmark: the packaged service against a counting sink, driven by wrk with a realistic ~1.6 KB dump over
-# 64 connections after a JVM warm-up, then a no-op reference (nginx answering 202 at once) on the same port
-# under the same load, so the service's figures can be read as ratios of it.
+# Benchmark: the packaged service against a counting sink (bench/Sink.java), driven over 64 connections
+# with a realistic ~1.7 KB dump after a JVM warm-up; then a no-op reference (nginx answering 202 at once) on
+# the same port under the same load, so the service's figures read as ratios of it within one run.
 #
-# Usage: bench/run.sh [--runs N] [--warmup SECONDS] [--duration SECONDS]
-# Needs wrk and nginx (Debian packages wrk, nginx-light) and the jar (mvn -DskipTests package).
-# Scenario so far: healthy sink, one dump per request, closed loop.
+# Usage: bench/run.sh [--scenario NAME] [--runs N] [--warmup SECONDS] [--duration SECONDS] [--rates LIST]
+#                     [-- SERVICE_ARGS...]
+#   healthy  closed loop (wrk), one dump per request in and out                         (default)
+#   slow     as healthy, the sink answers every request after 300 ms
+#   down     as healthy, nothing listens on the dump URL
+#   ndjson   closed loop, 100 dumps per ingest request (application/x-ndjson)
+#   batch    as healthy, with forwarder.batch.enabled=true
+#   open     open loop (hey, paced) at each of --rates dumps/s (default 2000,5000,8000): delivered %, p99,
+#            and the service's CPU milliseconds per 1000 delivered dumps
+# SERVICE_ARGS go to the service, e.g. -- --forwarder.max-concurrency=50.
+# Needs wrk, hey and nginx (Debian packages wrk, hey, nginx-light), python3 and the jar
+# (built with mvn -DskipTests package when missing).
+# The service runs as the container image runs it, with the chart's default memory limit (512 MiB):
+# JAVA_OPTS defaults to "-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+scenario=healthy
 runs=3
 warmup=40
 duration=20
+rates=2000,5000,8000
 while [ $# -gt 0 ]; do
   case "$1" in
+    --scenario) scenario=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
+    --rates) rates=$2; shift 2 ;;
+    --) shift; break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+service_args=("$@")
+java_opts=${JAVA_OPTS:--XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError}
+sink_delay=0
+case "$scenario" in
+  healthy | down | ndjson | open) ;;
+  slow) sink_delay=300 ;;
+  batch) service_args+=(--forwarder.batch.enabled=true) ;;
+  *) echo "unknown scenario $scenario" >&2; exit 2 ;;
+esac
 
 connections=64
 ingest=18280
@@ -27,74 +52,107 @@ management=18281
 sink=18290
 work=$(mktemp -d)
 service_pid=
+sink_pid=
 
-for tool in wrk nginx; do
-  command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install wrk nginx-light)" >&2; exit 1; }
+for tool in wrk hey nginx python3 java; do
+  command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install wrk hey nginx-light)" >&2; exit 1; }
 done
 jar=$(find target -maxdepth 1 -name "dump-forwarder-*.jar" | head -n 1)
 [ -n "$jar" ] || { mvn -q -DskipTests package; jar=$(find target -maxdepth 1 -name "dump-forwarder-*.jar" | head -n 1); }
 
 cleanup() {
-  if [ -n "$service_pid" ]; then kill "$service_pid" 2>/dev/null || true; fi
-  for conf in "$work"/nginx-*.conf; do
-    if [ -f "$conf" ]; then nginx -c "$conf" -s stop 2>/dev/null || true; fi
+  for pid in "$service_pid" "$sink_pid"; do
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
   done
+  if [ -f "$work/nginx.conf" ]; then nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 
-# A realistic dump: uid, traceId, scene and 20 scored candidates with features (about 1.6 KB).
-python3 - "$work/dump.json" <<'PY'
+# A realistic dump: uid, traceId, scene, model and 20 scored candidates with features; and 100 of them as NDJSON.
+python3 - "$work" <<'PY'
 import json, sys
 dump = {"uid": 9007199254740993, "traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "scene": "home_feed",
         "requestTime": 1763802000123, "model": "ranker-v42",
         "candidates": [{"id": 1000000 + i, "score": round(0.97 - i * 0.013, 6),
                         "features": {"ctr": 0.0312, "cvr": 0.0041, "age_days": i % 7}} for i in range(20)]}
-open(sys.argv[1], "w").write(json.dumps(dump, separators=(",", ":")))
+line = json.dumps(dump, separators=(",", ":"))
+open(sys.argv[1] + "/dump.json", "w").write(line)
+open(sys.argv[1] + "/dumps.ndjson", "w").write("\n".join([line] * 100) + "\n")
 PY
+per_request=1
+body=$work/dump.json
+content_type=application/json
+if [ "$scenario" = ndjson ]; then per_request=100; body=$work/dumps.ndjson; content_type=application/x-ndjson; fi
 cat > "$work/post.lua" <<LUA
 wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local file = io.open("$work/dump.json", "rb")
+wrk.headers["Content-Type"] = "$content_type"
+local file = io.open("$body", "rb")
 wrk.body = file:read("*a")
 file:close()
 LUA
 
-# nginx CONF NAME PORT LOCATION_BLOCK WORKERS: starts an nginx of its own.
-start_nginx() {
-  cat > "$work/nginx-$1.conf" <<CONF
-worker_processes $4;
-pid $work/nginx-$1.pid;
-error_log $work/nginx-$1.error.log;
+# The sink runs on the application's own libraries, unpacked from the jar.
+(cd "$work" && jar xf "$OLDPWD/$jar" BOOT-INF/lib)
+start_sink() {
+  [ "$scenario" = down ] && return
+  java -Dreactor.netty.ioWorkerCount=1 -Xmx128m -cp "$work/BOOT-INF/lib/*" bench/Sink.java $sink $sink_delay \
+    > "$work/sink.log" 2>&1 &
+  sink_pid=$!
+  for _ in $(seq 1 60); do curl -sf -o /dev/null "http://127.0.0.1:$sink/stats" && return; sleep 0.5; done
+  echo "the sink did not start: $(cat "$work/sink.log")" >&2; exit 1
+}
+sink_dumps() { if [ -n "$sink_pid" ]; then curl -s "http://127.0.0.1:$sink/stats" | awk '{print $2}'; else echo 0; fi; }
+
+start_reference() {
+  cat > "$work/nginx.conf" <<CONF
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/nginx.error.log;
 events { worker_connections 4096; }
 http {
   access_log off;
-  client_body_buffer_size 64k;
+  client_body_buffer_size 256k;
+  client_max_body_size 16m;
   keepalive_requests 1000000;
   server {
-    listen 127.0.0.1:$2;
-    $3
-    location = /status { stub_status; }
+    listen 127.0.0.1:$ingest;
+    location = /v1/dumps { return 202 '{"accepted":1}'; }
   }
 }
 CONF
-  nginx -c "$work/nginx-$1.conf"
+  nginx -c "$work/nginx.conf"
 }
+stop_reference() { nginx -c "$work/nginx.conf" -s stop; sleep 1; }
 
-stop_nginx() { nginx -c "$work/nginx-$1.conf" -s stop; sleep 1; }
-
-# CPU time in clock ticks of a process and its threads.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-nginx_ticks() {
-  local total=0 pid
-  for pid in $(pgrep -f "nginx: .*nginx-$1.conf" || true) $(pgrep -P "$(cat "$work/nginx-$1.pid")" || true); do
-    total=$(( total + $(cpu_ticks "$pid") ))
-  done
-  echo "$total"
+start_service() {
+  # shellcheck disable=SC2086 # JAVA_OPTS is a list of flags
+  java $java_opts -jar "$jar" --server.port=$ingest --management.server.port=$management \
+    --forwarder.dump-url="http://127.0.0.1:$sink/dumps" "${service_args[@]}" > "$work/service.log" 2>&1 &
+  service_pid=$!
+  for _ in $(seq 1 120); do curl -sf -o /dev/null "http://127.0.0.1:$management/actuator/health/readiness" && return; sleep 0.5; done
+  echo "the service did not start: $(tail -n 20 "$work/service.log")" >&2; exit 1
 }
-sink_requests() { curl -s "http://127.0.0.1:$sink/status" | awk '/^ [0-9]/ {print $3}'; }
+stop_service() { kill "$service_pid"; wait "$service_pid" 2>/dev/null || true; service_pid=; }
+
+hz=$(getconf CLK_TCK)
+cpu_ticks() { if [ -n "$1" ]; then awk '{print $14 + $15}' "/proc/$1/stat"; else echo 0; fi; }
+percent() { awk -v t="$1" -v hz="$hz" -v d="$duration" 'BEGIN {printf "%.0f", 100 * t / hz / d}'; }
 metric() { curl -s "http://127.0.0.1:$management/actuator/prometheus" | awk -v name="$1" '$1 == name {printf "%.0f\n", $2}'; }
+series() {
+  curl -s "http://127.0.0.1:$management/actuator/prometheus" \
+    | awk -v name="$1" 'index($1, name "{") == 1 && $2 != "0.0" {sub(name, ""); printf "%s ", $0}'
+}
+# Waits for the queue and in-flight forwards to drain, then checks the accounting identity.
+settle() {
+  for _ in $(seq 1 60); do [ "$(metric dumps_queued)" = 0 ] && [ "$(metric dumps_inflight)" = 0 ] && break; sleep 0.5; done
+  local accepted settled
+  accepted=$(metric 'dumps_received_total{outcome="accepted"}')
+  settled=$(curl -s "http://127.0.0.1:$management/actuator/prometheus" \
+    | awk '/^dumps_forwarded_total\{/ {s += $2} END {printf "%.0f", s}')
+  echo "$(( accepted - settled - $(metric dumps_queued) - $(metric dumps_inflight) ))"
+}
 
-# wrk_run SECONDS OUT: closed loop, 2 threads, 64 connections; prints wrk's own CPU seconds.
+# wrk_run SECONDS OUT: closed loop, 2 threads, 64 connections; wrk's own CPU seconds go to OUT.cpu.
 wrk_run() {
   /usr/bin/time -f "%U %S" -o "$2.cpu" wrk -t2 -c$connections -d"${1}s" --latency -s "$work/post.lua" \
     "http://127.0.0.1:$ingest/v1/dumps" > "$2"
@@ -102,60 +160,83 @@ wrk_run() {
 rps() { awk '/^Requests\/sec/ {print $2}' "$1"; }
 percentile() { awk -v p="$2" '$1 == p {print $2}' "$1"; }
 non2xx() { awk '/Non-2xx/ {print $5}' "$1" | grep . || echo 0; }
+load_cpu() { awk -v d="$duration" '{printf "%.0f", 100 * ($1 + $2) / d}' "$1.cpu"; }
 
-start_nginx sink $sink "location = /dumps { return 204; }" 1
-hz=$(getconf CLK_TCK)
-printf '%-4s %10s %10s %8s %8s %7s %9s %8s %12s %20s\n' run accepted/s delivered/s p50 p99 non2xx deliv/acc rss_MB ref_req/s "cpu svc/sink/wrk %"
-results=()
+start_sink
+echo "scenario $scenario: $runs runs, ${warmup}s warm-up, ${duration}s measured; JAVA_OPTS: $java_opts; args: ${service_args[*]:-}"
+
+if [ "$scenario" = open ]; then
+  # hey paces each of its workers to 100 requests/s: rate/100 workers.
+  printf '%-4s %8s %10s %11s %9s %9s %9s %8s %16s\n' run offered/s accepted/s delivered/s delivered p50 p99 rss_MB "cpu-ms/1000"
+  for run in $(seq 1 "$runs"); do
+    start_service
+    hey -z "${warmup}s" -c 40 -q 100 -m POST -T application/json -D "$work/dump.json" \
+      "http://127.0.0.1:$ingest/v1/dumps" > /dev/null
+    for rate in ${rates//,/ }; do
+      accepted_0=$(metric 'dumps_received_total{outcome="accepted"}'); delivered_0=$(sink_dumps)
+      service_0=$(cpu_ticks "$service_pid")
+      hey -z "${duration}s" -c $(( rate / 100 )) -q 100 -m POST -T application/json -D "$work/dump.json" \
+        "http://127.0.0.1:$ingest/v1/dumps" > "$work/open-$run-$rate.txt"
+      unaccounted=$(settle)
+      service_1=$(cpu_ticks "$service_pid")
+      accepted=$(( $(metric 'dumps_received_total{outcome="accepted"}') - accepted_0 ))
+      delivered=$(( $(sink_dumps) - delivered_0 ))
+      offered=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$work/open-$run-$rate.txt")
+      printf '%-4s %8s %10s %11s %9s %9s %9s %8s %16s\n' "$run" "$offered" \
+        "$(awk -v a="$accepted" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')" \
+        "$(awk -v a="$delivered" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')" \
+        "$(awk -v a="$accepted" -v d="$delivered" 'BEGIN {printf "%.2f%%", (a > 0) ? 100 * d / a : 0}')" \
+        "$(awk '/ 50% in/ {printf "%.2fms", $3 * 1000}' "$work/open-$run-$rate.txt")" \
+        "$(awk '/ 99% in/ {printf "%.2fms", $3 * 1000}' "$work/open-$run-$rate.txt")" \
+        "$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$service_pid/status")" \
+        "$(awk -v t=$(( service_1 - service_0 )) -v hz="$hz" -v d="$delivered" 'BEGIN {printf "%.0f", (d > 0) ? 1000 * 1000 * t / hz / d : 0}')"
+      [ "$unaccounted" = 0 ] || echo "     UNACCOUNTED: $unaccounted"
+    done
+    echo "     settled:  $(series dumps_forwarded_total)"
+    stop_service
+  done
+  exit 0
+fi
+
+printf '%-4s %10s %11s %8s %8s %8s %9s %7s %10s %9s %17s\n' run accepted/s delivered/s p50 p99 non2xx deliv/acc rss_MB ref_req/s ratio "cpu svc/sink/load"
+ratios=()
 for run in $(seq 1 "$runs"); do
-  java -jar "$jar" --server.port=$ingest --management.server.port=$management \
-    --forwarder.dump-url="http://127.0.0.1:$sink/dumps" > "$work/service-$run.log" 2>&1 &
-  service_pid=$!
-  for _ in $(seq 1 120); do curl -sf -o /dev/null "http://127.0.0.1:$management/actuator/health/readiness" && break; sleep 0.5; done
-
-  # The sink's request counter counts its own status requests too: each read below adds one.
-  sink_start=$(sink_requests)
+  start_service
   wrk_run "$warmup" "$work/warmup-$run.txt"
-  accepted_0=$(metric 'dumps_received_total{outcome="accepted"}')
-  delivered_0=$(sink_requests)
-  service_0=$(cpu_ticks "$service_pid"); sink_0=$(nginx_ticks sink)
+  unaccounted=$(settle)
+  accepted_0=$(metric 'dumps_received_total{outcome="accepted"}'); delivered_0=$(sink_dumps)
+  service_0=$(cpu_ticks "$service_pid"); sink_0=$(cpu_ticks "$sink_pid")
   wrk_run "$duration" "$work/run-$run.txt"
-  service_1=$(cpu_ticks "$service_pid"); sink_1=$(nginx_ticks sink)
-  # Let the queue drain before counting what was delivered.
-  for _ in $(seq 1 30); do [ "$(metric dumps_queued)" = 0 ] && [ "$(metric dumps_inflight)" = 0 ] && break; sleep 0.5; done
-  accepted_total=$(metric 'dumps_received_total{outcome="accepted"}')
-  sink_end=$(sink_requests)
-  accepted=$(( accepted_total - accepted_0 ))
-  delivered=$(( sink_end - delivered_0 - 1 ))
-  delivered_total=$(( sink_end - sink_start - 2 ))
+  service_1=$(cpu_ticks "$service_pid"); sink_1=$(cpu_ticks "$sink_pid")
+  # delivered/s counts what the sink had when the load stopped; deliv/acc also what drained after it.
+  delivered_in_time=$(( $(sink_dumps) - delivered_0 ))
+  unaccounted=$(( unaccounted + $(settle) ))
+  accepted=$(( $(metric 'dumps_received_total{outcome="accepted"}') - accepted_0 ))
+  delivered=$(( $(sink_dumps) - delivered_0 ))
   rss=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$service_pid/status")
-  curl -s "http://127.0.0.1:$management/actuator/prometheus" \
-    | awk '/^dumps_forwarded_total\{/ && $2 != "0.0" {sub(/dumps_forwarded_total/, ""); printf "%s ", $0}' > "$work/outcomes-$run.txt"
-  curl -s "http://127.0.0.1:$management/actuator/prometheus" \
-    | awk '/^dumps_received_total\{/ && $2 != "0.0" {sub(/dumps_received_total/, ""); printf "%s ", $0}' > "$work/received-$run.txt"
-  kill "$service_pid"; wait "$service_pid" 2>/dev/null || true; service_pid=
+  received=$(series dumps_received_total); settled=$(series dumps_forwarded_total)
+  stop_service
 
-  start_nginx reference $ingest "location = /v1/dumps { return 202 '{\"accepted\":1}'; }" auto
+  start_reference
   wrk_run 5 "$work/ref-warmup-$run.txt"
   wrk_run "$duration" "$work/ref-$run.txt"
-  stop_nginx reference
+  stop_reference
 
-  read -r wrk_user wrk_sys < "$work/run-$run.txt.cpu"
-  cpu_service=$(awk -v t=$(( service_1 - service_0 )) -v hz="$hz" -v d="$duration" 'BEGIN {printf "%.0f", 100 * t / hz / d}')
-  cpu_sink=$(awk -v t=$(( sink_1 - sink_0 )) -v hz="$hz" -v d="$duration" 'BEGIN {printf "%.0f", 100 * t / hz / d}')
-  cpu_wrk=$(awk -v u="$wrk_user" -v s="$wrk_sys" -v d="$duration" 'BEGIN {printf "%.0f", 100 * (u + s) / d}')
-  accepted_rate=$(awk -v a="$accepted" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')
-  delivered_rate=$(awk -v a="$delivered" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')
-  ratio=$(awk -v d="$delivered_total" -v a="$accepted_total" 'BEGIN {printf "%.4f", (a > 0) ? d / a : 0}')
-  printf '%-4s %10s %10s %8s %8s %7s %9s %8s %12s %20s\n' "$run" "$accepted_rate" "$delivered_rate" \
+  delivered_rate=$(awk -v a="$delivered_in_time" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')
+  ratio=$(awk -v a="$delivered_rate" -v r="$(rps "$work/ref-$run.txt")" -v n=$per_request 'BEGIN {printf "%.3f", a / (r * n)}')
+  ratios+=("$ratio")
+  printf '%-4s %10s %11s %8s %8s %8s %9s %7s %10s %9s %17s\n' "$run" \
+    "$(awk -v a="$accepted" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')" "$delivered_rate" \
     "$(percentile "$work/run-$run.txt" 50%)" "$(percentile "$work/run-$run.txt" 99%)" "$(non2xx "$work/run-$run.txt")" \
-    "$ratio" "$rss" "$(rps "$work/ref-$run.txt")" "$cpu_service/$cpu_sink/$cpu_wrk"
-  echo "     received: $(cat "$work/received-$run.txt")"
-  echo "     settled:  $(cat "$work/outcomes-$run.txt")"
-  results+=("$delivered_rate $(rps "$work/ref-$run.txt")")
+    "$(awk -v a="$accepted" -v d="$delivered" 'BEGIN {printf "%.4f", (a > 0) ? d / a : 0}')" "$rss" \
+    "$(awk -v r="$(rps "$work/ref-$run.txt")" 'BEGIN {printf "%.0f", r}')" "$ratio" \
+    "$(percent $(( service_1 - service_0 )))/$(percent $(( sink_1 - sink_0 )))/$(load_cpu "$work/run-$run.txt")"
+  echo "     received: $received"
+  echo "     settled:  $settled"
+  [ "$unaccounted" = 0 ] || echo "     UNACCOUNTED: $unaccounted"
 done
 
-# Ratios measured within each run, and their median.
-printf '%s\n' "${results[@]}" | awk '{printf "%.3f\n", $1 / $2}' | sort -n > "$work/ratios"
-echo "delivered/s as a ratio of the no-op reference's requests/s, per run: $(tr '\n' ' ' < "$work/ratios")"
+# delivered dumps/s over the reference's dumps/s (requests/s x dumps per request), per run and median.
+printf '%s\n' "${ratios[@]}" | sort -n > "$work/ratios"
+echo "delivered/s as a ratio of the reference, per run: $(tr '\n' ' ' < "$work/ratios")"
 echo "median ratio: $(awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}' "$work/ratios")"

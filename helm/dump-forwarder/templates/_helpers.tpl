@@ -74,6 +74,8 @@ The application.yml the pods read: the chart's settings, then config.extra merge
     "max-request-size" $c.maxRequestSize
     "queue" (dict "capacity" $c.queue.capacity "max-bytes" $c.queue.maxBytes)
     "client" (dict "connect-timeout" $c.client.connectTimeout "response-timeout" $c.client.responseTimeout "attempt-timeout" $c.client.attemptTimeout)
+    "batch" (dict "enabled" $c.batch.enabled "max-dumps" $c.batch.maxDumps "max-bytes" $c.batch.maxBytes "max-wait" $c.batch.maxWait)
+    "compression" $c.compression
     "rate-limiter" (dict "enabled" $c.rateLimiter.enabled)
     "shutdown" (dict "drain-timeout" (printf "%ds" (int $c.drainTimeoutSeconds)))
     "ingest" (ternary

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +42,7 @@ import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -109,7 +111,7 @@ class HelmChartTests {
                 "networkpolicy", "NetworkPolicy", "dashboard", "ConfigMap");
         List<Object> core = List.of("ServiceAccount", "ConfigMap", "Service", "Service", "Deployment");
 
-        if (feature.equals("default") || feature.equals("auth")) {
+        if (List.of("default", "auth", "batch").contains(feature)) {
             assertThat(kinds).containsExactlyInAnyOrderElementsOf(core);
         }
         else {
@@ -176,6 +178,18 @@ class HelmChartTests {
         assertThat(properties.shutdown().drainTimeout()).hasSeconds(25);
         assertThat(properties.rateLimiter().enabled()).isTrue();
         assertThat(properties.log().failuresPerSecond()).isEqualTo(9);
+    }
+
+    @Test
+    void batchingAndCompressionReachTheAppsConfiguration() {
+        ForwarderProperties batched = bind(configOf(render(CHART.resolve("ci/batch-values.yaml"))));
+        ForwarderProperties plain = bind(configOf(render(DEFAULT_VALUES)));
+
+        assertThat(batched.batch()).isEqualTo(new ForwarderProperties.Batch(true, 200, DataSize.ofMegabytes(2),
+                Duration.ofMillis(50)));
+        assertThat(batched.compression()).isEqualTo(ForwarderProperties.Compression.GZIP);
+        assertThat(plain.batch().enabled()).isFalse();
+        assertThat(plain.compression()).isEqualTo(ForwarderProperties.Compression.NONE);
     }
 
     @Test

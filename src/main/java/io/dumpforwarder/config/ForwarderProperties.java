@@ -29,6 +29,8 @@ import org.springframework.validation.annotation.Validated;
  * @param ingest limits on callers of the ingest port
  * @param queue bounds of the in-memory queue
  * @param client downstream HTTP client timeouts and pool
+ * @param batch sending many dumps in one downstream request
+ * @param compression encoding of the downstream request body
  * @param rateLimiter whether the {@code dump} rate limiter applies
  * @param shutdown graceful shutdown
  * @param log failure log throttling
@@ -40,7 +42,7 @@ public record ForwarderProperties(
         @NotNull(message = "forwarder.dump-url must be set (or start with --spring.profiles.active=demo to use the embedded demo collector)") URI dumpUrl, @DefaultValue("1MB") @NotNull DataSize maxDumpSize,
         @DefaultValue("16MB") @NotNull DataSize maxRequestSize, @DefaultValue("100") @Min(1) @Max(10_000) int maxConcurrency,
         @DefaultValue("30s") @NotNull Duration maxAge, @DefaultValue @Valid Ingest ingest, @DefaultValue @Valid Queue queue, @DefaultValue @Valid Client client,
-        @DefaultValue @Valid RateLimiter rateLimiter, @DefaultValue @Valid Shutdown shutdown, @DefaultValue @Valid Log log,
+        @DefaultValue @Valid Batch batch, @DefaultValue("none") @NotNull Compression compression, @DefaultValue @Valid RateLimiter rateLimiter, @DefaultValue @Valid Shutdown shutdown, @DefaultValue @Valid Log log,
         @DefaultValue @Valid Demo demo) {
 
     public ForwarderProperties {
@@ -110,6 +112,33 @@ public record ForwarderProperties(
         public Client {
             sslBundle = (sslBundle == null || sslBundle.isBlank()) ? null : sslBundle;
         }
+
+    }
+
+    /**
+     * @param enabled send dumps as NDJSON batches, one downstream request per batch
+     * @param maxDumps dumps in one batch at most
+     * @param maxBytes bytes of one batch's NDJSON body at most (before compression); a dump that alone is
+     * larger is sent as a batch of one
+     * @param maxWait longest time the first dump of a batch waits for the batch to fill
+     */
+    public record Batch(@DefaultValue("false") boolean enabled, @DefaultValue("100") @Min(1) @Max(10_000) int maxDumps,
+            @DefaultValue("1MB") @NotNull DataSize maxBytes, @DefaultValue("20ms") @NotNull Duration maxWait) {
+
+        @AssertTrue(message = "forwarder.batch.max-bytes must be positive and at most 2GB, forwarder.batch.max-wait positive")
+        boolean isBounded() {
+            return this.maxBytes.toBytes() > 0 && this.maxBytes.toBytes() <= Integer.MAX_VALUE && !this.maxWait.isNegative() && !this.maxWait.isZero();
+        }
+
+    }
+
+    /** How the downstream request body is encoded. */
+    public enum Compression {
+
+        /** Sent as is. */
+        NONE,
+        /** gzip, with {@code Content-Encoding: gzip}. */
+        GZIP
 
     }
 

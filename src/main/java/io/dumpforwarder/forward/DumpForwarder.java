@@ -2,6 +2,7 @@ package io.dumpforwarder.forward;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.UnaryOperator;
 
 import io.dumpforwarder.config.ForwarderProperties;
@@ -22,7 +23,10 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
 
-/** Sends one dump to the downstream and tells what became of it; the returned Mono never fails. */
+/**
+ * Sends dumps to the downstream, one request per call, and tells what became of them; the returned Mono never
+ * fails. Unbatched, a call carries one dump as it came in; batched, an NDJSON body of the dumps, one per line.
+ */
 @Component
 public class DumpForwarder {
 
@@ -38,6 +42,10 @@ public class DumpForwarder {
 
     static final String TRACE_ID_HEADER = "X-Trace-Id";
 
+    static final String DUMP_COUNT_HEADER = "X-Dump-Count";
+
+    static final MediaType NDJSON = MediaType.parseMediaType("application/x-ndjson");
+
     private final WebClient client;
 
     private final URI dumpUrl;
@@ -48,6 +56,10 @@ public class DumpForwarder {
 
     private final Forwarded stalled;
 
+    private final boolean batched;
+
+    private final boolean gzip;
+
     private final CircuitBreakerOperator<Void> breaker;
 
     private final UnaryOperator<Mono<Void>> rateLimit;
@@ -57,6 +69,8 @@ public class DumpForwarder {
         this.client = downstreamWebClient;
         this.dumpUrl = properties.dumpUrl();
         this.attemptTimeout = properties.client().attemptTimeout();
+        this.batched = properties.batch().enabled();
+        this.gzip = properties.compression() == ForwarderProperties.Compression.GZIP;
         CircuitBreaker circuitBreaker = breakers.circuitBreaker(RESILIENCE_NAME);
         this.breaker = CircuitBreakerOperator.of(circuitBreaker);
         Duration permitWait = Duration.ZERO;
@@ -73,17 +87,13 @@ public class DumpForwarder {
         this.stalled = new Forwarded(Outcome.ERROR, "no outcome within " + this.deadline.toMillis() + " ms");
     }
 
-    public Mono<Forwarded> forward(Dump dump) {
+    /** Sends the dumps in one request: one dump unbatched, an NDJSON batch of one or more when batched. */
+    public Mono<Forwarded> forward(List<Dump> dumps) {
         // Operators from the inside out: the exchange is bounded by the attempt timeout; the breaker wraps
         // the timed exchange, so it records timeouts and non-2xx answers as failures and, while open, fails
         // fast before any connection is touched; the rate limiter is outermost, so the wait for a permit is
-        // never timed as a slow call, and a dump refused a permit never reaches the breaker.
-        return this.client.post()
-            .uri(this.dumpUrl)
-            .contentType(MediaType.APPLICATION_JSON)
-            .headers((headers) -> identify(headers, dump))
-            .bodyValue(dump.body())
-            .exchangeToMono(DumpForwarder::consume)
+        // never timed as a slow call, and a request refused a permit never reaches the breaker.
+        return request(dumps).exchangeToMono(DumpForwarder::consume)
             .timeout(this.attemptTimeout)
             .transformDeferred(this.breaker)
             .transform(this.rateLimit)
@@ -91,6 +101,22 @@ public class DumpForwarder {
             .onErrorResume((error) -> Mono.just(Failures.classify(error)))
             // A guard, not a timeout: whatever an operator above does, no dump stays in flight forever.
             .timeout(this.deadline, Mono.just(this.stalled));
+    }
+
+    private WebClient.RequestHeadersSpec<?> request(List<Dump> dumps) {
+        WebClient.RequestBodySpec request = this.client.post().uri(this.dumpUrl);
+        if (this.batched) {
+            request.contentType(NDJSON).header(DUMP_COUNT_HEADER, Integer.toString(dumps.size()));
+        }
+        else {
+            request.contentType(MediaType.APPLICATION_JSON).headers((headers) -> identify(headers, dumps.get(0)));
+        }
+        if (this.gzip) {
+            // Compressed when the request is written, so a request the breaker refuses costs nothing.
+            return request.header(HttpHeaders.CONTENT_ENCODING, "gzip")
+                .body(Mono.fromSupplier(() -> DumpBodies.gzip(dumps, this.batched)), byte[].class);
+        }
+        return this.batched ? request.bodyValue(DumpBodies.ndjson(dumps)) : request.bodyValue(dumps.get(0).body());
     }
 
     private static void identify(HttpHeaders headers, Dump dump) {

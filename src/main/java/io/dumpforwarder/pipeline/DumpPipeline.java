@@ -1,6 +1,8 @@
 package io.dumpforwarder.pipeline;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -44,6 +46,8 @@ class DumpPipeline implements SmartLifecycle {
 
     private final int maxConcurrency;
 
+    private final ForwarderProperties.Batch batch;
+
     private final long maxAgeNanos;
 
     private final Duration drainTimeout;
@@ -64,6 +68,7 @@ class DumpPipeline implements SmartLifecycle {
         this.metrics = metrics;
         this.failures = failures;
         this.maxConcurrency = properties.maxConcurrency();
+        this.batch = properties.batch();
         this.maxAgeNanos = properties.maxAge().toNanos();
         this.drainTimeout = properties.shutdown().drainTimeout();
     }
@@ -72,42 +77,74 @@ class DumpPipeline implements SmartLifecycle {
     public void start() {
         // Never disposed: a dump that slips in while the queue closes is still settled, as shutdown at worst.
         // It should never end either; if it does, nothing would drain the queue, so liveness goes down.
-        this.queue.dumps()
+        requests(this.queue.dumps().doOnNext((dump) -> this.metrics.started()))
             .flatMap(this::settle, this.maxConcurrency)
             .subscribe(null, (error) -> broken(error), () -> broken(null));
         this.queue.open();
         this.running = true;
     }
 
-    private Mono<Void> settle(Dump dump) {
+    /** What goes out in one request: each dump alone, or batches bounded in dumps, bytes and wait. */
+    private Flux<List<Dump>> requests(Flux<Dump> dumps) {
+        if (!this.batch.enabled()) {
+            return dumps.map(List::of);
+        }
+        // Fair backpressure and a prefetch of one: dumps leave the queue only as batches can be sent.
+        return dumps.bufferTimeout(this.batch.maxDumps(), this.batch.maxWait(), true)
+            .concatMapIterable((gathered) -> Batches.split(gathered, this.batch.maxBytes().toBytes()), 1);
+    }
+
+    private Mono<Void> settle(List<Dump> dumps) {
         long start = System.nanoTime();
-        this.metrics.started();
-        return outcome(dump, start).onErrorResume((error) -> Mono.just(new Forwarded(Outcome.ERROR, error.toString())))
-            .doOnNext((result) -> {
-                this.metrics.settled(result.outcome(), start);
-                this.failures.log(dump, result);
-            })
+        List<Dump> live = dumps;
+        if (this.aborted) {
+            settle(dumps, Forwarded.SHUTDOWN, start);
+            return Mono.empty();
+        }
+        if (isExpired(dumps, start)) {
+            live = new ArrayList<>(dumps.size());
+            for (Dump dump : dumps) {
+                if (start - dump.receivedNanos() > this.maxAgeNanos) {
+                    settle(List.of(dump), Forwarded.EXPIRED, start);
+                }
+                else {
+                    live.add(dump);
+                }
+            }
+            if (live.isEmpty()) {
+                return Mono.empty();
+            }
+        }
+        List<Dump> sent = live;
+        return this.forwarder.forward(sent)
+            .takeUntilOther(this.abort.asMono())
+            .defaultIfEmpty(Forwarded.SHUTDOWN)
+            .onErrorResume((error) -> Mono.just(new Forwarded(Outcome.ERROR, error.toString())))
+            .doOnNext((result) -> settle(sent, result, start))
             .then()
             .onErrorResume((error) -> {
-                logger.error("Dump settled but not logged", error);
+                logger.error("Dumps settled but not logged", error);
                 return Mono.empty();
             });
+    }
+
+    private boolean isExpired(List<Dump> dumps, long now) {
+        for (Dump dump : dumps) {
+            if (now - dump.receivedNanos() > this.maxAgeNanos) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void settle(List<Dump> dumps, Forwarded result, long start) {
+        this.metrics.settled(result.outcome(), dumps.size(), this.batch.enabled(), start);
+        this.failures.log(dumps, result);
     }
 
     private void broken(Throwable error) {
         logger.error("The forwarding pipeline stopped; the queue is no longer drained", error);
         AvailabilityChangeEvent.publish(this.events, this, LivenessState.BROKEN);
-    }
-
-    /** A dump too old or left after the drain timeout is settled without the network; the rest go out. */
-    private Mono<Forwarded> outcome(Dump dump, long now) {
-        if (now - dump.receivedNanos() > this.maxAgeNanos) {
-            return Mono.just(Forwarded.EXPIRED);
-        }
-        if (this.aborted) {
-            return Mono.just(Forwarded.SHUTDOWN);
-        }
-        return this.forwarder.forward(dump).takeUntilOther(this.abort.asMono()).defaultIfEmpty(Forwarded.SHUTDOWN);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.dumpforwarder.pipeline;
 
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -30,23 +31,27 @@ class FailureLog {
         }
     }
 
-    void log(Dump dump, Forwarded result) {
+    void log(List<Dump> dumps, Forwarded result) {
+        Dump first = dumps.get(0);
         if (result.outcome() == Outcome.SUCCESS) {
             logger.atDebug()
-                .addKeyValue("uid", dump.uid())
-                .addKeyValue("traceId", dump.traceId())
-                .log("Dump forwarded");
+                .addKeyValue("uid", first.uid())
+                .addKeyValue("traceId", first.traceId())
+                .addKeyValue("dumps", dumps.size())
+                .log("Dumps forwarded");
             return;
         }
         long suppressed = this.windows.get(result.outcome()).tryAcquire();
         if (suppressed >= 0 && logger.isWarnEnabled()) {
             logger.atWarn()
-                .addKeyValue("uid", dump.uid())
-                .addKeyValue("traceId", dump.traceId())
+                .addKeyValue("uid", first.uid())
+                .addKeyValue("traceId", first.traceId())
+                .addKeyValue("dumps", dumps.size())
                 .addKeyValue("outcome", result.outcome().tag())
                 .addKeyValue("suppressed", suppressed)
-                .log("Dump not forwarded: {} ({}); {} similar lines suppressed since the last one",
-                        result.outcome().tag(), result.detail(), suppressed);
+                .log("{} not forwarded: {} ({}); {} similar lines suppressed since the last one",
+                        (dumps.size() == 1) ? "Dump" : "Batch of " + dumps.size() + " dumps", result.outcome().tag(),
+                        result.detail(), suppressed);
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.forward.Outcome;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -17,7 +18,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * The forwarding side of the accounting: every dump that leaves the queue is in flight until it is
- * settled with exactly one outcome. All series are registered at start-up so they read 0, not absent.
+ * settled with exactly one outcome. A batch is settled as a whole: each of its dumps with the batch's outcome. All series are registered at start-up so they read 0, not absent.
  */
 @Component
 class ForwardMetrics {
@@ -28,21 +29,33 @@ class ForwardMetrics {
 
     private final Map<Outcome, Timer> latency = new EnumMap<>(Outcome.class);
 
+    private final Map<Outcome, Counter> batches = new EnumMap<>(Outcome.class);
+
+    private final DistributionSummary batchSize;
+
     ForwardMetrics(MeterRegistry registry, ForwarderProperties properties) {
         for (Outcome outcome : Outcome.values()) {
             this.forwarded.put(outcome, Counter.builder("dumps.forwarded")
                 .description("Accepted dumps by final outcome")
                 .tag("outcome", outcome.tag())
                 .register(registry));
+            this.batches.put(outcome, Counter.builder("dumps.batches")
+                .description("Batches by outcome (forwarder.batch.enabled)")
+                .tag("outcome", outcome.tag())
+                .register(registry));
             if (outcome.attempted()) {
                 this.latency.put(outcome, Timer.builder("dumps.forward")
-                    .description("Time from leaving the queue to the outcome of a forward that reached the network")
+                    .description("Time of a forward request that reached the network, from its start to its outcome")
                     .tag("outcome", outcome.tag())
                     .serviceLevelObjectives(millis(1), millis(2), millis(5), millis(10), millis(25), millis(50),
                             millis(100), millis(250), millis(500), millis(1000), millis(2500))
                     .register(registry));
             }
         }
+        this.batchSize = DistributionSummary.builder("dumps.batch.size")
+            .description("Dumps per batch sent (forwarder.batch.enabled)")
+            .serviceLevelObjectives(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+            .register(registry);
         Gauge.builder("dumps.inflight", this.inflight, AtomicInteger::get)
             .description("Dumps taken from the queue and not yet settled")
             .register(registry);
@@ -56,13 +69,24 @@ class ForwardMetrics {
         this.inflight.incrementAndGet();
     }
 
-    void settled(Outcome outcome, long startNanos) {
-        this.forwarded.get(outcome).increment();
+    /**
+     * Settles the dumps of one request (or, for expired and shutdown, of none) with one outcome.
+     * @param outcome what became of them
+     * @param dumps how many dumps it settles
+     * @param batch whether they were one batch
+     * @param startNanos when the request started
+     */
+    void settled(Outcome outcome, int dumps, boolean batch, long startNanos) {
+        this.forwarded.get(outcome).increment(dumps);
         Timer timer = this.latency.get(outcome);
         if (timer != null) {
             timer.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
         }
-        this.inflight.decrementAndGet();
+        if (batch) {
+            this.batches.get(outcome).increment();
+            this.batchSize.record(dumps);
+        }
+        this.inflight.addAndGet(-dumps);
     }
 
     int inflight() {

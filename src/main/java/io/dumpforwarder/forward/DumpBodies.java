@@ -1,0 +1,59 @@
+package io.dumpforwarder.forward;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+
+import io.dumpforwarder.pipeline.Dump;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.NettyDataBufferFactory;
+
+/** Request bodies made of dumps, built from the bytes the callers sent without copying them when not compressed. */
+final class DumpBodies {
+
+    private static final byte[] NEWLINE = { '\n' };
+
+    private static final NettyDataBufferFactory BUFFERS = new NettyDataBufferFactory(UnpooledByteBufAllocator.DEFAULT);
+
+    private DumpBodies() {
+    }
+
+    /** The dumps as NDJSON: a composite view over their byte arrays and newlines, nothing copied. */
+    static DataBuffer ndjson(List<Dump> dumps) {
+        byte[][] parts = new byte[dumps.size() * 2][];
+        for (int i = 0; i < dumps.size(); i++) {
+            parts[2 * i] = dumps.get(i).body();
+            parts[2 * i + 1] = NEWLINE;
+        }
+        ByteBuf body = Unpooled.wrappedBuffer(parts.length, parts);
+        return BUFFERS.wrap(body);
+    }
+
+    /** The dumps gzipped: NDJSON when batched, else the one dump as it came in. */
+    static byte[] gzip(List<Dump> dumps, boolean ndjson) {
+        int size = 0;
+        for (Dump dump : dumps) {
+            size += dump.size() + 1;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, size / 4));
+        try (GZIPOutputStream zip = new GZIPOutputStream(out, 8192)) {
+            for (Dump dump : dumps) {
+                zip.write(dump.body());
+                if (ndjson) {
+                    zip.write('\n');
+                }
+            }
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException("gzip into memory failed", ex);
+        }
+        return out.toByteArray();
+    }
+
+}
