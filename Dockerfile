@@ -25,4 +25,4 @@ USER 10001:10001
 EXPOSE 8080 8081
 # Exec form, so SIGTERM reaches the JVM and the drain runs. The heap follows the container's memory
 # limit; JAVA_TOOL_OPTIONS adds JVM flags and arguments after the image name add --key=value settings.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-XX:SharedArchiveFile=application.jsa", "-Xshare:auto", "-jar", "application.jar"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError", "-XX:SharedArchiveFile=application.jsa", "-Xshare:auto", "-jar", "application.jar"]

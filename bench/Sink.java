@@ -2,7 +2,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufProcessor;
+import io.netty.util.ByteProcessor;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -47,7 +47,7 @@ public final class Sink {
 
     private static long newlines(ByteBuf body) {
         long[] count = { 0 };
-        body.forEachByte((ByteBufProcessor) (value) -> {
+        body.forEachByte((ByteProcessor) (value) -> {
             if (value == '\n') {
                 count[0]++;
             }

@@ -4,7 +4,7 @@
 # the same port under the same load, so the service's figures read as ratios of it within one run.
 #
 # Usage: bench/run.sh [--scenario NAME] [--runs N] [--warmup SECONDS] [--duration SECONDS] [--rates LIST]
-#                     [-- SERVICE_ARGS...]
+#                     [--jar PATH] [-- SERVICE_ARGS...]
 #   healthy  closed loop (wrk), one dump per request in and out                         (default)
 #   slow     as healthy, the sink answers every request after 300 ms
 #   down     as healthy, nothing listens on the dump URL
@@ -12,11 +12,12 @@
 #   batch    as healthy, with forwarder.batch.enabled=true
 #   open     open loop (hey, paced) at each of --rates dumps/s (default 2000,5000,8000): delivered %, p99,
 #            and the service's CPU milliseconds per 1000 delivered dumps
-# SERVICE_ARGS go to the service, e.g. -- --forwarder.max-concurrency=50.
+# SERVICE_ARGS go to the service, e.g. -- --forwarder.max-concurrency=50; --jar runs another build (an A/B).
+# Prints one row per run (per rate for open) and, for closed loops, the median ratio to the reference.
 # Needs wrk, hey and nginx (Debian packages wrk, hey, nginx-light), python3 and the jar
 # (built with mvn -DskipTests package when missing).
 # The service runs as the container image runs it, with the chart's default memory limit (512 MiB):
-# JAVA_OPTS defaults to "-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError".
+# JAVA_OPTS defaults to "-XX:MaxRAM=512m -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,7 @@ runs=3
 warmup=40
 duration=20
 rates=2000,5000,8000
+jar=
 while [ $# -gt 0 ]; do
   case "$1" in
     --scenario) scenario=$2; shift 2 ;;
@@ -32,12 +34,13 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
     --rates) rates=$2; shift 2 ;;
+    --jar) jar=$2; shift 2 ;;
     --) shift; break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 service_args=("$@")
-java_opts=${JAVA_OPTS:--XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError}
+java_opts=${JAVA_OPTS:--XX:MaxRAM=512m -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError}
 sink_delay=0
 case "$scenario" in
   healthy | down | ndjson | open) ;;
@@ -57,7 +60,7 @@ sink_pid=
 for tool in wrk hey nginx python3 java; do
   command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install wrk hey nginx-light)" >&2; exit 1; }
 done
-jar=$(find target -maxdepth 1 -name "dump-forwarder-*.jar" | head -n 1)
+[ -n "$jar" ] || jar=$(find target -maxdepth 1 -name "dump-forwarder-*.jar" | head -n 1)
 [ -n "$jar" ] || { mvn -q -DskipTests package; jar=$(find target -maxdepth 1 -name "dump-forwarder-*.jar" | head -n 1); }
 
 cleanup() {
@@ -92,7 +95,8 @@ file:close()
 LUA
 
 # The sink runs on the application's own libraries, unpacked from the jar.
-(cd "$work" && jar xf "$OLDPWD/$jar" BOOT-INF/lib)
+jar=$(realpath "$jar")
+(cd "$work" && jar xf "$jar" BOOT-INF/lib)
 start_sink() {
   [ "$scenario" = down ] && return
   java -Dreactor.netty.ioWorkerCount=1 -Xmx128m -cp "$work/BOOT-INF/lib/*" bench/Sink.java $sink $sink_delay \

@@ -1,5 +1,6 @@
 package io.dumpforwarder;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -156,8 +157,11 @@ class DownstreamFaultTests {
     }
 
     private long poolGauge(String name) {
+        // Reactor Netty registers pool meters globally: other test contexts' pools show up too, so this
+        // collector's pool is picked by its address.
         return (long) this.registry.find("reactor.netty.connection.provider." + name)
             .tag("name", "dump")
+            .tag("remote.address", URI.create(collector.url()).getAuthority())
             .gauges()
             .stream()
             .mapToDouble(Gauge::value)

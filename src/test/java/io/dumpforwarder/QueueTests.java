@@ -54,6 +54,27 @@ class QueueTests extends ServiceTest {
     }
 
     @Test
+    void aFullQueueShedsBeforeReadingTheBodyAndCountsTheRequestOnce() {
+        long full = this.meters.received("queue_full");
+        long invalid = this.meters.received("invalid");
+        IntStream.range(1, 4).forEach((i) -> accept(dump(i)));
+
+        // Not even parsed: three lines, one of them malformed, refused as one queue_full, on a connection
+        // that stays usable.
+        postNdjson(dump(4) + "\n{oops\n" + dump(5)).expectStatus()
+            .isEqualTo(503)
+            .expectHeader()
+            .doesNotExist("Connection")
+            .expectBody()
+            .jsonPath("$.outcome")
+            .isEqualTo("queue_full");
+
+        assertThat(this.meters.received("queue_full")).isEqualTo(full + 1);
+        assertThat(this.meters.received("invalid")).isEqualTo(invalid);
+        assertThat(this.meters.queued()).isEqualTo(3);
+    }
+
+    @Test
     void anNdjsonBatchThatDoesNotFitInBytesIsRefusedWhole() {
         long full = this.meters.received("queue_full");
         String line = "{\"pad\":\"" + "x".repeat(1100) + "\"}";

@@ -31,6 +31,18 @@ final class BodyReader {
             .flatMap(Body::bytes);
     }
 
+    /**
+     * Reads the body and drops it, up to the discard limit, keeping nothing; tells whether all of it was read,
+     * so the connection is reusable.
+     */
+    static Mono<Boolean> discard(Flux<DataBuffer> body, long discardLimit) {
+        long[] size = { 0 };
+        return body.doOnNext((buffer) -> {
+            size[0] += buffer.readableByteCount();
+            DataBufferUtils.release(buffer);
+        }).takeUntil((buffer) -> size[0] > discardLimit).then(Mono.fromSupplier(() -> size[0] <= discardLimit));
+    }
+
     /** The body is over the limit; {@code drained} tells whether all of it was read, so the connection is reusable. */
     static final class TooLargeException extends RuntimeException {
 

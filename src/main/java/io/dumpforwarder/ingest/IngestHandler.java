@@ -77,6 +77,12 @@ class IngestHandler {
         if (!this.queue.isOpen()) {
             return reject(Received.UNAVAILABLE, 1, busy(Received.UNAVAILABLE));
         }
+        if (this.queue.isFull()) {
+            // Shed before the body is copied or parsed: under overload a refusal must cost little.
+            this.metrics.count(Received.QUEUE_FULL, 1);
+            return BodyReader.discard(request.bodyToFlux(DataBuffer.class), this.discardLimit)
+                .flatMap((drained) -> problem(Received.QUEUE_FULL, busy(Received.QUEUE_FULL), List.of(), drained));
+        }
         String traceId = TraceIds.fromHeaders(request.headers());
         return BodyReader.read(request.bodyToFlux(DataBuffer.class), declared, limit, this.discardLimit)
             .flatMap((body) -> (format == Format.JSON) ? one(body, traceId) : lines(body, traceId))

@@ -88,6 +88,11 @@ public class DumpQueue {
         return Admission.ACCEPTED;
     }
 
+    /** Whether not even one more dump fits: a cheap check before a body is read; {@link #offer} decides. */
+    public boolean isFull() {
+        return this.size.get() >= this.capacity || this.bytes.get() >= this.maxBytes;
+    }
+
     public boolean isOpen() {
         return this.open;
     }
