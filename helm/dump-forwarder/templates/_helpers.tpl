@@ -76,6 +76,8 @@ The application.yml the pods read: the chart's settings, then config.extra merge
     "client" (dict "connect-timeout" $c.client.connectTimeout "response-timeout" $c.client.responseTimeout "attempt-timeout" $c.client.attemptTimeout)
     "batch" (dict "enabled" $c.batch.enabled "max-dumps" $c.batch.maxDumps "max-bytes" $c.batch.maxBytes "max-wait" $c.batch.maxWait)
     "compression" $c.compression
+    "retry-after" (dict "max" $c.retryAfterMax)
+    "retry" (dict "enabled" $c.retry.enabled "max-attempts" $c.retry.maxAttempts "initial-backoff" $c.retry.initialBackoff "max-backoff" $c.retry.maxBackoff "budget-ratio" $c.retry.budgetRatio "budget-window" $c.retry.budgetWindow)
     "rate-limiter" (dict "enabled" $c.rateLimiter.enabled)
     "shutdown" (dict "drain-timeout" (printf "%ds" (int $c.drainTimeoutSeconds)))
     "ingest" (ternary

@@ -111,7 +111,7 @@ class HelmChartTests {
                 "networkpolicy", "NetworkPolicy", "dashboard", "ConfigMap");
         List<Object> core = List.of("ServiceAccount", "ConfigMap", "Service", "Service", "Deployment");
 
-        if (List.of("default", "auth", "batch").contains(feature)) {
+        if (List.of("default", "auth", "delivery").contains(feature)) {
             assertThat(kinds).containsExactlyInAnyOrderElementsOf(core);
         }
         else {
@@ -168,6 +168,8 @@ class HelmChartTests {
             .set("config.queue.capacity", 1234)
             .set("config.drainTimeoutSeconds", 25)
             .set("config.rateLimiter.enabled", true)
+            .set("config.retryAfterMax", "7s")
+            .set("config.retry.enabled", true)
             .set("config.extra.forwarder.log.failures-per-second", 9));
 
         ForwarderProperties properties = bind(configOf(objects));
@@ -177,17 +179,21 @@ class HelmChartTests {
         assertThat(properties.queue().capacity()).isEqualTo(1234);
         assertThat(properties.shutdown().drainTimeout()).hasSeconds(25);
         assertThat(properties.rateLimiter().enabled()).isTrue();
+        assertThat(properties.retryAfter().max()).hasSeconds(7);
+        assertThat(properties.retry().enabled()).isTrue();
         assertThat(properties.log().failuresPerSecond()).isEqualTo(9);
     }
 
     @Test
-    void batchingAndCompressionReachTheAppsConfiguration() {
-        ForwarderProperties batched = bind(configOf(render(CHART.resolve("ci/batch-values.yaml"))));
+    void batchingCompressionAndRetriesReachTheAppsConfiguration() {
+        ForwarderProperties batched = bind(configOf(render(CHART.resolve("ci/delivery-values.yaml"))));
         ForwarderProperties plain = bind(configOf(render(DEFAULT_VALUES)));
 
         assertThat(batched.batch()).isEqualTo(new ForwarderProperties.Batch(true, 200, DataSize.ofMegabytes(2),
                 Duration.ofMillis(50)));
         assertThat(batched.compression()).isEqualTo(ForwarderProperties.Compression.GZIP);
+        assertThat(batched.retry().budgetRatio()).isEqualTo(0.25);
+        assertThat(batched.retry().maxAttempts()).isEqualTo(4);
         assertThat(plain.batch().enabled()).isFalse();
         assertThat(plain.compression()).isEqualTo(ForwarderProperties.Compression.NONE);
     }

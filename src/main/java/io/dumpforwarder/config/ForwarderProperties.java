@@ -7,6 +7,8 @@ import java.util.List;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
@@ -31,6 +33,8 @@ import org.springframework.validation.annotation.Validated;
  * @param client downstream HTTP client timeouts and pool
  * @param batch sending many dumps in one downstream request
  * @param compression encoding of the downstream request body
+ * @param retryAfter how a collector's {@code Retry-After} pauses sending
+ * @param retry retries of failed forwards
  * @param rateLimiter whether the {@code dump} rate limiter applies
  * @param shutdown graceful shutdown
  * @param log failure log throttling
@@ -42,7 +46,8 @@ public record ForwarderProperties(
         @NotNull(message = "forwarder.dump-url must be set (or start with --spring.profiles.active=demo to use the embedded demo collector)") URI dumpUrl, @DefaultValue("1MB") @NotNull DataSize maxDumpSize,
         @DefaultValue("16MB") @NotNull DataSize maxRequestSize, @DefaultValue("100") @Min(1) @Max(10_000) int maxConcurrency,
         @DefaultValue("30s") @NotNull Duration maxAge, @DefaultValue @Valid Ingest ingest, @DefaultValue @Valid Queue queue, @DefaultValue @Valid Client client,
-        @DefaultValue @Valid Batch batch, @DefaultValue("none") @NotNull Compression compression, @DefaultValue @Valid RateLimiter rateLimiter, @DefaultValue @Valid Shutdown shutdown, @DefaultValue @Valid Log log,
+        @DefaultValue @Valid Batch batch, @DefaultValue("none") @NotNull Compression compression,
+        @DefaultValue @Valid RetryAfter retryAfter, @DefaultValue @Valid Retry retry, @DefaultValue @Valid RateLimiter rateLimiter, @DefaultValue @Valid Shutdown shutdown, @DefaultValue @Valid Log log,
         @DefaultValue @Valid Demo demo) {
 
     public ForwarderProperties {
@@ -139,6 +144,41 @@ public record ForwarderProperties(
         NONE,
         /** gzip, with {@code Content-Encoding: gzip}. */
         GZIP
+
+    }
+
+    /**
+     * @param max longest pause of all sending a collector's {@code Retry-After} (on a 429 or 503) can cause;
+     * {@code 0s} ignores Retry-After
+     */
+    public record RetryAfter(@DefaultValue("30s") @NotNull Duration max) {
+
+        @AssertTrue(message = "forwarder.retry-after.max must not be negative")
+        boolean isMaxNotNegative() {
+            return !this.max.isNegative();
+        }
+
+    }
+
+    /**
+     * @param enabled retry failed forwards that may succeed later
+     * @param maxAttempts attempts per forward at most, the first included
+     * @param initialBackoff the ceiling of the first backoff; each later one doubles it, up to the maximum, and
+     * the wait is drawn at random below the ceiling (full jitter)
+     * @param maxBackoff the highest backoff ceiling
+     * @param budgetRatio retries allowed as a fraction of first attempts over the budget window (plus one)
+     * @param budgetWindow the sliding window of the retry budget
+     */
+    public record Retry(@DefaultValue("false") boolean enabled, @DefaultValue("3") @Min(2) @Max(10) int maxAttempts,
+            @DefaultValue("50ms") @NotNull Duration initialBackoff, @DefaultValue("1s") @NotNull Duration maxBackoff,
+            @DefaultValue("0.1") @DecimalMin("0.0") @DecimalMax("1.0") double budgetRatio,
+            @DefaultValue("10s") @NotNull Duration budgetWindow) {
+
+        @AssertTrue(message = "forwarder.retry backoffs must be positive with initial-backoff <= max-backoff, and budget-window at least 1s")
+        boolean isConsistent() {
+            return !this.initialBackoff.isNegative() && !this.initialBackoff.isZero()
+                    && this.initialBackoff.compareTo(this.maxBackoff) <= 0 && this.budgetWindow.toSeconds() >= 1;
+        }
 
     }
 

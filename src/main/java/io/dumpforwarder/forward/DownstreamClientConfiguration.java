@@ -4,7 +4,6 @@ import io.dumpforwarder.config.ForwarderProperties;
 import io.netty.handler.logging.LogLevel;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
-import reactor.netty.resources.LoopResources;
 import reactor.netty.transport.logging.AdvancedByteBufFormat;
 
 import org.springframework.boot.http.client.HttpClientSettings;
@@ -42,19 +41,9 @@ class DownstreamClientConfiguration {
             .build();
     }
 
-    /**
-     * Event loops of the downstream client's own, apart from the ingest server's: under an ingest flood the
-     * forwards are not queued behind caller requests on shared loops, so they keep their latency and the
-     * breaker judges the collector rather than the forwarder's own backlog.
-     */
-    @Bean(destroyMethod = "dispose")
-    LoopResources downstreamLoops() {
-        return LoopResources.create("dump-client", Runtime.getRuntime().availableProcessors(), true);
-    }
-
     @Bean
-    WebClient downstreamWebClient(ConnectionProvider downstreamConnectionProvider, LoopResources downstreamLoops,
-            ForwarderProperties properties, SslBundles sslBundles) {
+    WebClient downstreamWebClient(ConnectionProvider downstreamConnectionProvider, ForwarderProperties properties,
+            SslBundles sslBundles) {
         ForwarderProperties.Client client = properties.client();
         // An https dump URL trusts the JVM's trust store, unless an SSL bundle names a CA (and a client
         // certificate, for mutual TLS). Redirects are not followed: a dump goes to the configured URL or fails.
@@ -64,7 +53,7 @@ class DownstreamClientConfiguration {
             .withRedirects(HttpRedirects.DONT_FOLLOW)
             .withSslBundle(ssl);
         HttpClient httpClient = new ReactorHttpClientBuilder()
-            .withHttpClientFactory(() -> HttpClient.create(downstreamConnectionProvider).runOn(downstreamLoops))
+            .withHttpClientFactory(() -> HttpClient.create(downstreamConnectionProvider))
             // Logs nothing until the category is set to DEBUG (e.g. through the Actuator loggers endpoint).
             .withHttpClientCustomizer((http) -> http.wiretap(WIRETAP_CATEGORY, LogLevel.DEBUG, AdvancedByteBufFormat.TEXTUAL))
             .build(settings);

@@ -1,5 +1,7 @@
 package io.dumpforwarder.forward;
 
+import java.time.Duration;
+
 import org.springframework.http.HttpStatusCode;
 
 /** The downstream answered with a status other than 2xx; the circuit breaker records it as a failure. */
@@ -7,9 +9,18 @@ public class DownstreamStatusException extends RuntimeException {
 
     private final HttpStatusCode status;
 
-    DownstreamStatusException(HttpStatusCode status) {
-        super("downstream answered HTTP " + status.value(), null, false, false);
+    private final Duration retryAfter;
+
+    DownstreamStatusException(HttpStatusCode status, Duration retryAfter) {
+        super("downstream answered HTTP " + status.value()
+                + ((retryAfter != null) ? " with Retry-After " + retryAfter.toSeconds() + " s" : ""), null, false, false);
         this.status = status;
+        this.retryAfter = retryAfter;
+    }
+
+    /** The pause a 429 or 503 asked for with Retry-After, or {@code null}. */
+    Duration retryAfter() {
+        return this.retryAfter;
     }
 
     HttpStatusCode status() {

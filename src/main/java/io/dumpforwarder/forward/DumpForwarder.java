@@ -1,6 +1,7 @@
 package io.dumpforwarder.forward;
 
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -62,17 +63,25 @@ public class DumpForwarder {
 
     private final CircuitBreakerOperator<Void> breaker;
 
+    private final DownstreamPause pause;
+
+    private final Retries retries;
+
+    private final CircuitBreaker circuitBreaker;
+
     private final UnaryOperator<Mono<Void>> rateLimit;
 
     DumpForwarder(WebClient downstreamWebClient, ForwarderProperties properties, CircuitBreakerRegistry breakers,
-            RateLimiterRegistry rateLimiters) {
+            RateLimiterRegistry rateLimiters, DownstreamPause pause, Retries retries) {
         this.client = downstreamWebClient;
+        this.pause = pause;
+        this.retries = retries;
         this.dumpUrl = properties.dumpUrl();
         this.attemptTimeout = properties.client().attemptTimeout();
         this.batched = properties.batch().enabled();
         this.gzip = properties.compression() == ForwarderProperties.Compression.GZIP;
-        CircuitBreaker circuitBreaker = breakers.circuitBreaker(RESILIENCE_NAME);
-        this.breaker = CircuitBreakerOperator.of(circuitBreaker);
+        this.circuitBreaker = breakers.circuitBreaker(RESILIENCE_NAME);
+        this.breaker = CircuitBreakerOperator.of(this.circuitBreaker);
         Duration permitWait = Duration.ZERO;
         if (properties.rateLimiter().enabled()) {
             RateLimiter rateLimiter = rateLimiters.rateLimiter(RESILIENCE_NAME);
@@ -83,24 +92,57 @@ public class DumpForwarder {
         else {
             this.rateLimit = UnaryOperator.identity();
         }
-        this.deadline = this.attemptTimeout.plus(permitWait).plus(DEADLINE_SLACK);
+        // With retries, no attempt starts past the oldest dump's max age; the last one may run its full course.
+        Duration retrying = retries.enabled() ? properties.maxAge() : Duration.ZERO;
+        this.deadline = retrying.plus(this.attemptTimeout).plus(permitWait).plus(DEADLINE_SLACK);
         this.stalled = new Forwarded(Outcome.ERROR, "no outcome within " + this.deadline.toMillis() + " ms");
     }
 
-    /** Sends the dumps in one request: one dump unbatched, an NDJSON batch of one or more when batched. */
+    /** Sends the dumps in one request (and, with retries on, again after a failure that may pass). */
     public Mono<Forwarded> forward(List<Dump> dumps) {
+        return attempt(dumps, 1)
+            // A guard, not a timeout: whatever an operator above does, no dump stays in flight forever.
+            .timeout(this.deadline, Mono.just(this.stalled));
+    }
+
+    private Mono<Forwarded> attempt(List<Dump> dumps, int number) {
+        return send(dumps).flatMap((attempt) -> {
+            this.retries.attempted(number, attempt.result().outcome(), dumps.size());
+            Duration backoff = this.retries.backoff(number, attempt.retryable(), isBreakerOpen(),
+                    this.pause.remainingNanos(), dumps);
+            return (backoff == null) ? Mono.just(attempt.result())
+                    : Mono.delay(backoff).then(this.pause.over()).then(attempt(dumps, number + 1));
+        });
+    }
+
+    private boolean isBreakerOpen() {
+        CircuitBreaker.State state = this.circuitBreaker.getState();
+        return state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
+    }
+
+    /** One request, never failing: its outcome, and whether trying again might succeed. */
+    private Mono<Attempt> send(List<Dump> dumps) {
         // Operators from the inside out: the exchange is bounded by the attempt timeout; the breaker wraps
         // the timed exchange, so it records timeouts and non-2xx answers as failures and, while open, fails
         // fast before any connection is touched; the rate limiter is outermost, so the wait for a permit is
         // never timed as a slow call, and a request refused a permit never reaches the breaker.
-        return request(dumps).exchangeToMono(DumpForwarder::consume)
+        boolean[] answered = { false };
+        return request(dumps).exchangeToMono((response) -> {
+            answered[0] = true;
+            return consume(response);
+        })
             .timeout(this.attemptTimeout)
+            .doOnError(DownstreamStatusException.class, this::pauseIfAsked)
             .transformDeferred(this.breaker)
             .transform(this.rateLimit)
-            .thenReturn(Forwarded.SUCCESS)
-            .onErrorResume((error) -> Mono.just(Failures.classify(error)))
-            // A guard, not a timeout: whatever an operator above does, no dump stays in flight forever.
-            .timeout(this.deadline, Mono.just(this.stalled));
+            .thenReturn(Attempt.SUCCESS)
+            .onErrorResume((error) -> Mono.just(new Attempt(Failures.classify(error), Failures.isRetryable(error, answered[0]))));
+    }
+
+    private void pauseIfAsked(DownstreamStatusException answer) {
+        if (answer.retryAfter() != null) {
+            this.pause.pause(answer.retryAfter(), answer.status().value());
+        }
     }
 
     private WebClient.RequestHeadersSpec<?> request(List<Dump> dumps) {
@@ -129,6 +171,18 @@ public class DumpForwarder {
     }
 
     /**
+     * The outcome of one attempt.
+     *
+     * @param result what became of it
+     * @param retryable whether a later attempt may succeed
+     */
+    private record Attempt(Forwarded result, boolean retryable) {
+
+        static final Attempt SUCCESS = new Attempt(Forwarded.SUCCESS, false);
+
+    }
+
+    /**
      * Reads and drops the answer's body so the connection goes back to the pool, then judges the status. A
      * body longer than {@link #MAX_ANSWER_BYTES} is not read on: the connection is closed instead.
      */
@@ -138,8 +192,14 @@ public class DumpForwarder {
             .takeUntil((buffer) -> (read[0] += buffer.readableByteCount()) > MAX_ANSWER_BYTES)
             .doOnNext(DataBufferUtils::release)
             .then();
-        return response.statusCode().is2xxSuccessful() ? drained
-                : drained.then(Mono.error(new DownstreamStatusException(response.statusCode())));
+        if (response.statusCode().is2xxSuccessful()) {
+            return drained;
+        }
+        int status = response.statusCode().value();
+        Duration retryAfter = (status == 429 || status == 503)
+                ? RetryAfter.parse(response.headers().asHttpHeaders().getFirst(HttpHeaders.RETRY_AFTER), Clock.systemUTC())
+                : null;
+        return drained.then(Mono.error(new DownstreamStatusException(response.statusCode(), retryAfter)));
     }
 
 }

@@ -30,6 +30,25 @@ final class Failures {
         return new Forwarded(Outcome.ERROR, describe(error));
     }
 
+    /**
+     * Whether trying again may succeed: a refused or failed connection, a timeout before any answer, or an
+     * answer of 429, 502, 503 or 504. Never another 4xx, a TLS failure, an open breaker or a refused permit.
+     */
+    static boolean isRetryable(Throwable error, boolean answered) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof DownstreamStatusException status) {
+                int code = status.status().value();
+                return code == 429 || code == 502 || code == 503 || code == 504;
+            }
+            Outcome outcome = outcomeOf(cause);
+            if (outcome != null) {
+                return (outcome == Outcome.CONNECT_ERROR && !(cause instanceof SSLException))
+                        || (outcome == Outcome.TIMEOUT && !answered);
+            }
+        }
+        return false;
+    }
+
     private static Outcome outcomeOf(Throwable cause) {
         if (cause instanceof DownstreamStatusException status) {
             return status.status().is4xxClientError() ? Outcome.HTTP_4XX

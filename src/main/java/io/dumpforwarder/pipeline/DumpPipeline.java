@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.forward.DownstreamPause;
 import io.dumpforwarder.forward.DumpForwarder;
 import io.dumpforwarder.forward.Forwarded;
 import io.dumpforwarder.forward.Outcome;
@@ -40,6 +41,8 @@ class DumpPipeline implements SmartLifecycle {
 
     private final DumpForwarder forwarder;
 
+    private final DownstreamPause pause;
+
     private final ForwardMetrics metrics;
 
     private final FailureLog failures;
@@ -60,8 +63,9 @@ class DumpPipeline implements SmartLifecycle {
 
     private final ApplicationEventPublisher events;
 
-    DumpPipeline(DumpQueue queue, DumpForwarder forwarder, ForwardMetrics metrics, FailureLog failures,
-            ForwarderProperties properties, ApplicationEventPublisher events) {
+    DumpPipeline(DumpQueue queue, DumpForwarder forwarder, DownstreamPause pause, ForwardMetrics metrics,
+            FailureLog failures, ForwarderProperties properties, ApplicationEventPublisher events) {
+        this.pause = pause;
         this.events = events;
         this.queue = queue;
         this.forwarder = forwarder;
@@ -94,7 +98,12 @@ class DumpPipeline implements SmartLifecycle {
             .concatMapIterable((gathered) -> Batches.split(gathered, this.batch.maxBytes().toBytes()), 1);
     }
 
+    /** Waits out a pause the collector asked for (unless shutdown aborts it), then sends. */
     private Mono<Void> settle(List<Dump> dumps) {
+        return this.pause.over().takeUntilOther(this.abort.asMono()).then(Mono.defer(() -> send(dumps)));
+    }
+
+    private Mono<Void> send(List<Dump> dumps) {
         long start = System.nanoTime();
         List<Dump> live = dumps;
         if (this.aborted) {

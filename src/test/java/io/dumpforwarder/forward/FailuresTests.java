@@ -32,11 +32,32 @@ class FailuresTests {
         assertThat(Failures.classify(wrapped(new ConnectException("refused"))).outcome()).isEqualTo(Outcome.CONNECT_ERROR);
         assertThat(Failures.classify(wrapped(new SSLHandshakeException("PKIX"))).outcome()).isEqualTo(Outcome.CONNECT_ERROR);
         assertThat(Failures.classify(new TimeoutException()).outcome()).isEqualTo(Outcome.TIMEOUT);
-        assertThat(Failures.classify(new DownstreamStatusException(HttpStatus.TOO_MANY_REQUESTS)).outcome())
+        assertThat(Failures.classify(status(HttpStatus.TOO_MANY_REQUESTS)).outcome())
             .isEqualTo(Outcome.HTTP_4XX);
-        assertThat(Failures.classify(new DownstreamStatusException(HttpStatus.BAD_GATEWAY)).outcome())
+        assertThat(Failures.classify(status(HttpStatus.BAD_GATEWAY)).outcome())
             .isEqualTo(Outcome.HTTP_5XX);
         assertThat(Failures.classify(new IllegalStateException("surprise"))).isEqualTo(new Forwarded(Outcome.ERROR, "surprise"));
+    }
+
+    @Test
+    void onlyFailuresALaterAttemptMayCureAreRetryable() {
+        assertThat(Failures.isRetryable(wrapped(new ConnectException("refused")), false)).isTrue();
+        assertThat(Failures.isRetryable(new TimeoutException(), false)).isTrue();
+        assertThat(Failures.isRetryable(new TimeoutException(), true)).isFalse();
+        for (HttpStatus status : new HttpStatus[] { HttpStatus.TOO_MANY_REQUESTS, HttpStatus.BAD_GATEWAY,
+                HttpStatus.SERVICE_UNAVAILABLE, HttpStatus.GATEWAY_TIMEOUT }) {
+            assertThat(Failures.isRetryable(status(status), true)).as("%s", status).isTrue();
+        }
+        for (HttpStatus status : new HttpStatus[] { HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND,
+                HttpStatus.PAYLOAD_TOO_LARGE, HttpStatus.INTERNAL_SERVER_ERROR }) {
+            assertThat(Failures.isRetryable(status(status), true)).as("%s", status).isFalse();
+        }
+        assertThat(Failures.isRetryable(wrapped(new SSLHandshakeException("PKIX")), false)).isFalse();
+        assertThat(Failures.isRetryable(new IllegalStateException("surprise"), false)).isFalse();
+    }
+
+    private static DownstreamStatusException status(HttpStatus status) {
+        return new DownstreamStatusException(status, null);
     }
 
     private static Throwable wrapped(Throwable cause) {

@@ -38,7 +38,7 @@ public final class FaultyDownstream implements AutoCloseable {
         TOO_MANY_REQUESTS,
         /** Answers 503 with Retry-After. */
         UNAVAILABLE,
-        /** Healthy in even seconds, refusing connections in odd ones. */
+        /** Healthy for a second, refusing connections the next, and so on, from the moment it is set. */
         FLAP,
         /** Answers 200 with a body of one byte every 200 ms. */
         TRICKLE,
@@ -79,7 +79,10 @@ public final class FaultyDownstream implements AutoCloseable {
         return "http://127.0.0.1:" + this.port + "/dumps";
     }
 
+    private volatile long flapStarted = System.nanoTime();
+
     public void set(Fault fault) {
+        this.flapStarted = System.nanoTime();
         this.fault = fault;
         if (fault != Fault.HEALTHY) {
             // Faults apply to kept-alive connections too: drop them so every forward meets the fault.
@@ -99,7 +102,9 @@ public final class FaultyDownstream implements AutoCloseable {
 
     private boolean listening() {
         Fault now = this.fault;
-        return now != Fault.DOWN && !(now == Fault.FLAP && (System.currentTimeMillis() / 1000) % 2 == 1);
+        // A flap starts with an up second, so the first forwards after set(FLAP) can succeed.
+        return now != Fault.DOWN
+                && !(now == Fault.FLAP && ((System.nanoTime() - this.flapStarted) / 1_000_000_000L) % 2 == 1);
     }
 
     private void acceptLoop() {

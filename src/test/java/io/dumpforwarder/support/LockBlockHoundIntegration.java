@@ -5,8 +5,10 @@ import reactor.blockhound.integration.BlockHoundIntegration;
 
 /**
  * Short lock-guarded sections that may park for microseconds when contended, which is not blocking I/O: the
- * async console appender's queue hand-over, and Netty 4.2's adaptive buffer allocator growing its magazines.
- * Everything else that blocks on an event loop fails a test.
+ * async console appender's queue hand-over, Netty 4.2's adaptive buffer allocator growing its magazines, and
+ * Resilience4j's breaker changing state (a lock around a few field writes, taken only on a transition; many
+ * forwards released at once, as after a Retry-After pause, can meet there). Everything else that blocks on an
+ * event loop fails a test.
  */
 public class LockBlockHoundIntegration implements BlockHoundIntegration {
 
@@ -14,7 +16,12 @@ public class LockBlockHoundIntegration implements BlockHoundIntegration {
     public void applyTo(BlockHound.Builder builder) {
         builder.allowBlockingCallsInside("ch.qos.logback.core.AsyncAppenderBase", "put")
             .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines")
-            .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free");
+            .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free")
+            .allowBlockingCallsInside("io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine",
+                    "stateTransition")
+            .allowBlockingCallsInside(
+                    "io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine$OpenState",
+                    "toHalfOpenState");
     }
 
 }

@@ -39,6 +39,14 @@ public final class TestDownstream implements AutoCloseable {
 
     private volatile Duration delay = Duration.ZERO;
 
+    private volatile String retryAfter;
+
+    private final AtomicInteger failures = new AtomicInteger();
+
+    private volatile int failureStatus;
+
+    private volatile String failureRetryAfter;
+
     private volatile Sinks.Empty<Void> hold;
 
     public TestDownstream() {
@@ -59,8 +67,10 @@ public final class TestDownstream implements AutoCloseable {
                         this.active.decrementAndGet();
                     }
                 };
-                int answer = this.status;
-                Duration wait = this.delay;
+                boolean failing = this.failures.getAndUpdate((left) -> Math.max(0, left - 1)) > 0;
+                int answer = failing ? this.failureStatus : this.status;
+                Duration wait = failing ? Duration.ZERO : this.delay;
+                String pause = failing ? this.failureRetryAfter : this.retryAfter;
                 Sinks.Empty<Void> gate = this.hold;
                 return request.receive()
                     .aggregate()
@@ -71,6 +81,9 @@ public final class TestDownstream implements AutoCloseable {
                     .then(Mono.delay(wait))
                     .then(Mono.defer(() -> {
                         done.run();
+                        if (pause != null) {
+                            response.header("Retry-After", pause);
+                        }
                         return response.status(answer).send();
                     }))
                     .doFinally((signal) -> done.run());
@@ -91,6 +104,22 @@ public final class TestDownstream implements AutoCloseable {
     public TestDownstream answer(int status, Duration delay) {
         this.status = status;
         this.delay = delay;
+        this.retryAfter = null;
+        return this;
+    }
+
+    /** Answer every request with this status and a {@code Retry-After} header, at once. */
+    public TestDownstream answerRetryAfter(int status, String retryAfter) {
+        answer(status);
+        this.retryAfter = retryAfter;
+        return this;
+    }
+
+    /** Answer the next requests with this status (and Retry-After, unless null), then as before. */
+    public TestDownstream failNext(int count, int status, String retryAfter) {
+        this.failureStatus = status;
+        this.failureRetryAfter = retryAfter;
+        this.failures.set(count);
         return this;
     }
 
@@ -132,6 +161,7 @@ public final class TestDownstream implements AutoCloseable {
     public void reset() {
         release();
         answer(204);
+        this.failures.set(0);
         this.requests.clear();
         this.connections.clear();
         this.maxActive.set(0);

@@ -1,0 +1,89 @@
+package io.dumpforwarder.forward;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.pipeline.Dump;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * Counts every attempt and decides whether a failed one is tried again (off unless
+ * {@code forwarder.retry.enabled}): only failures a later attempt may cure, never past the oldest dump's max
+ * age, never while the breaker is open, and within the retry budget.
+ */
+@Component
+class Retries {
+
+    private final ForwarderProperties.Retry settings;
+
+    private final long maxAgeNanos;
+
+    private final RetryBudget budget;
+
+    private final Map<Outcome, Counter> attempts = new EnumMap<>(Outcome.class);
+
+    private final Counter exhausted;
+
+    Retries(ForwarderProperties properties, MeterRegistry registry) {
+        this.settings = properties.retry();
+        this.maxAgeNanos = properties.maxAge().toNanos();
+        this.budget = new RetryBudget(this.settings.budgetRatio(), this.settings.budgetWindow().toNanos());
+        for (Outcome outcome : Outcome.values()) {
+            this.attempts.put(outcome, Counter.builder("dumps.forward.attempts")
+                .description("Dumps per attempt to send them, by the attempt's outcome; retries included")
+                .tag("outcome", outcome.tag())
+                .register(registry));
+        }
+        this.exhausted = Counter.builder("dumps.retries.budget.exhausted")
+            .description("Retries not made because the retry budget was spent")
+            .register(registry);
+    }
+
+    boolean enabled() {
+        return this.settings.enabled();
+    }
+
+    /** Counts one attempt that carried these dumps; a first attempt also earns the budget its share. */
+    void attempted(int attempt, Outcome outcome, int dumps) {
+        this.attempts.get(outcome).increment(dumps);
+        if (attempt == 1) {
+            this.budget.firstAttempt(System.nanoTime());
+        }
+    }
+
+    /**
+     * The wait before the next attempt, or {@code null} if there is none.
+     * @param attempt the number of the attempt that just failed, from 1
+     * @param retryable whether its failure may be cured by trying again
+     * @param breakerOpen whether the breaker is open now
+     * @param pausedNanos how long sending is still paused at the collector's request
+     * @param dumps what the attempt carried
+     */
+    Duration backoff(int attempt, boolean retryable, boolean breakerOpen, long pausedNanos, List<Dump> dumps) {
+        if (!this.settings.enabled() || !retryable || breakerOpen || attempt >= this.settings.maxAttempts()) {
+            return null;
+        }
+        long ceiling = Math.min(this.settings.maxBackoff().toNanos(),
+                this.settings.initialBackoff().toNanos() << Math.min(attempt - 1, 30));
+        long wait = Math.max(ThreadLocalRandom.current().nextLong(ceiling + 1), pausedNanos);
+        long now = System.nanoTime();
+        for (Dump dump : dumps) {
+            if (now + wait - dump.receivedNanos() > this.maxAgeNanos) {
+                return null;
+            }
+        }
+        if (!this.budget.tryRetry(now)) {
+            this.exhausted.increment();
+            return null;
+        }
+        return Duration.ofNanos(wait);
+    }
+
+}

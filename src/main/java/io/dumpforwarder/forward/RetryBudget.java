@@ -1,0 +1,62 @@
+package io.dumpforwarder.forward;
+
+/**
+ * Retries allowed as a fraction of first attempts over a sliding window (plus one), so that an outage, when
+ * every request fails, cannot multiply the load on the collector. The window is ten slots wide; the critical
+ * sections are a few additions, never a wait on I/O.
+ */
+final class RetryBudget {
+
+    private static final int SLOTS = 10;
+
+    private final double ratio;
+
+    private final long slotNanos;
+
+    private final long[] epochs = new long[SLOTS];
+
+    private final long[] firsts = new long[SLOTS];
+
+    private final long[] retries = new long[SLOTS];
+
+    RetryBudget(double ratio, long windowNanos) {
+        this.ratio = ratio;
+        this.slotNanos = Math.max(1, windowNanos / SLOTS);
+    }
+
+    synchronized void firstAttempt(long now) {
+        this.firsts[slot(now)]++;
+    }
+
+    /** Takes one retry from the budget if the window allows it. */
+    synchronized boolean tryRetry(long now) {
+        slot(now);
+        long epoch = now / this.slotNanos;
+        long firstAttempts = 0;
+        long retried = 0;
+        for (int i = 0; i < SLOTS; i++) {
+            if (epoch - this.epochs[i] < SLOTS) {
+                firstAttempts += this.firsts[i];
+                retried += this.retries[i];
+            }
+        }
+        if (retried + 1 > this.ratio * firstAttempts + 1) {
+            return false;
+        }
+        this.retries[slot(now)]++;
+        return true;
+    }
+
+    /** The slot of this instant, emptied first if it last held an older epoch. */
+    private int slot(long now) {
+        long epoch = now / this.slotNanos;
+        int slot = (int) Math.floorMod(epoch, (long) SLOTS);
+        if (this.epochs[slot] != epoch) {
+            this.epochs[slot] = epoch;
+            this.firsts[slot] = 0;
+            this.retries[slot] = 0;
+        }
+        return slot;
+    }
+
+}

@@ -1,0 +1,62 @@
+package io.dumpforwarder;
+
+import java.time.Duration;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.test.context.TestPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A collector's Retry-After on a 429 or 503 pauses all sending, not just the request it answered, capped by
+ * forwarder.retry-after.max; ingest keeps answering meanwhile. The breaker is kept closed here.
+ */
+@TestPropertySource(properties = { "forwarder.retry-after.max=2s", "forwarder.max-concurrency=4",
+        "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
+class PauseTests extends ServiceTest {
+
+    @Test
+    void aRetryAfterPausesEverySendForThatLong() {
+        double pauses = counter("dumps.pauses");
+        double paused = counter("dumps.paused");
+        long delivered = this.meters.forwarded("success");
+        downstream.answerRetryAfter(503, "2");
+        accept(dump(1));
+        await().atMost(WAIT).until(() -> this.meters.forwarded("http_5xx") > 0 && downstream.requestCount() == 1);
+        long pausedAt = System.nanoTime();
+        downstream.answer(204);
+
+        IntStream.range(2, 8).forEach((i) -> accept(dump(i)));
+
+        // Nothing reaches the collector for most of the 2 s asked; then all six go.
+        await().during(Duration.ofMillis(1200)).atMost(Duration.ofMillis(1500)).until(() -> downstream.requestCount() == 1);
+        await().atMost(WAIT).until(() -> this.meters.forwarded("success") == delivered + 6);
+        assertThat(Duration.ofNanos(System.nanoTime() - pausedAt)).isGreaterThanOrEqualTo(Duration.ofMillis(1500));
+        assertThat(counter("dumps.pauses")).isEqualTo(pauses + 1);
+        assertThat(counter("dumps.paused") - paused).isBetween(1.9, 2.1);
+        assertThat(this.meters.accountingHolds()).isTrue();
+    }
+
+    @Test
+    void aLongRetryAfterIsCappedByTheConfiguredMaximum() {
+        double paused = counter("dumps.paused");
+        long delivered = this.meters.forwarded("success");
+        downstream.answerRetryAfter(429, "3600");
+        accept(dump(1));
+        await().atMost(WAIT).until(() -> this.meters.forwarded("http_4xx") > 0);
+        downstream.answer(204);
+
+        accept(dump(2));
+
+        await().atMost(WAIT).until(() -> this.meters.forwarded("success") == delivered + 1);
+        assertThat(counter("dumps.paused") - paused).isBetween(1.9, 2.1);
+    }
+
+    private double counter(String name) {
+        return this.registry.get(name).counter().count();
+    }
+
+}

@@ -1,0 +1,77 @@
+package io.dumpforwarder;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.TestPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Retries against a real collector: a curable failure is tried again until delivered, a 4xx is not, attempts
+ * stop at max-attempts, and a Retry-After is waited out. Each test has a fresh budget (a new context); the
+ * breaker is kept closed.
+ */
+@TestPropertySource(properties = { "forwarder.retry.enabled=true", "forwarder.retry.max-attempts=3",
+        "forwarder.retry.initial-backoff=20ms", "forwarder.retry.max-backoff=50ms", "forwarder.retry.budget-ratio=1.0",
+        "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_EACH_TEST_METHOD)
+class RetryTests extends ServiceTest {
+
+    @Test
+    void retriesACurableFailureUntilTheDumpIsDelivered() {
+        downstream.failNext(2, 503, null);
+
+        accept(dump(1));
+
+        await().atMost(WAIT).until(() -> this.meters.forwarded("success") == 1);
+        assertThat(downstream.requestCount()).isEqualTo(3);
+        assertThat(attempts("http_5xx")).isEqualTo(2);
+        assertThat(attempts("success")).isEqualTo(1);
+        assertThat(this.meters.forwarded("http_5xx")).isZero();
+        assertThat(new String(downstream.requests().get(2).body())).isEqualTo(dump(1));
+    }
+
+    @Test
+    void neverRetriesAClientError() {
+        downstream.answer(400);
+
+        accept(dump(1));
+
+        await().atMost(WAIT).until(() -> this.meters.forwarded("http_4xx") == 1);
+        assertThat(downstream.requestCount()).isEqualTo(1);
+        assertThat(attempts("http_4xx")).isEqualTo(1);
+    }
+
+    @Test
+    void stopsAtMaxAttemptsWithTheLastAttemptsOutcome() {
+        downstream.answer(502);
+
+        accept(dump(1));
+
+        await().atMost(WAIT).until(() -> this.meters.forwarded("http_5xx") == 1);
+        assertThat(downstream.requestCount()).isEqualTo(3);
+        assertThat(attempts("http_5xx")).isEqualTo(3);
+        assertThat(this.meters.accountingHolds()).isTrue();
+    }
+
+    @Test
+    void aRetryWaitsOutTheCollectorsRetryAfter() {
+        downstream.failNext(1, 429, "1");
+        long started = System.nanoTime();
+
+        accept(dump(1));
+
+        await().atMost(WAIT).until(() -> this.meters.forwarded("success") == 1);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(downstream.requestCount()).isEqualTo(2);
+    }
+
+    private long attempts(String outcome) {
+        return (long) this.registry.get("dumps.forward.attempts").tag("outcome", outcome).counter().count();
+    }
+
+}
