@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -78,6 +79,21 @@ class MonitoringTests extends ServiceTest {
 
         assertThat(expressions).hasSizeGreaterThan(15);
         assertOnlyExposedMetrics(expressions);
+    }
+
+    @Test
+    void dashboardPanelsSitOnTheGridAndSayWhatTheyShow() throws IOException {
+        JsonNode dashboard = JsonMapper.builder().build().readTree(Files.readString(Path.of("monitoring/dashboard.json")));
+        Set<String> places = new HashSet<>();
+
+        dashboard.get("panels").forEach((panel) -> {
+            JsonNode grid = panel.get("gridPos");
+            for (String field : List.of("h", "w", "x", "y")) {
+                assertThat(grid.get(field).isInt()).as("%s gridPos.%s", panel.get("title"), field).isTrue();
+            }
+            assertThat(grid.get("x").asInt() + grid.get("w").asInt()).isLessThanOrEqualTo(24);
+            assertThat(places.add(grid.get("x").asInt() + "," + grid.get("y").asInt())).as("%s overlaps", panel.get("title")).isTrue();
+        });
     }
 
     @Test
