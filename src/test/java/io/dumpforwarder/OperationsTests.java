@@ -1,5 +1,6 @@
 package io.dumpforwarder;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.stream.IntStream;
 
@@ -101,6 +102,17 @@ class OperationsTests extends ServiceTest {
         assertThat(lines).isNotEmpty().hasSizeLessThanOrEqualTo((int) (2 * seconds));
         assertThat(lines).allSatisfy((line) -> assertThat(line).startsWith("{")
             .contains("\"uid\":\"", "\"traceId\":\"t-", "\"outcome\":\"http_5xx\"", "\"suppressed\":"));
+    }
+
+    @Test
+    void failedExchangesAreLoggedOnlyByTheThrottledFailureLog(CapturedOutput output) {
+        downstream.answer(200, Duration.ofMillis(500));
+        long timeouts = this.meters.forwarded("timeout");
+
+        IntStream.range(0, 20).forEach((i) -> accept(dump(i)));
+
+        await().atMost(WAIT).until(() -> this.meters.forwarded("timeout") == timeouts + 20);
+        assertThat(output.getOut()).contains("Dump not forwarded: timeout").doesNotContain("HttpClientConnect");
     }
 
     private void setWiretap(String level) {
