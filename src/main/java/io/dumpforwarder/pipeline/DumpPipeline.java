@@ -105,26 +105,14 @@ class DumpPipeline implements SmartLifecycle {
 
     private Mono<Void> send(List<Dump> dumps) {
         long start = System.nanoTime();
-        List<Dump> live = dumps;
         if (this.aborted) {
             settle(dumps, Forwarded.SHUTDOWN, start);
             return Mono.empty();
         }
-        if (isExpired(dumps, start)) {
-            live = new ArrayList<>(dumps.size());
-            for (Dump dump : dumps) {
-                if (start - dump.receivedNanos() > this.maxAgeNanos) {
-                    settle(List.of(dump), Forwarded.EXPIRED, start);
-                }
-                else {
-                    live.add(dump);
-                }
-            }
-            if (live.isEmpty()) {
-                return Mono.empty();
-            }
+        List<Dump> sent = fresh(dumps, start);
+        if (sent.isEmpty()) {
+            return Mono.empty();
         }
-        List<Dump> sent = live;
         return this.forwarder.forward(sent)
             .takeUntilOther(this.abort.asMono())
             .defaultIfEmpty(Forwarded.SHUTDOWN)
@@ -137,17 +125,22 @@ class DumpPipeline implements SmartLifecycle {
             });
     }
 
-    private boolean isExpired(List<Dump> dumps, long now) {
+    /** Settles the dumps that waited past max age as expired; returns the others, to be sent. */
+    private List<Dump> fresh(List<Dump> dumps, long now) {
+        List<Dump> fresh = new ArrayList<>(dumps.size());
         for (Dump dump : dumps) {
             if (now - dump.receivedNanos() > this.maxAgeNanos) {
-                return true;
+                settle(List.of(dump), Forwarded.EXPIRED, now);
+            }
+            else {
+                fresh.add(dump);
             }
         }
-        return false;
+        return fresh;
     }
 
     private void settle(List<Dump> dumps, Forwarded result, long start) {
-        this.metrics.settled(result.outcome(), dumps.size(), this.batch.enabled(), start);
+        this.metrics.settled(result.outcome(), dumps.size(), start);
         this.failures.log(dumps, result);
     }
 

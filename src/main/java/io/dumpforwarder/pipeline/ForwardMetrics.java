@@ -33,6 +33,8 @@ class ForwardMetrics {
 
     private final DistributionSummary batchSize;
 
+    private final boolean batched;
+
     ForwardMetrics(MeterRegistry registry, ForwarderProperties properties) {
         for (Outcome outcome : Outcome.values()) {
             this.forwarded.put(outcome, Counter.builder("dumps.forwarded")
@@ -52,6 +54,7 @@ class ForwardMetrics {
                     .register(registry));
             }
         }
+        this.batched = properties.batch().enabled();
         this.batchSize = DistributionSummary.builder("dumps.batch.size")
             .description("Dumps per batch sent (forwarder.batch.enabled)")
             .serviceLevelObjectives(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
@@ -73,16 +76,15 @@ class ForwardMetrics {
      * Settles the dumps of one request (or, for expired and shutdown, of none) with one outcome.
      * @param outcome what became of them
      * @param dumps how many dumps it settles
-     * @param batch whether they were one batch
      * @param startNanos when the request started
      */
-    void settled(Outcome outcome, int dumps, boolean batch, long startNanos) {
+    void settled(Outcome outcome, int dumps, long startNanos) {
         this.forwarded.get(outcome).increment(dumps);
         Timer timer = this.latency.get(outcome);
         if (timer != null) {
             timer.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
         }
-        if (batch) {
+        if (this.batched) {
             this.batches.get(outcome).increment();
             this.batchSize.record(dumps);
         }
