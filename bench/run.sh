@@ -11,7 +11,9 @@
 #   ndjson   closed loop, 100 dumps per ingest request (application/x-ndjson)
 #   batch    as healthy, with forwarder.batch.enabled=true
 #   open     open loop (hey, paced) at each of --rates dumps/s (default 2000,5000,8000): delivered %, p99,
-#            and the service's CPU milliseconds per 1000 delivered dumps
+#            the sink's p50/p99 (arrival to answer) and the service's CPU milliseconds per 1000 delivered dumps
+#   capacity open loop at --rates (default 5000) against a sink that serves 20 requests at a time, 5 ms each
+#            (4,000/s at most) and queues the rest: forwarder.concurrency.mode fixed (100) then adaptive, per run
 # SERVICE_ARGS go to the service, e.g. -- --forwarder.max-concurrency=50; --jar runs another build (an A/B).
 # Prints one row per run (per rate for open) and, for closed loops, the median ratio to the reference.
 # Needs wrk, hey and nginx (Debian packages wrk, hey, nginx-light), python3 and the jar
@@ -25,7 +27,7 @@ scenario=healthy
 runs=3
 warmup=40
 duration=20
-rates=2000,5000,8000
+rates=
 jar=
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -42,8 +44,12 @@ done
 service_args=("$@")
 java_opts=${JAVA_OPTS:--XX:MaxRAM=512m -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError}
 sink_delay=0
+sink_capacity=0
+modes=(default)
 case "$scenario" in
-  healthy | down | ndjson | open) ;;
+  healthy | down | ndjson) ;;
+  open) rates=${rates:-2000,5000,8000} ;;
+  capacity) sink_delay=5; sink_capacity=20; rates=${rates:-5000}; modes=(fixed adaptive) ;;
   slow) sink_delay=300 ;;
   batch) service_args+=(--forwarder.batch.enabled=true) ;;
   *) echo "unknown scenario $scenario" >&2; exit 2 ;;
@@ -100,11 +106,12 @@ jar=$(realpath "$jar")
 start_sink() {
   [ "$scenario" = down ] && return
   java -Dreactor.netty.ioWorkerCount=1 -Xmx128m -cp "$work/BOOT-INF/lib/*" bench/Sink.java $sink $sink_delay \
-    > "$work/sink.log" 2>&1 &
+    $sink_capacity > "$work/sink.log" 2>&1 &
   sink_pid=$!
   for _ in $(seq 1 60); do curl -sf -o /dev/null "http://127.0.0.1:$sink/stats" && return; sleep 0.5; done
   echo "the sink did not start: $(cat "$work/sink.log")" >&2; exit 1
 }
+sink_latency() { curl -s "http://127.0.0.1:$sink/latency"; }
 sink_dumps() { if [ -n "$sink_pid" ]; then curl -s "http://127.0.0.1:$sink/stats" | awk '{print $2}'; else echo 0; fi; }
 
 start_reference() {
@@ -128,10 +135,11 @@ CONF
 }
 stop_reference() { nginx -c "$work/nginx.conf" -s stop; sleep 1; }
 
+# start_service [ARGS...]: the scenario's service arguments, then these.
 start_service() {
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of flags
   java $java_opts -jar "$jar" --server.port=$ingest --management.server.port=$management \
-    --forwarder.dump-url="http://127.0.0.1:$sink/dumps" "${service_args[@]}" > "$work/service.log" 2>&1 &
+    --forwarder.dump-url="http://127.0.0.1:$sink/dumps" "${service_args[@]}" "$@" > "$work/service.log" 2>&1 &
   service_pid=$!
   for _ in $(seq 1 120); do curl -sf -o /dev/null "http://127.0.0.1:$management/actuator/health/readiness" && return; sleep 0.5; done
   echo "the service did not start: $(tail -n 20 "$work/service.log")" >&2; exit 1
@@ -169,35 +177,48 @@ load_cpu() { awk -v d="$duration" '{printf "%.0f", 100 * ($1 + $2) / d}' "$1.cpu
 start_sink
 echo "scenario $scenario: $runs runs, ${warmup}s warm-up, ${duration}s measured; JAVA_OPTS: $java_opts; args: ${service_args[*]:-}"
 
-if [ "$scenario" = open ]; then
-  # hey paces each of its workers to 100 requests/s: rate/100 workers.
-  printf '%-4s %8s %10s %11s %9s %9s %9s %8s %16s\n' run offered/s accepted/s delivered/s delivered p50 p99 rss_MB "cpu-ms/1000"
+# open_row RUN LABEL RATE: hey paced at RATE dumps/s for the measured time (each worker at 100 requests/s),
+# then one row: what was offered, accepted and delivered, the callers' and the sink's latencies, the service's
+# peak RSS, CPU per 1000 delivered dumps and, in adaptive mode, its concurrency limit at the end.
+open_row() {
+  local accepted_0 delivered_0 service_0 service_1 unaccounted accepted delivered offered out=$work/open-$1-$2.txt
+  accepted_0=$(metric 'dumps_received_total{outcome="accepted"}'); delivered_0=$(sink_dumps)
+  service_0=$(cpu_ticks "$service_pid")
+  sink_latency > /dev/null
+  hey -z "${duration}s" -c $(( $3 / 100 )) -q 100 -m POST -T application/json -D "$work/dump.json" \
+    "http://127.0.0.1:$ingest/v1/dumps" > "$out"
+  read -r sink_p50 sink_p99 <<< "$(sink_latency)"
+  limit=$(metric dumps_forward_limit); limit=${limit:--}
+  unaccounted=$(settle)
+  service_1=$(cpu_ticks "$service_pid")
+  accepted=$(( $(metric 'dumps_received_total{outcome="accepted"}') - accepted_0 ))
+  delivered=$(( $(sink_dumps) - delivered_0 ))
+  offered=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$out")
+  printf '%-4s %8s %8s %10s %11s %9s %9s %9s %9s %9s %5s %7s %11s\n' "$1" "$2" "$offered" \
+    "$(awk -v a="$accepted" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')" \
+    "$(awk -v a="$delivered" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')" \
+    "$(awk -v a="$accepted" -v d="$delivered" 'BEGIN {printf "%.2f%%", (a > 0) ? 100 * d / a : 0}')" \
+    "$(awk '/ 50% in/ {printf "%.2fms", $3 * 1000}' "$out")" "$(awk '/ 99% in/ {printf "%.2fms", $3 * 1000}' "$out")" \
+    "${sink_p50}ms" "${sink_p99}ms" "$limit" \
+    "$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$service_pid/status")" \
+    "$(awk -v t=$(( service_1 - service_0 )) -v hz="$hz" -v d="$delivered" 'BEGIN {printf "%.0f", (d > 0) ? 1000 * 1000 * t / hz / d : 0}')"
+  [ "$unaccounted" = 0 ] || echo "     UNACCOUNTED: $unaccounted"
+}
+
+if [ -n "$rates" ]; then
+  printf '%-4s %8s %8s %10s %11s %9s %9s %9s %9s %9s %5s %7s %11s\n' run variant offered/s accepted/s delivered/s \
+    delivered p50 p99 sink_p50 sink_p99 limit rss_MB cpu-ms/1000
   for run in $(seq 1 "$runs"); do
-    start_service
-    hey -z "${warmup}s" -c 40 -q 100 -m POST -T application/json -D "$work/dump.json" \
-      "http://127.0.0.1:$ingest/v1/dumps" > /dev/null
-    for rate in ${rates//,/ }; do
-      accepted_0=$(metric 'dumps_received_total{outcome="accepted"}'); delivered_0=$(sink_dumps)
-      service_0=$(cpu_ticks "$service_pid")
-      hey -z "${duration}s" -c $(( rate / 100 )) -q 100 -m POST -T application/json -D "$work/dump.json" \
-        "http://127.0.0.1:$ingest/v1/dumps" > "$work/open-$run-$rate.txt"
-      unaccounted=$(settle)
-      service_1=$(cpu_ticks "$service_pid")
-      accepted=$(( $(metric 'dumps_received_total{outcome="accepted"}') - accepted_0 ))
-      delivered=$(( $(sink_dumps) - delivered_0 ))
-      offered=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$work/open-$run-$rate.txt")
-      printf '%-4s %8s %10s %11s %9s %9s %9s %8s %16s\n' "$run" "$offered" \
-        "$(awk -v a="$accepted" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')" \
-        "$(awk -v a="$delivered" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')" \
-        "$(awk -v a="$accepted" -v d="$delivered" 'BEGIN {printf "%.2f%%", (a > 0) ? 100 * d / a : 0}')" \
-        "$(awk '/ 50% in/ {printf "%.2fms", $3 * 1000}' "$work/open-$run-$rate.txt")" \
-        "$(awk '/ 99% in/ {printf "%.2fms", $3 * 1000}' "$work/open-$run-$rate.txt")" \
-        "$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$service_pid/status")" \
-        "$(awk -v t=$(( service_1 - service_0 )) -v hz="$hz" -v d="$delivered" 'BEGIN {printf "%.0f", (d > 0) ? 1000 * 1000 * t / hz / d : 0}')"
-      [ "$unaccounted" = 0 ] || echo "     UNACCOUNTED: $unaccounted"
+    for mode in "${modes[@]}"; do
+      if [ "$mode" = default ]; then start_service; else start_service --forwarder.concurrency.mode="$mode"; fi
+      hey -z "${warmup}s" -c 40 -q 100 -m POST -T application/json -D "$work/dump.json" \
+        "http://127.0.0.1:$ingest/v1/dumps" > /dev/null
+      for rate in ${rates//,/ }; do
+        if [ "$mode" = default ]; then open_row "$run" "$rate" "$rate"; else open_row "$run" "$mode" "$rate"; fi
+      done
+      echo "     settled:  $(series dumps_forwarded_total)"
+      stop_service
     done
-    echo "     settled:  $(series dumps_forwarded_total)"
-    stop_service
   done
   exit 0
 fi

@@ -69,6 +69,7 @@ The application.yml the pods read: the chart's settings, then config.extra merge
   "forwarder" (dict
     "dump-url" (required "config.dumpUrl is required: where should dumps be forwarded?" $c.dumpUrl)
     "max-concurrency" $c.maxConcurrency
+    "concurrency" (dict "mode" $c.concurrency.mode "min-limit" $c.concurrency.minLimit "initial-limit" $c.concurrency.initialLimit)
     "max-age" $c.maxAge
     "max-dump-size" $c.maxDumpSize
     "max-request-size" $c.maxRequestSize

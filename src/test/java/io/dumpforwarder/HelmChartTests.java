@@ -185,7 +185,7 @@ class HelmChartTests {
     }
 
     @Test
-    void batchingCompressionAndRetriesReachTheAppsConfiguration() {
+    void batchingCompressionRetriesAndAdaptiveConcurrencyReachTheAppsConfiguration() {
         ForwarderProperties batched = bind(configOf(render(CHART.resolve("ci/delivery-values.yaml"))));
         ForwarderProperties plain = bind(configOf(render(DEFAULT_VALUES)));
 
@@ -194,6 +194,9 @@ class HelmChartTests {
         assertThat(batched.compression()).isEqualTo(ForwarderProperties.Compression.GZIP);
         assertThat(batched.retry().budgetRatio()).isEqualTo(0.25);
         assertThat(batched.retry().maxAttempts()).isEqualTo(4);
+        assertThat(batched.concurrency()).isEqualTo(new ForwarderProperties.Concurrency(
+                ForwarderProperties.Concurrency.Mode.ADAPTIVE, 4, 20));
+        assertThat(plain.concurrency().mode()).isEqualTo(ForwarderProperties.Concurrency.Mode.FIXED);
         assertThat(plain.batch().enabled()).isFalse();
         assertThat(plain.compression()).isEqualTo(ForwarderProperties.Compression.NONE);
     }

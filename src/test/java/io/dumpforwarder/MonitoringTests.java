@@ -22,13 +22,17 @@ import org.yaml.snakeyaml.Yaml;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.test.context.TestPropertySource;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
  * The alert rules and the dashboard only query metrics the running service really exposes, and its scrape
- * passes {@code promtool check metrics} (where promtool is installed, as in CI).
+ * passes {@code promtool check metrics} (where promtool is installed, as in CI). The adaptive concurrency limit
+ * is on, so that its meters exist too.
  */
+@TestPropertySource(properties = "forwarder.concurrency.mode=adaptive")
 class MonitoringTests extends ServiceTest {
 
     /** Series that come from Prometheus or kube-state-metrics, not from the service. */

@@ -27,6 +27,7 @@ import org.springframework.validation.annotation.Validated;
  * @param maxDumpSize largest accepted dump (one JSON body or one NDJSON line)
  * @param maxRequestSize largest accepted NDJSON request body
  * @param maxConcurrency forwards in flight at most; also the size of the downstream connection pool
+ * @param concurrency whether forwards in flight are fixed at the maximum or set by an adaptive limit below it
  * @param maxAge a dump that waited longer than this in the queue is dropped as {@code expired}
  * @param ingest limits on callers of the ingest port
  * @param queue bounds of the in-memory queue
@@ -45,6 +46,7 @@ import org.springframework.validation.annotation.Validated;
 public record ForwarderProperties(
         @NotNull(message = "forwarder.dump-url must be set (or start with --spring.profiles.active=demo to use the embedded demo collector)") URI dumpUrl, @DefaultValue("1MB") @NotNull DataSize maxDumpSize,
         @DefaultValue("16MB") @NotNull DataSize maxRequestSize, @DefaultValue("100") @Min(1) @Max(10_000) int maxConcurrency,
+        @DefaultValue @Valid Concurrency concurrency,
         @DefaultValue("30s") @NotNull Duration maxAge, @DefaultValue @Valid Ingest ingest, @DefaultValue @Valid Queue queue, @DefaultValue @Valid Client client,
         @DefaultValue @Valid Batch batch, @DefaultValue("none") @NotNull Compression compression,
         @DefaultValue @Valid RetryAfter retryAfter, @DefaultValue @Valid Retry retry, @DefaultValue @Valid RateLimiter rateLimiter, @DefaultValue @Valid Shutdown shutdown, @DefaultValue @Valid Log log,
@@ -66,6 +68,32 @@ public record ForwarderProperties(
     boolean isMaxDumpSizeWithinRequestSize() {
         return maxDumpSize.toBytes() > 0 && maxDumpSize.toBytes() <= maxRequestSize.toBytes()
                 && maxRequestSize.toBytes() <= Integer.MAX_VALUE;
+    }
+
+    @AssertTrue(message = "forwarder.concurrency.min-limit must be at most forwarder.max-concurrency")
+    boolean isMinLimitWithinMaxConcurrency() {
+        return concurrency.minLimit() <= maxConcurrency;
+    }
+
+    /**
+     * @param mode {@code fixed}: up to max-concurrency forwards in flight; {@code adaptive}: a limit that a
+     * Vegas algorithm moves between min-limit and max-concurrency from the collector's round-trip times
+     * @param minLimit the adaptive limit's floor
+     * @param initialLimit the adaptive limit at start-up, within min-limit and max-concurrency
+     */
+    public record Concurrency(@DefaultValue("fixed") @NotNull Mode mode, @DefaultValue("1") @Min(1) int minLimit,
+            @DefaultValue("20") @Min(1) int initialLimit) {
+
+        /** How the number of forwards in flight is set. */
+        public enum Mode {
+
+            /** Up to {@code forwarder.max-concurrency}, like the callers' semaphore. */
+            FIXED,
+            /** Up to an adaptive limit below {@code forwarder.max-concurrency}. */
+            ADAPTIVE
+
+        }
+
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.config.ForwarderProperties.Concurrency;
 import io.dumpforwarder.pipeline.Dump;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -67,15 +68,21 @@ public class DumpForwarder {
 
     private final Retries retries;
 
+    private final ConcurrencyLimit concurrency;
+
+    private final long maxAgeNanos;
+
     private final CircuitBreaker circuitBreaker;
 
     private final UnaryOperator<Mono<Void>> rateLimit;
 
     DumpForwarder(WebClient downstreamWebClient, ForwarderProperties properties, CircuitBreakerRegistry breakers,
-            RateLimiterRegistry rateLimiters, DownstreamPause pause, Retries retries) {
+            RateLimiterRegistry rateLimiters, DownstreamPause pause, Retries retries, ConcurrencyLimit concurrency) {
         this.client = downstreamWebClient;
         this.pause = pause;
         this.retries = retries;
+        this.concurrency = concurrency;
+        this.maxAgeNanos = properties.maxAge().toNanos();
         this.dumpUrl = properties.dumpUrl();
         this.attemptTimeout = properties.client().attemptTimeout();
         this.batched = properties.batch().enabled();
@@ -92,9 +99,10 @@ public class DumpForwarder {
         else {
             this.rateLimit = UnaryOperator.identity();
         }
-        // With retries, no attempt starts past the oldest dump's max age; the last one may run its full course.
-        Duration retrying = retries.enabled() ? properties.maxAge() : Duration.ZERO;
-        this.deadline = retrying.plus(this.attemptTimeout).plus(permitWait).plus(DEADLINE_SLACK);
+        // With retries or an adaptive limit, no attempt starts past the oldest dump's max age; the last one may
+        // run its full course.
+        boolean waits = retries.enabled() || properties.concurrency().mode() == Concurrency.Mode.ADAPTIVE;
+        this.deadline = (waits ? properties.maxAge() : Duration.ZERO).plus(this.attemptTimeout).plus(permitWait).plus(DEADLINE_SLACK);
         this.stalled = new Forwarded(Outcome.ERROR, "no outcome within " + this.deadline.toMillis() + " ms");
     }
 
@@ -124,19 +132,30 @@ public class DumpForwarder {
     private Mono<Attempt> send(List<Dump> dumps) {
         // Operators from the inside out: the exchange is bounded by the attempt timeout; the breaker wraps
         // the timed exchange, so it records timeouts and non-2xx answers as failures and, while open, fails
-        // fast before any connection is touched; the rate limiter is outermost, so the wait for a permit is
-        // never timed as a slow call, and a request refused a permit never reaches the breaker.
+        // fast before any connection is touched; the concurrency limit (adaptive mode) and then the rate
+        // limiter are outside it, so the waits for their permits are never timed as slow calls, and an
+        // attempt refused a permit never reaches the breaker.
         boolean[] answered = { false };
-        return request(dumps).exchangeToMono((response) -> {
+        Mono<Void> exchange = request(dumps).exchangeToMono((response) -> {
             answered[0] = true;
             return consume(response);
         })
             .timeout(this.attemptTimeout)
             .doOnError(DownstreamStatusException.class, this::pauseIfAsked)
-            .transformDeferred(this.breaker)
+            .transformDeferred(this.breaker);
+        return this.concurrency.around(exchange, expiresAt(dumps))
             .transform(this.rateLimit)
             .thenReturn(Attempt.SUCCESS)
             .onErrorResume((error) -> Mono.just(new Attempt(Failures.classify(error), Failures.isRetryable(error, answered[0]))));
+    }
+
+    /** When the oldest of the dumps passes max age, in {@link System#nanoTime()}. */
+    private long expiresAt(List<Dump> dumps) {
+        long oldest = dumps.get(0).receivedNanos();
+        for (Dump dump : dumps) {
+            oldest = (dump.receivedNanos() - oldest < 0) ? dump.receivedNanos() : oldest;
+        }
+        return oldest + this.maxAgeNanos;
     }
 
     private void pauseIfAsked(DownstreamStatusException answer) {

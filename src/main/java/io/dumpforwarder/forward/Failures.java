@@ -49,6 +49,32 @@ final class Failures {
         return false;
     }
 
+    /** What a failed attempt tells the adaptive concurrency limit. */
+    enum Feedback {
+
+        /** The collector answered: the round trip is a sample of its latency. */
+        SAMPLE,
+        /** The collector is overloaded: a timeout, or a 429, 503 or 504. */
+        DROP,
+        /** Nothing about the collector's load: it was not reached (open breaker, failed connection). */
+        IGNORE
+
+    }
+
+    static Feedback feedback(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof DownstreamStatusException status) {
+                int code = status.status().value();
+                return (code == 429 || code == 503 || code == 504) ? Feedback.DROP : Feedback.SAMPLE;
+            }
+            Outcome outcome = outcomeOf(cause);
+            if (outcome != null) {
+                return (outcome == Outcome.TIMEOUT) ? Feedback.DROP : Feedback.IGNORE;
+            }
+        }
+        return Feedback.IGNORE;
+    }
+
     private static Outcome outcomeOf(Throwable cause) {
         if (cause instanceof DownstreamStatusException status) {
             return status.status().is4xxClientError() ? Outcome.HTTP_4XX
@@ -66,6 +92,9 @@ final class Failures {
         }
         if (cause instanceof RequestNotPermitted) {
             return Outcome.RATE_LIMITED;
+        }
+        if (cause instanceof ExpiredWaitingException) {
+            return Outcome.EXPIRED;
         }
         return null;
     }

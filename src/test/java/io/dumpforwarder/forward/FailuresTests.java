@@ -56,6 +56,22 @@ class FailuresTests {
         assertThat(Failures.isRetryable(new IllegalStateException("surprise"), false)).isFalse();
     }
 
+    @Test
+    void timeoutsAndOverloadAnswersAreDropsOtherAnswersSamplesTheRestIgnored() {
+        assertThat(Failures.feedback(new TimeoutException())).isEqualTo(Failures.Feedback.DROP);
+        for (HttpStatus status : new HttpStatus[] { HttpStatus.TOO_MANY_REQUESTS, HttpStatus.SERVICE_UNAVAILABLE,
+                HttpStatus.GATEWAY_TIMEOUT }) {
+            assertThat(Failures.feedback(status(status))).as("%s", status).isEqualTo(Failures.Feedback.DROP);
+        }
+        for (HttpStatus status : new HttpStatus[] { HttpStatus.BAD_REQUEST, HttpStatus.INTERNAL_SERVER_ERROR,
+                HttpStatus.BAD_GATEWAY }) {
+            assertThat(Failures.feedback(status(status))).as("%s", status).isEqualTo(Failures.Feedback.SAMPLE);
+        }
+        assertThat(Failures.feedback(wrapped(new ConnectException("refused")))).isEqualTo(Failures.Feedback.IGNORE);
+        assertThat(Failures.feedback(new IllegalStateException("surprise"))).isEqualTo(Failures.Feedback.IGNORE);
+        assertThat(Failures.classify(new ExpiredWaitingException()).outcome()).isEqualTo(Outcome.EXPIRED);
+    }
+
     private static DownstreamStatusException status(HttpStatus status) {
         return new DownstreamStatusException(status, null);
     }

@@ -1,6 +1,8 @@
 package io.dumpforwarder.support;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.Set;
@@ -49,6 +51,15 @@ public final class TestDownstream implements AutoCloseable {
 
     private volatile Sinks.Empty<Void> hold;
 
+    /** Requests served at once at most, 0 for no limit; the rest wait for their turn. Guarded by turns. */
+    private int capacity;
+
+    private int serving;
+
+    private final Queue<Turn> turns = new ArrayDeque<>();
+
+    private final Queue<long[]> latencies = new ConcurrentLinkedQueue<>();
+
     public TestDownstream() {
         this.server = HttpServer.create()
             .host("127.0.0.1")
@@ -59,6 +70,7 @@ public final class TestDownstream implements AutoCloseable {
             .handle((request, response) -> {
                 // Active from arrival until the answer starts (or the client gives up), so a client that
                 // already holds its answer never overlaps with its next request in this count.
+                long arrived = System.nanoTime();
                 int now = this.active.incrementAndGet();
                 this.maxActive.accumulateAndGet(now, Math::max);
                 AtomicBoolean answered = new AtomicBoolean();
@@ -72,21 +84,28 @@ public final class TestDownstream implements AutoCloseable {
                 Duration wait = failing ? Duration.ZERO : this.delay;
                 String pause = failing ? this.failureRetryAfter : this.retryAfter;
                 Sinks.Empty<Void> gate = this.hold;
+                Turn turn = new Turn();
                 return request.receive()
                     .aggregate()
                     .asByteArray()
                     .defaultIfEmpty(new byte[0])
                     .doOnNext((body) -> this.requests.add(new Request(body, request.requestHeaders().copy())))
                     .then((gate != null) ? gate.asMono() : Mono.empty())
+                    .then(Mono.defer(() -> take(turn)))
                     .then(Mono.delay(wait))
                     .then(Mono.defer(() -> {
                         done.run();
+                        leave(turn);
+                        this.latencies.add(new long[] { arrived, System.nanoTime() - arrived });
                         if (pause != null) {
                             response.header("Retry-After", pause);
                         }
                         return response.status(answer).send();
                     }))
-                    .doFinally((signal) -> done.run());
+                    .doFinally((signal) -> {
+                        done.run();
+                        leave(turn);
+                    });
             })
             .bindNow();
     }
@@ -121,6 +140,66 @@ public final class TestDownstream implements AutoCloseable {
         this.failureRetryAfter = retryAfter;
         this.failures.set(count);
         return this;
+    }
+
+    /**
+     * Serve at most this many requests at a time, each for the delay of {@link #answer(int, Duration)}; the
+     * others queue in arrival order, as a collector with a fixed number of workers would. Applies at once.
+     */
+    public TestDownstream capacity(int capacity) {
+        synchronized (this.turns) {
+            this.capacity = capacity;
+        }
+        serveNext();
+        return this;
+    }
+
+    /** How long each request answered since then took, from its arrival to its answer. */
+    public List<Duration> latenciesSince(long nanoTime) {
+        return this.latencies.stream()
+            .filter((latency) -> latency[0] - nanoTime >= 0)
+            .map((latency) -> Duration.ofNanos(latency[1]))
+            .toList();
+    }
+
+    /** Completes when the request may be served: at once without a capacity, else on its turn. */
+    private Mono<Void> take(Turn turn) {
+        synchronized (this.turns) {
+            if (this.capacity == 0) {
+                return Mono.empty();
+            }
+            turn.state = Turn.WAITING;
+            this.turns.add(turn);
+        }
+        serveNext();
+        return turn.go.asMono();
+    }
+
+    /** Frees the request's place, in the queue or among those served, once. */
+    private void leave(Turn turn) {
+        synchronized (this.turns) {
+            if (turn.state == Turn.WAITING) {
+                this.turns.remove(turn);
+            }
+            else if (turn.state == Turn.SERVED) {
+                this.serving--;
+            }
+            turn.state = Turn.LEFT;
+        }
+        serveNext();
+    }
+
+    private void serveNext() {
+        List<Turn> go = new ArrayList<>();
+        synchronized (this.turns) {
+            while (!this.turns.isEmpty() && (this.capacity == 0 || this.serving < this.capacity)) {
+                Turn next = this.turns.poll();
+                next.state = Turn.SERVED;
+                this.serving++;
+                go.add(next);
+            }
+        }
+        go.forEach((turn) -> turn.go.tryEmitEmpty());
     }
 
     /** Keep every request from now on waiting, without an answer, until {@link #release()}. */
@@ -165,6 +244,8 @@ public final class TestDownstream implements AutoCloseable {
         this.requests.clear();
         this.connections.clear();
         this.maxActive.set(0);
+        this.latencies.clear();
+        capacity(0);
     }
 
     @Override
@@ -172,6 +253,23 @@ public final class TestDownstream implements AutoCloseable {
         release();
         this.server.disposeNow();
         this.loops.dispose();
+    }
+
+    /** A request's place with a collector of limited capacity; its state is guarded by the queue of turns. */
+    private static final class Turn {
+
+        static final int NEW = 0;
+
+        static final int WAITING = 1;
+
+        static final int SERVED = 2;
+
+        static final int LEFT = 3;
+
+        final Sinks.Empty<Void> go = Sinks.empty();
+
+        int state = NEW;
+
     }
 
     /**

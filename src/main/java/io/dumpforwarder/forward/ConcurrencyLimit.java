@@ -1,0 +1,208 @@
+package io.dumpforwarder.forward;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import com.netflix.concurrency.limits.Limiter;
+import com.netflix.concurrency.limits.MetricIds;
+import com.netflix.concurrency.limits.MetricRegistry;
+import com.netflix.concurrency.limits.limit.VegasLimit;
+import com.netflix.concurrency.limits.limit.functions.Log10RootIntFunction;
+import com.netflix.concurrency.limits.limiter.SimpleLimiter;
+import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.config.ForwarderProperties.Concurrency;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * How many attempts may be on the wire at once. In fixed mode this adds nothing: the pipeline's flatMap already
+ * holds forwards to {@code forwarder.max-concurrency}. In adaptive mode a Vegas limit from Netflix's
+ * concurrency-limits, between {@code forwarder.concurrency.min-limit} and that ceiling, learns from each
+ * attempt's round trip: it grows while round trips stay near the fastest seen and shrinks when they grow (the
+ * collector queues) or an attempt is dropped. An attempt over the limit waits for a permit, first come first
+ * served, without holding a thread; the waiters are at most the ceiling, as the flatMap bounds them.
+ */
+@Component
+class ConcurrencyLimit {
+
+    private final SimpleLimiter<Void> limiter;
+
+    /** Attempts waiting for a permit, oldest first; guarded by {@code this}. */
+    private final Deque<MonoSink<Permit>> waiting = new ArrayDeque<>();
+
+    ConcurrencyLimit(ForwarderProperties properties, MeterRegistry registry) {
+        Concurrency settings = properties.concurrency();
+        if (settings.mode() != Concurrency.Mode.ADAPTIVE) {
+            this.limiter = null;
+            return;
+        }
+        int ceiling = properties.maxConcurrency();
+        int floor = settings.minLimit();
+        Meters meters = new Meters(registry);
+        VegasLimit vegas = VegasLimit.newBuilder()
+            .initialLimit(Math.max(floor, Math.min(ceiling, settings.initialLimit())))
+            .maxConcurrency(ceiling)
+            // Vegas has no floor of its own; both of its decreases (a drop, a queue) go through this function.
+            .decreaseFunction((limit) -> Math.max(floor, limit - Log10RootIntFunction.create(0).applyAsInt((int) limit)))
+            .metricRegistry(meters)
+            .build();
+        this.limiter = SimpleLimiter.newBuilder().named("dump").limit(vegas).metricRegistry(meters).build();
+        Gauge.builder("dumps.forward.limit.inflight", this.limiter, SimpleLimiter::getInflight)
+            .description("Attempts holding a permit of the adaptive limit")
+            .register(registry);
+        Gauge.builder("dumps.forward.limit.waiting", this, ConcurrencyLimit::waiting)
+            .description("Attempts waiting for a permit of the adaptive limit")
+            .register(registry);
+    }
+
+    /**
+     * The call, once a permit is granted if the limit is adaptive. Its outcome feeds the limit: an answer is a
+     * round-trip sample, a timeout or an overload answer a drop, and anything that did not reach the collector
+     * (an open breaker, a failed connection) is ignored.
+     * @param call the attempt
+     * @param expiresAt {@link System#nanoTime()} past which the attempt's oldest dump expires: the wait for a
+     * permit ends there with {@link ExpiredWaitingException}
+     */
+    Mono<Void> around(Mono<Void> call, long expiresAt) {
+        if (this.limiter == null) {
+            return call;
+        }
+        return Mono.defer(() -> permit().timeout(Duration.ofNanos(Math.max(0, expiresAt - System.nanoTime())),
+                Mono.error(ExpiredWaitingException::new)))
+            .flatMap((permit) -> call.doOnSuccess((done) -> permit.release(Failures.Feedback.SAMPLE))
+                .doOnError((error) -> permit.release(Failures.feedback(error)))
+                .doOnCancel(() -> permit.release(Failures.Feedback.IGNORE)));
+    }
+
+    private Mono<Permit> permit() {
+        return Mono.<Permit>create((sink) -> {
+            sink.onCancel(() -> giveUp(sink));
+            Limiter.Listener granted;
+            synchronized (this) {
+                // Behind attempts already waiting, even if a permit is free this instant: they get it first.
+                granted = this.waiting.isEmpty() ? this.limiter.acquire(null).orElse(null) : null;
+                if (granted == null) {
+                    this.waiting.add(sink);
+                }
+            }
+            if (granted != null) {
+                sink.success(new Permit(granted));
+            }
+        })
+            // A permit granted to an attempt that has just given up goes back.
+            .doOnDiscard(Permit.class, (permit) -> permit.release(Failures.Feedback.IGNORE));
+    }
+
+    private synchronized void giveUp(MonoSink<Permit> sink) {
+        this.waiting.remove(sink);
+    }
+
+    private synchronized int waiting() {
+        return this.waiting.size();
+    }
+
+    /** Hands freed permits to waiting attempts, oldest first, while the limit allows. */
+    private void grantWaiting() {
+        while (true) {
+            MonoSink<Permit> next;
+            Limiter.Listener granted;
+            synchronized (this) {
+                // Asking while the limit is full would only count another rejection.
+                if (this.waiting.isEmpty() || this.limiter.getInflight() >= this.limiter.getLimit()) {
+                    return;
+                }
+                granted = this.limiter.acquire(null).orElse(null);
+                if (granted == null) {
+                    return;
+                }
+                next = this.waiting.poll();
+            }
+            next.success(new Permit(granted));
+        }
+    }
+
+    /** One permit, released once whatever happens to the attempt holding it. */
+    private final class Permit {
+
+        private final Limiter.Listener listener;
+
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        Permit(Limiter.Listener listener) {
+            this.listener = listener;
+        }
+
+        void release(Failures.Feedback feedback) {
+            if (!this.released.compareAndSet(false, true)) {
+                return;
+            }
+            switch (feedback) {
+                case SAMPLE -> this.listener.onSuccess();
+                case DROP -> this.listener.onDropped();
+                case IGNORE -> this.listener.onIgnore();
+            }
+            grantWaiting();
+        }
+
+    }
+
+    /** Publishes what the limiter and its algorithm measure as {@code dumps.forward.limit*} meters. */
+    private static final class Meters implements MetricRegistry {
+
+        private final MeterRegistry registry;
+
+        Meters(MeterRegistry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        public void gauge(String id, Supplier<Number> supplier, String... tags) {
+            if (MetricIds.LIMIT_NAME.equals(id)) {
+                Gauge.builder("dumps.forward.limit", supplier)
+                    .description("The adaptive limit on attempts in flight")
+                    .register(this.registry);
+            }
+        }
+
+        @Override
+        public Counter counter(String id, String... tags) {
+            String status = tags[tags.length - 1];
+            if (!MetricIds.CALL_NAME.equals(id) || "bypassed".equals(status)) {
+                return () -> {
+                };
+            }
+            io.micrometer.core.instrument.Counter counter = io.micrometer.core.instrument.Counter
+                .builder("dumps.forward.limit.calls")
+                .description("Permits of the adaptive limit by what they told it: success (a round-trip sample), dropped "
+                        + "(timeout or overload), ignored (the collector was not reached); rejected: none was free, so "
+                        + "the attempt waited")
+                .tag("status", status)
+                .register(this.registry);
+            return counter::increment;
+        }
+
+        @Override
+        public SampleListener distribution(String id, String... tags) {
+            if (!MetricIds.MIN_RTT_NAME.equals(id)) {
+                return (value) -> {
+                };
+            }
+            AtomicLong latest = new AtomicLong();
+            Gauge.builder("dumps.forward.limit.min.rtt", latest, (nanos) -> nanos.get() / 1e9)
+                .description("The adaptive limit's estimate of the collector's round trip without queueing")
+                .baseUnit("seconds")
+                .register(this.registry);
+            return (value) -> latest.set(value.longValue());
+        }
+
+    }
+
+}

@@ -1,0 +1,129 @@
+package io.dumpforwarder;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.TestPropertySource;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * In adaptive mode the limit on forwards in flight follows a collector whose capacity changes: it serves at most
+ * N requests at a time, 10 ms each, and queues the rest. Timeouts are far away and the breaker stays closed, so
+ * only the collector's queueing moves the limit; the ceiling is max-concurrency, 30.
+ */
+@TestPropertySource(properties = { "forwarder.concurrency.mode=adaptive", "forwarder.max-concurrency=30",
+        "forwarder.concurrency.initial-limit=20", "forwarder.queue.capacity=50000", "forwarder.max-age=2m",
+        "forwarder.client.response-timeout=2s", "forwarder.client.attempt-timeout=3s",
+        "resilience4j.circuitbreaker.instances.dump.slow-call-duration-threshold=3s",
+        "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
+class AdaptiveConcurrencyTests extends ServiceTest {
+
+    private static final int CEILING = 30;
+
+    private static final Duration SERVICE_TIME = Duration.ofMillis(10);
+
+    @Autowired
+    private CircuitBreakerRegistry breakers;
+
+    @Test
+    void theLimitFallsWithTheCollectorsCapacityRisesWithItAndNeverPassesTheCeiling() {
+        downstream.answer(204, SERVICE_TIME).capacity(20);
+        AtomicInteger highest = new AtomicInteger();
+        Disposable watch = Flux.interval(Duration.ofMillis(5)).subscribe((tick) -> highest.accumulateAndGet(limit(), Math::max));
+        Disposable feeder = keepQueued(1000);
+        try {
+            await().atMost(WAIT).until(() -> downstream.requestCount() > 2000);
+
+            downstream.capacity(4);
+            await().atMost(WAIT).until(() -> limit() <= 12);
+            long fallen = System.nanoTime();
+            await().atMost(WAIT).until(() -> downstream.latenciesSince(fallen).size() >= 400);
+            // At the ceiling, 30 in flight at a capacity of 4 would wait 75 ms each; the limit keeps the wait short.
+            assertThat(median(downstream.latenciesSince(fallen))).isLessThan(Duration.ofMillis(45));
+
+            downstream.capacity(40);
+            await().atMost(WAIT).until(() -> limit() == CEILING);
+            await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> limit() == CEILING);
+        }
+        finally {
+            feeder.dispose();
+            watch.dispose();
+        }
+        awaitIdle();
+        assertThat(highest.get()).isLessThanOrEqualTo(CEILING);
+        assertThat(downstream.maxConcurrentRequests()).isLessThanOrEqualTo(CEILING);
+        assertThat(this.meters.accountingHolds()).isTrue();
+    }
+
+    @Test
+    void overloadAnswersAreDropsAndOpenBreakerRejectionsAreIgnored() {
+        double dropped = calls("dropped");
+        double samples = calls("success");
+        downstream.answer(503);
+        IntStream.range(0, 10).forEach((i) -> accept(dump(i)));
+        await().atMost(WAIT).until(() -> calls("dropped") == dropped + 10);
+        downstream.answer(400);
+        IntStream.range(0, 10).forEach((i) -> accept(dump(i)));
+        await().atMost(WAIT).until(() -> calls("success") == samples + 10);
+
+        CircuitBreaker breaker = this.breakers.circuitBreaker("dump");
+        breaker.transitionToForcedOpenState();
+        try {
+            double ignored = calls("ignored");
+            int limit = limit();
+            long open = this.meters.forwarded("circuit_open");
+            IntStream.range(0, 50).forEach((i) -> accept(dump(i)));
+            await().atMost(WAIT).until(() -> this.meters.forwarded("circuit_open") == open + 50);
+            assertThat(calls("ignored")).isEqualTo(ignored + 50);
+            assertThat(calls("dropped")).isEqualTo(dropped + 10);
+            assertThat(calls("success")).isEqualTo(samples + 10);
+            assertThat(limit()).isEqualTo(limit);
+        }
+        finally {
+            breaker.transitionToClosedState();
+        }
+    }
+
+    /** Posts NDJSON batches of 200 dumps whenever fewer than this many wait, so the limit is never idle. */
+    private Disposable keepQueued(int depth) {
+        WebClient client = WebClient.create("http://127.0.0.1:" + this.port);
+        String batch = IntStream.range(0, 200).mapToObj(ServiceTest::dump).collect(Collectors.joining("\n"));
+        return Flux.interval(Duration.ofMillis(20))
+            .onBackpressureDrop()
+            .filter((tick) -> this.meters.queued() < depth)
+            .concatMap((tick) -> client.post()
+                .uri("/v1/dumps")
+                .contentType(MediaType.APPLICATION_NDJSON)
+                .bodyValue(batch)
+                .retrieve()
+                .toBodilessEntity(), 1)
+            .subscribe();
+    }
+
+    private int limit() {
+        return (int) this.registry.get("dumps.forward.limit").gauge().value();
+    }
+
+    private double calls(String status) {
+        return this.registry.get("dumps.forward.limit.calls").tag("status", status).counter().count();
+    }
+
+    private static Duration median(List<Duration> latencies) {
+        return latencies.stream().sorted().toList().get(latencies.size() / 2);
+    }
+
+}

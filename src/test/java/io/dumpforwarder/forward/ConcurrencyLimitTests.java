@@ -1,0 +1,85 @@
+package io.dumpforwarder.forward;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.dumpforwarder.config.ForwarderProperties;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.http.HttpStatus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The adaptive limit's permits: granted in order, never more than the ceiling, and always given back. */
+class ConcurrencyLimitTests {
+
+    private static final int CEILING = 4;
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    private final ConcurrencyLimit limit = new ConcurrencyLimit(new Binder(new MapConfigurationPropertySource(Map.of(
+            "forwarder.dump-url", "http://127.0.0.1:9/dumps", "forwarder.max-concurrency", CEILING,
+            "forwarder.concurrency.mode", "adaptive", "forwarder.concurrency.initial-limit", 2)))
+        .bind("forwarder", ForwarderProperties.class)
+        .get(), this.registry);
+
+    @Test
+    void everyPermitGoesBackWhateverBecomesOfTheAttemptsHoldingOrAwaitingIt() {
+        AtomicInteger most = new AtomicInteger();
+        AtomicInteger expired = new AtomicInteger();
+        Flux<Void> attempts = Flux.range(0, 3000).flatMap((i) -> {
+            // Some attempts expire while they wait; some are cancelled from outside, waiting or holding a permit;
+            // some fail as an overloaded collector would, some as one that was never reached.
+            long expiresAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos((i % 7 == 0) ? 1 : 60_000);
+            Mono<Void> attempt = this.limit.around(call(i, most), expiresAt);
+            if (i % 5 == 0) {
+                attempt = attempt.timeout(Duration.ofMillis(ThreadLocalRandom.current().nextInt(4)));
+            }
+            return attempt.doOnError(ExpiredWaitingException.class, (error) -> expired.incrementAndGet())
+                .onErrorResume((error) -> Mono.empty());
+        }, 64);
+
+        StepVerifier.create(attempts).expectComplete().verify(Duration.ofSeconds(30));
+
+        assertThat(gauge("dumps.forward.limit.inflight")).isZero();
+        assertThat(gauge("dumps.forward.limit.waiting")).isZero();
+        assertThat(most.get()).isBetween(1, CEILING);
+        assertThat(expired.get()).isPositive();
+        assertThat(calls("success")).isPositive();
+        assertThat(calls("dropped")).isPositive();
+        assertThat(calls("ignored")).isPositive();
+        assertThat(calls("rejected")).isPositive();
+        assertThat(gauge("dumps.forward.limit")).isBetween(1.0, (double) CEILING);
+    }
+
+    /** An attempt that notes how many permits are out while it holds one. */
+    private Mono<Void> call(int i, AtomicInteger most) {
+        return Mono.defer(() -> {
+            most.accumulateAndGet((int) gauge("dumps.forward.limit.inflight"), Math::max);
+            Mono<Void> answer = Mono.delay(Duration.ofMillis(ThreadLocalRandom.current().nextInt(3))).then();
+            return switch (i % 11) {
+                case 3 -> answer.then(Mono.error(new DownstreamStatusException(HttpStatus.SERVICE_UNAVAILABLE, null)));
+                case 4 -> Mono.error(new java.net.ConnectException("refused"));
+                default -> answer;
+            };
+        });
+    }
+
+    private double gauge(String name) {
+        return this.registry.get(name).gauge().value();
+    }
+
+    private double calls(String status) {
+        return this.registry.get("dumps.forward.limit.calls").tag("status", status).counter().count();
+    }
+
+}
