@@ -1,8 +1,8 @@
 package io.dumpforwarder.forward;
 
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
+import reactor.core.scheduler.Schedulers;
 
 import org.springframework.stereotype.Component;
 
@@ -36,7 +37,7 @@ class ConcurrencyLimit {
     private final SimpleLimiter<Void> limiter;
 
     /** Attempts waiting for a permit, oldest first; guarded by {@code this}. */
-    private final Deque<MonoSink<Permit>> waiting = new ArrayDeque<>();
+    private final Deque<Waiter> waiting = new ArrayDeque<>();
 
     ConcurrencyLimit(ForwarderProperties properties, MeterRegistry registry) {
         Concurrency settings = properties.concurrency();
@@ -75,34 +76,53 @@ class ConcurrencyLimit {
         if (this.limiter == null) {
             return call;
         }
-        return Mono.defer(() -> permit().timeout(Duration.ofNanos(Math.max(0, expiresAt - System.nanoTime())),
-                Mono.error(ExpiredWaitingException::new)))
-            .flatMap((permit) -> call.doOnSuccess((done) -> permit.release(Failures.Feedback.SAMPLE))
-                .doOnError((error) -> permit.release(Failures.feedback(error)))
-                .doOnCancel(() -> permit.release(Failures.Feedback.IGNORE)));
+        return permit(expiresAt).flatMap((permit) -> call.doOnSuccess((done) -> permit.release(Failures.Feedback.SAMPLE))
+            .doOnError((error) -> permit.release(Failures.feedback(error)))
+            .doOnCancel(() -> permit.release(Failures.Feedback.IGNORE)));
     }
 
-    private Mono<Permit> permit() {
+    /**
+     * A permit now, or in turn. Every way out of the queue (granted, expired, given up) takes the waiter out
+     * under the lock, so exactly one of them acts on it; a permit granted to an attempt that gave up in that
+     * instant is discarded by the sink, and goes back.
+     */
+    private Mono<Permit> permit(long expiresAt) {
         return Mono.<Permit>create((sink) -> {
-            sink.onCancel(() -> giveUp(sink));
+            Waiter waiter = new Waiter(sink);
+            sink.onCancel(() -> giveUp(waiter));
             Limiter.Listener granted;
             synchronized (this) {
+                if (waiter.gaveUp) {
+                    return;
+                }
                 // Behind attempts already waiting, even if a permit is free this instant: they get it first.
                 granted = this.waiting.isEmpty() ? this.limiter.acquire(null).orElse(null) : null;
                 if (granted == null) {
-                    this.waiting.add(sink);
+                    this.waiting.add(waiter);
                 }
             }
             if (granted != null) {
                 sink.success(new Permit(granted));
+                return;
             }
-        })
-            // A permit granted to an attempt that has just given up goes back.
-            .doOnDiscard(Permit.class, (permit) -> permit.release(Failures.Feedback.IGNORE));
+            long left = Math.max(0, expiresAt - System.nanoTime());
+            sink.onDispose(Schedulers.parallel().schedule(() -> expire(waiter), left, TimeUnit.NANOSECONDS));
+        }).doOnDiscard(Permit.class, (permit) -> permit.release(Failures.Feedback.IGNORE));
     }
 
-    private synchronized void giveUp(MonoSink<Permit> sink) {
-        this.waiting.remove(sink);
+    private synchronized void giveUp(Waiter waiter) {
+        waiter.gaveUp = true;
+        this.waiting.remove(waiter);
+    }
+
+    private void expire(Waiter waiter) {
+        boolean waited;
+        synchronized (this) {
+            waited = this.waiting.remove(waiter);
+        }
+        if (waited) {
+            waiter.sink.error(new ExpiredWaitingException());
+        }
     }
 
     private synchronized int waiting() {
@@ -112,7 +132,7 @@ class ConcurrencyLimit {
     /** Hands freed permits to waiting attempts, oldest first, while the limit allows. */
     private void grantWaiting() {
         while (true) {
-            MonoSink<Permit> next;
+            Waiter next;
             Limiter.Listener granted;
             synchronized (this) {
                 // Asking while the limit is full would only count another rejection.
@@ -125,8 +145,21 @@ class ConcurrencyLimit {
                 }
                 next = this.waiting.poll();
             }
-            next.success(new Permit(granted));
+            next.sink.success(new Permit(granted));
         }
+    }
+
+    /** An attempt waiting for a permit; {@code gaveUp} is guarded by the limit's lock. */
+    private static final class Waiter {
+
+        final MonoSink<Permit> sink;
+
+        boolean gaveUp;
+
+        Waiter(MonoSink<Permit> sink) {
+            this.sink = sink;
+        }
+
     }
 
     /** One permit, released once whatever happens to the attempt holding it. */

@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.dumpforwarder.config.ForwarderProperties;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.RepeatedTest;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
@@ -32,7 +32,8 @@ class ConcurrencyLimitTests {
         .bind("forwarder", ForwarderProperties.class)
         .get(), this.registry);
 
-    @Test
+    /** Repeated: a lost permit showed up in 2 runs of 60 before permit waits expired under the limit's lock. */
+    @RepeatedTest(10)
     void everyPermitGoesBackWhateverBecomesOfTheAttemptsHoldingOrAwaitingIt() {
         AtomicInteger most = new AtomicInteger();
         AtomicInteger expired = new AtomicInteger();
@@ -48,7 +49,7 @@ class ConcurrencyLimitTests {
                 .onErrorResume((error) -> Mono.empty());
         }, 64);
 
-        StepVerifier.create(attempts).expectComplete().verify(Duration.ofSeconds(30));
+        StepVerifier.create(attempts).expectComplete().verify(Duration.ofSeconds(15));
 
         assertThat(gauge("dumps.forward.limit.inflight")).isZero();
         assertThat(gauge("dumps.forward.limit.waiting")).isZero();
