@@ -79,6 +79,7 @@ The application.yml the pods read: the chart's settings, then config.extra merge
     "compression" $c.compression
     "retry-after" (dict "max" $c.retryAfterMax)
     "retry" (dict "enabled" $c.retry.enabled "max-attempts" $c.retry.maxAttempts "initial-backoff" $c.retry.initialBackoff "max-backoff" $c.retry.maxBackoff "budget-ratio" $c.retry.budgetRatio "budget-window" $c.retry.budgetWindow)
+    "circuit-open" $c.circuitOpen
     "rate-limiter" (dict "enabled" $c.rateLimiter.enabled)
     "shutdown" (dict "drain-timeout" (printf "%ds" (int $c.drainTimeoutSeconds)))
     "ingest" (ternary

@@ -36,6 +36,7 @@ import org.springframework.validation.annotation.Validated;
  * @param compression encoding of the downstream request body
  * @param retryAfter how a collector's {@code Retry-After} pauses sending
  * @param retry retries of failed forwards
+ * @param circuitOpen what becomes of a forward the open circuit breaker refuses
  * @param rateLimiter whether the {@code dump} rate limiter applies
  * @param shutdown graceful shutdown
  * @param log failure log throttling
@@ -49,7 +50,7 @@ public record ForwarderProperties(
         @DefaultValue @Valid Concurrency concurrency,
         @DefaultValue("30s") @NotNull Duration maxAge, @DefaultValue @Valid Ingest ingest, @DefaultValue @Valid Queue queue, @DefaultValue @Valid Client client,
         @DefaultValue @Valid Batch batch, @DefaultValue("none") @NotNull Compression compression,
-        @DefaultValue @Valid RetryAfter retryAfter, @DefaultValue @Valid Retry retry, @DefaultValue @Valid RateLimiter rateLimiter, @DefaultValue @Valid Shutdown shutdown, @DefaultValue @Valid Log log,
+        @DefaultValue @Valid RetryAfter retryAfter, @DefaultValue @Valid Retry retry, @DefaultValue("drop") @NotNull CircuitOpen circuitOpen, @DefaultValue @Valid RateLimiter rateLimiter, @DefaultValue @Valid Shutdown shutdown, @DefaultValue @Valid Log log,
         @DefaultValue @Valid Demo demo) {
 
     public ForwarderProperties {
@@ -207,6 +208,16 @@ public record ForwarderProperties(
             return !this.initialBackoff.isNegative() && !this.initialBackoff.isZero()
                     && this.initialBackoff.compareTo(this.maxBackoff) <= 0 && this.budgetWindow.toSeconds() >= 1;
         }
+
+    }
+
+    /** What becomes of a forward the open circuit breaker refuses. */
+    public enum CircuitOpen {
+
+        /** Dropped at once, counted {@code circuit_open}, like the callers' Go client. */
+        DROP,
+        /** Held until the breaker lets it through (or its oldest dump passes max age), the queue filling meanwhile. */
+        HOLD
 
     }
 

@@ -72,6 +72,11 @@ public class DumpForwarder {
 
     private final long maxAgeNanos;
 
+    /** With {@code forwarder.circuit-open: hold}, when a refused attempt may try again; else {@code null}. */
+    private final BreakerChanges breakerChanges;
+
+    private final Forwarded heldTooLong;
+
     private final CircuitBreaker circuitBreaker;
 
     private final UnaryOperator<Mono<Void>> rateLimit;
@@ -89,6 +94,9 @@ public class DumpForwarder {
         this.gzip = properties.compression() == ForwarderProperties.Compression.GZIP;
         this.circuitBreaker = breakers.circuitBreaker(RESILIENCE_NAME);
         this.breaker = CircuitBreakerOperator.of(this.circuitBreaker);
+        boolean hold = properties.circuitOpen() == ForwarderProperties.CircuitOpen.HOLD;
+        this.breakerChanges = hold ? new BreakerChanges(this.circuitBreaker) : null;
+        this.heldTooLong = new Forwarded(Outcome.EXPIRED, "held by the open circuit breaker past forwarder.max-age");
         Duration permitWait = Duration.ZERO;
         if (properties.rateLimiter().enabled()) {
             RateLimiter rateLimiter = rateLimiters.rateLimiter(RESILIENCE_NAME);
@@ -99,9 +107,9 @@ public class DumpForwarder {
         else {
             this.rateLimit = UnaryOperator.identity();
         }
-        // With retries or an adaptive limit, no attempt starts past the oldest dump's max age; the last one may
-        // run its full course.
-        boolean waits = retries.enabled() || properties.concurrency().mode() == Concurrency.Mode.ADAPTIVE;
+        // With retries, an adaptive limit or holding while the breaker is open, no attempt starts past the oldest
+        // dump's max age; the last one may run its full course.
+        boolean waits = retries.enabled() || properties.concurrency().mode() == Concurrency.Mode.ADAPTIVE || hold;
         this.deadline = (waits ? properties.maxAge() : Duration.ZERO).plus(this.attemptTimeout).plus(permitWait).plus(DEADLINE_SLACK);
         this.stalled = new Forwarded(Outcome.ERROR, "no outcome within " + this.deadline.toMillis() + " ms");
     }
@@ -114,13 +122,35 @@ public class DumpForwarder {
     }
 
     private Mono<Forwarded> attempt(List<Dump> dumps, int number) {
-        return send(dumps).flatMap((attempt) -> {
-            this.retries.attempted(number, attempt.result().outcome(), dumps.size());
-            Duration backoff = this.retries.backoff(number, attempt.retryable(), isBreakerOpen(),
-                    this.pause.remainingNanos(), dumps);
-            return (backoff == null) ? Mono.just(attempt.result())
-                    : Mono.delay(backoff).then(this.pause.over()).then(attempt(dumps, number + 1));
+        if (this.breakerChanges == null) {
+            return send(dumps).flatMap((attempt) -> settle(dumps, number, attempt));
+        }
+        return Mono.defer(() -> {
+            // Taken before the attempt, so a change between the refusal and the wait is not missed.
+            Mono<Void> breakerMoved = this.breakerChanges.next();
+            return send(dumps).flatMap((attempt) -> (attempt.result().outcome() == Outcome.CIRCUIT_OPEN)
+                    ? hold(dumps, number, breakerMoved) : settle(dumps, number, attempt));
         });
+    }
+
+    /** An attempt the open breaker refused waits for it to move, then asks again; it is not a retry. */
+    private Mono<Forwarded> hold(List<Dump> dumps, int number, Mono<Void> breakerMoved) {
+        long left = expiresAt(dumps) - System.nanoTime();
+        if (left <= 0) {
+            return Mono.just(this.heldTooLong);
+        }
+        return breakerMoved.thenReturn(Boolean.TRUE)
+            .timeout(Duration.ofNanos(left), Mono.just(Boolean.FALSE))
+            .flatMap((moved) -> moved ? attempt(dumps, number) : Mono.just(this.heldTooLong));
+    }
+
+    /** Counts a finished attempt, and returns its result or, after a backoff, that of the next attempt. */
+    private Mono<Forwarded> settle(List<Dump> dumps, int number, Attempt attempt) {
+        this.retries.attempted(number, attempt.result().outcome(), dumps.size());
+        Duration backoff = this.retries.backoff(number, attempt.retryable(), isBreakerOpen(),
+                this.pause.remainingNanos(), dumps);
+        return (backoff == null) ? Mono.just(attempt.result())
+                : Mono.delay(backoff).then(this.pause.over()).then(attempt(dumps, number + 1));
     }
 
     private boolean isBreakerOpen() {

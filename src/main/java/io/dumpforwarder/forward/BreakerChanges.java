@@ -1,0 +1,36 @@
+package io.dumpforwarder.forward;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Tells attempts held by an open breaker ({@code forwarder.circuit-open: hold}) when to try again: at the
+ * breaker's next state change, or after its open wait at the latest, since Resilience4j moves from open to
+ * half-open only when a call asks.
+ */
+final class BreakerChanges {
+
+    private final AtomicReference<Sinks.Empty<Void>> next = new AtomicReference<>(Sinks.empty());
+
+    private final Duration openWait;
+
+    BreakerChanges(CircuitBreaker breaker) {
+        this.openWait = Duration.ofMillis(breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(1));
+        // Woken off the thread that changed the state, which is inside the breaker's own bookkeeping.
+        breaker.getEventPublisher().onStateTransition((event) -> {
+            Sinks.Empty<Void> changed = this.next.getAndSet(Sinks.empty());
+            Schedulers.parallel().schedule(changed::tryEmitEmpty);
+        });
+    }
+
+    /** Completes at the first state change after this call, or after the open wait. */
+    Mono<Void> next() {
+        return Mono.firstWithSignal(this.next.get().asMono(), Mono.delay(this.openWait).then());
+    }
+
+}
