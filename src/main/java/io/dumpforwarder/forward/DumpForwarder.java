@@ -133,7 +133,10 @@ public class DumpForwarder {
         });
     }
 
-    /** An attempt the open breaker refused waits for it to move, then asks again; it is not a retry. */
+    /**
+     * An attempt the open breaker refused waits for it to move (and for any pause the collector asked for),
+     * then asks again; it is not a retry.
+     */
     private Mono<Forwarded> hold(List<Dump> dumps, int number, Mono<Void> breakerMoved) {
         long left = expiresAt(dumps) - System.nanoTime();
         if (left <= 0) {
@@ -141,7 +144,7 @@ public class DumpForwarder {
         }
         return breakerMoved.thenReturn(Boolean.TRUE)
             .timeout(Duration.ofNanos(left), Mono.just(Boolean.FALSE))
-            .flatMap((moved) -> moved ? attempt(dumps, number) : Mono.just(this.heldTooLong));
+            .flatMap((moved) -> moved ? this.pause.over().then(attempt(dumps, number)) : Mono.just(this.heldTooLong));
     }
 
     /** Counts a finished attempt, and returns its result or, after a backoff, that of the next attempt. */
