@@ -151,7 +151,7 @@ public class DumpForwarder {
     private Mono<Forwarded> settle(List<Dump> dumps, int number, Attempt attempt) {
         this.retries.attempted(number, attempt.result().outcome(), dumps.size());
         Duration backoff = this.retries.backoff(number, attempt.retryable(), isBreakerOpen(),
-                this.pause.remainingNanos(), dumps);
+                this.pause.remainingNanos(), expiresAt(dumps));
         return (backoff == null) ? Mono.just(attempt.result())
                 : Mono.delay(backoff).then(this.pause.over()).then(attempt(dumps, number + 1));
     }

@@ -2,12 +2,10 @@ package io.dumpforwarder.forward;
 
 import java.time.Duration;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.dumpforwarder.config.ForwarderProperties;
-import io.dumpforwarder.pipeline.Dump;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -23,8 +21,6 @@ class Retries {
 
     private final ForwarderProperties.Retry settings;
 
-    private final long maxAgeNanos;
-
     private final RetryBudget budget;
 
     private final Map<Outcome, Counter> attempts = new EnumMap<>(Outcome.class);
@@ -33,7 +29,6 @@ class Retries {
 
     Retries(ForwarderProperties properties, MeterRegistry registry) {
         this.settings = properties.retry();
-        this.maxAgeNanos = properties.maxAge().toNanos();
         this.budget = new RetryBudget(this.settings.budgetRatio(), this.settings.budgetWindow().toNanos());
         for (Outcome outcome : Outcome.values()) {
             this.attempts.put(outcome, Counter.builder("dumps.forward.attempts")
@@ -64,9 +59,9 @@ class Retries {
      * @param retryable whether its failure may be cured by trying again
      * @param breakerOpen whether the breaker is open now
      * @param pausedNanos how long sending is still paused at the collector's request
-     * @param dumps what the attempt carried
+     * @param expiresAt {@link System#nanoTime()} when the oldest dump of the attempt passes max age
      */
-    Duration backoff(int attempt, boolean retryable, boolean breakerOpen, long pausedNanos, List<Dump> dumps) {
+    Duration backoff(int attempt, boolean retryable, boolean breakerOpen, long pausedNanos, long expiresAt) {
         if (!this.settings.enabled() || !retryable || breakerOpen || attempt >= this.settings.maxAttempts()) {
             return null;
         }
@@ -74,10 +69,8 @@ class Retries {
                 this.settings.initialBackoff().toNanos() << Math.min(attempt - 1, 30));
         long wait = Math.max(ThreadLocalRandom.current().nextLong(ceiling + 1), pausedNanos);
         long now = System.nanoTime();
-        for (Dump dump : dumps) {
-            if (now + wait - dump.receivedNanos() > this.maxAgeNanos) {
-                return null;
-            }
+        if (now + wait - expiresAt > 0) {
+            return null;
         }
         if (!this.budget.tryRetry(now)) {
             this.exhausted.increment();
