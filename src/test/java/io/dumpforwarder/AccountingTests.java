@@ -17,7 +17,7 @@ import static org.awaitility.Awaitility.await;
  * accepted = sum(forwarded) + queued + inflight, read from a real scrape of /actuator/prometheus after a
  * run that mixes successes, timeouts, 5xx and 4xx answers, breaker rejections and refused input.
  */
-@TestPropertySource(properties = { "forwarder.max-concurrency=2", "forwarder.client.response-timeout=100ms",
+@TestPropertySource(properties = { "forwarder.max-concurrency=2", "forwarder.circuit-open=drop", "forwarder.client.response-timeout=100ms",
         "resilience4j.circuitbreaker.instances.dump.sliding-window-type=COUNT_BASED",
         "resilience4j.circuitbreaker.instances.dump.sliding-window-size=10",
         "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=10",
@@ -30,8 +30,10 @@ class AccountingTests extends ServiceTest {
         phase(204, Duration.ZERO, 4, "success");
         phase(200, Duration.ofMillis(300), 2, "timeout");
         phase(502, Duration.ZERO, 2, "http_5xx");
-        phase(404, Duration.ZERO, 2, "http_4xx");
-        // Ten calls, six failed: the breaker is open and the next dumps fail fast.
+        // A 404 is about the dump, not the collector: the breaker does not count it; a 429 it does.
+        phase(404, Duration.ZERO, 1, "http_4xx");
+        phase(429, Duration.ZERO, 2, "http_4xx");
+        // Ten calls counted, six failed: the breaker is open and the next dumps fail fast.
         phase(204, Duration.ZERO, 5, "circuit_open");
         postJson("not json").expectStatus().isBadRequest();
 
@@ -41,12 +43,12 @@ class AccountingTests extends ServiceTest {
             .filter((e) -> e.getKey().startsWith("dumps_forwarded_total{"))
             .mapToDouble(Map.Entry::getValue)
             .sum();
-        assertThat(scrape).containsEntry("dumps_received_total{outcome=\"accepted\"}", 15.0)
+        assertThat(scrape).containsEntry("dumps_received_total{outcome=\"accepted\"}", 16.0)
             .containsEntry("dumps_received_total{outcome=\"invalid\"}", 1.0)
             .containsEntry("dumps_forwarded_total{outcome=\"success\"}", 4.0)
             .containsEntry("dumps_forwarded_total{outcome=\"timeout\"}", 2.0)
             .containsEntry("dumps_forwarded_total{outcome=\"http_5xx\"}", 2.0)
-            .containsEntry("dumps_forwarded_total{outcome=\"http_4xx\"}", 2.0)
+            .containsEntry("dumps_forwarded_total{outcome=\"http_4xx\"}", 3.0)
             .containsEntry("dumps_forwarded_total{outcome=\"circuit_open\"}", 5.0);
         assertThat(scrape.get("dumps_received_total{outcome=\"accepted\"}"))
             .isEqualTo(forwarded + scrape.get("dumps_queued") + scrape.get("dumps_inflight"));

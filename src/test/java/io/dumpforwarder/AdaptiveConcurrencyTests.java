@@ -25,7 +25,7 @@ import static org.awaitility.Awaitility.await;
  * N requests at a time, 10 ms each, and queues the rest. Timeouts are far away and the breaker stays closed, so
  * only the collector's queueing moves the limit; the ceiling is max-concurrency, 30.
  */
-@TestPropertySource(properties = { "forwarder.concurrency.mode=adaptive", "forwarder.max-concurrency=30",
+@TestPropertySource(properties = { "forwarder.concurrency.mode=adaptive", "forwarder.circuit-open=drop", "forwarder.max-concurrency=30",
         "forwarder.concurrency.initial-limit=20", "forwarder.queue.capacity=50000", "forwarder.max-age=2m",
         "forwarder.client.response-timeout=2s", "forwarder.client.attempt-timeout=3s",
         "resilience4j.circuitbreaker.instances.dump.slow-call-duration-threshold=3s",

@@ -36,9 +36,11 @@ import static org.awaitility.Awaitility.await;
  * Every way the collector can misbehave, against the real app: ingest keeps answering at once, the queue and
  * the pool stay bounded and the pool does not leak, every dump is counted with the fault's outcome, the
  * service stays ready, and delivery resumes within the breaker's open wait plus a probe once the fault ends.
+ * The open breaker drops here ({@code circuit-open=drop}), so every fault ends in counted outcomes at once;
+ * holding is {@link BreakerHoldTests}.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = { "management.server.port=0", "forwarder.max-concurrency=8",
+        properties = { "management.server.port=0", "forwarder.max-concurrency=8", "forwarder.circuit-open=drop",
                 "forwarder.client.response-timeout=100ms", "forwarder.client.attempt-timeout=1s",
                 "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=10",
                 "resilience4j.circuitbreaker.instances.dump.wait-duration-in-open-state=1s",

@@ -197,8 +197,8 @@ class HelmChartTests {
         assertThat(batched.concurrency()).isEqualTo(new ForwarderProperties.Concurrency(
                 ForwarderProperties.Concurrency.Mode.ADAPTIVE, 4, 20));
         assertThat(plain.concurrency().mode()).isEqualTo(ForwarderProperties.Concurrency.Mode.FIXED);
-        assertThat(batched.circuitOpen()).isEqualTo(ForwarderProperties.CircuitOpen.HOLD);
-        assertThat(plain.circuitOpen()).isEqualTo(ForwarderProperties.CircuitOpen.DROP);
+        assertThat(batched.circuitOpen()).isEqualTo(ForwarderProperties.CircuitOpen.DROP);
+        assertThat(plain.circuitOpen()).isEqualTo(ForwarderProperties.CircuitOpen.HOLD);
         assertThat(plain.batch().enabled()).isFalse();
         assertThat(plain.compression()).isEqualTo(ForwarderProperties.Compression.NONE);
     }

@@ -50,13 +50,47 @@ public record ForwarderProperties(
         @DefaultValue @Valid Concurrency concurrency,
         @DefaultValue("30s") @NotNull Duration maxAge, @DefaultValue @Valid Ingest ingest, @DefaultValue @Valid Queue queue, @DefaultValue @Valid Client client,
         @DefaultValue @Valid Batch batch, @DefaultValue("none") @NotNull Compression compression,
-        @DefaultValue @Valid RetryAfter retryAfter, @DefaultValue @Valid Retry retry, @DefaultValue("drop") @NotNull CircuitOpen circuitOpen, @DefaultValue @Valid RateLimiter rateLimiter, @DefaultValue @Valid Shutdown shutdown, @DefaultValue @Valid Log log,
+        @DefaultValue @Valid RetryAfter retryAfter, @DefaultValue @Valid Retry retry, @DefaultValue("hold") @NotNull CircuitOpen circuitOpen, @DefaultValue @Valid RateLimiter rateLimiter, @DefaultValue @Valid Shutdown shutdown, @DefaultValue @Valid Log log,
         @DefaultValue @Valid Demo demo) {
+
+    /**
+     * Share of the JVM's heap that the bounds on bodies and dumps may take together; the rest is the service's
+     * own working memory (framework, metrics, parsing, garbage between collections).
+     */
+    public static final double HEAP_SHARE = 0.8;
 
     public ForwarderProperties {
         if (dumpUrl == null && demo.enabled()) {
             dumpUrl = URI.create("http://127.0.0.1:" + demo.port() + "/dumps");
         }
+        if (ingest.maxInflightBytes() == null) {
+            // An eighth of the heap, but never less than one body of the largest size accepted.
+            long share = Runtime.getRuntime().maxMemory() / 8;
+            ingest = ingest.withMaxInflightBytes(DataSize.ofBytes(Math.max(share, maxRequestSize.toBytes())));
+        }
+    }
+
+    @AssertTrue(message = "forwarder.ingest.max-inflight-bytes must be at least forwarder.max-request-size, "
+            + "or a body of the largest accepted size would be refused for ever")
+    boolean isLargestBodyReceivable() {
+        return this.ingest.maxInflightBytes().toBytes() >= this.maxRequestSize.toBytes();
+    }
+
+    @AssertTrue(message = "forwarder.queue.max-bytes (twice with forwarder.compression=gzip) plus twice "
+            + "forwarder.ingest.max-inflight-bytes must fit in 80% of the JVM's heap: lower them, or give the JVM more "
+            + "memory (-Xmx, or the container's memory limit with -XX:MaxRAMPercentage)")
+    boolean isWithinHeap() {
+        return boundedBytes() <= HEAP_SHARE * Runtime.getRuntime().maxMemory();
+    }
+
+    /**
+     * The most heap the bounds let bodies and dumps take at once: the dumps held (waiting or being forwarded;
+     * downstream bodies are views over them, or gzip copies no larger), and bodies being received, each of which
+     * may briefly exist twice (the body and the dumps cut from it).
+     */
+    public long boundedBytes() {
+        long held = this.queue.maxBytes().toBytes() * ((this.compression == Compression.GZIP) ? 2 : 1);
+        return held + 2 * this.ingest.maxInflightBytes().toBytes();
     }
 
     @AssertTrue(message = "forwarder.dump-url must be an absolute http:// or https:// URL with a host")
@@ -101,9 +135,18 @@ public record ForwarderProperties(
      * @param readTimeout longest silence while a request is being received; the connection is then closed
      * @param requestTimeout longest time to receive a whole request, headers and body
      * @param auth bearer-token authentication of callers
+     * @param maxInflightBytes bytes of request bodies being received and held at once, over all requests; a
+     * request that would pass it gets 503 {@code inflight_full} before its body is buffered. Unset: an eighth of
+     * the heap, at least {@code forwarder.max-request-size}
      */
     public record Ingest(@DefaultValue("5s") @NotNull Duration readTimeout,
-            @DefaultValue("30s") @NotNull Duration requestTimeout, @DefaultValue @Valid Auth auth) {
+            @DefaultValue("30s") @NotNull Duration requestTimeout, @DefaultValue @Valid Auth auth,
+            DataSize maxInflightBytes) {
+
+        Ingest withMaxInflightBytes(DataSize bytes) {
+            return new Ingest(this.readTimeout, this.requestTimeout, this.auth, bytes);
+        }
+
     }
 
     /**
@@ -214,10 +257,10 @@ public record ForwarderProperties(
     /** What becomes of a forward the open circuit breaker refuses. */
     public enum CircuitOpen {
 
-        /** Dropped at once, counted {@code circuit_open}, like the callers' Go client. */
-        DROP,
         /** Held until the breaker lets it through (or its oldest dump passes max age), the queue filling meanwhile. */
-        HOLD
+        HOLD,
+        /** Dropped at once, counted {@code circuit_open}, like the callers' Go client. */
+        DROP
 
     }
 

@@ -9,9 +9,11 @@ import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 
 /**
- * Reads a request body into one array, never holding more than the limit. Past the limit it keeps reading
- * and drops what it reads, up to the discard limit, so the caller is still listening when the 413 goes out
- * (a server that closes with unread input resets the connection and the caller never sees its answer).
+ * Reads a request body into one array, never holding more than the limit nor more than the request's lease on
+ * the body budget grants. Past either it keeps reading and drops what it reads, up to the discard limit, so the
+ * caller is still listening when the answer goes out (a server that closes with unread input resets the
+ * connection and the caller never sees its answer). The first bound crossed decides the answer, even if the
+ * body then stalls or is cut off.
  */
 final class BodyReader {
 
@@ -19,16 +21,21 @@ final class BodyReader {
     }
 
     /**
-     * The body's bytes, or a {@link TooLargeException} once it is known to be over the limit.
+     * The body's bytes; or a {@link TooLargeException} once it is known to be over the limit, or a
+     * {@link NoBudgetException} once buffering it would pass the body budget.
      * @param body the request body
      * @param declared the Content-Length, or -1 if unknown
      * @param limit the most bytes kept
      * @param discardLimit the most bytes read in all before giving up on the connection
+     * @param lease the request's share of the body budget, from which every byte buffered is reserved first
      */
-    static Mono<byte[]> read(Flux<DataBuffer> body, long declared, int limit, long discardLimit) {
-        return body.reduceWith(() -> new Body(declared, limit, discardLimit), Body::append)
-            .switchIfEmpty(Mono.fromSupplier(() -> new Body(0, limit, discardLimit)))
-            .flatMap(Body::bytes);
+    static Mono<byte[]> read(Flux<DataBuffer> body, long declared, int limit, long discardLimit, BodyBudget.Lease lease) {
+        return Mono.defer(() -> {
+            Body received = new Body(declared, limit, discardLimit, lease);
+            return body.doOnNext(received::append)
+                .then(Mono.defer(received::bytes))
+                .onErrorMap((error) -> !(error instanceof RefusedException), received::refusalOr);
+        });
     }
 
     /**
@@ -43,18 +50,36 @@ final class BodyReader {
         }).takeUntil((buffer) -> size[0] > discardLimit).then(Mono.fromSupplier(() -> size[0] <= discardLimit));
     }
 
-    /** The body is over the limit; {@code drained} tells whether all of it was read, so the connection is reusable. */
-    static final class TooLargeException extends RuntimeException {
+    /** The body was refused; {@code drained} tells whether all of it was read, so the connection is reusable. */
+    abstract static sealed class RefusedException extends RuntimeException permits TooLargeException, NoBudgetException {
 
         private final boolean drained;
 
-        TooLargeException(boolean drained) {
+        RefusedException(boolean drained) {
             super(null, null, false, false);
             this.drained = drained;
         }
 
         boolean drained() {
             return this.drained;
+        }
+
+    }
+
+    /** The body is over the limit. */
+    static final class TooLargeException extends RefusedException {
+
+        TooLargeException(boolean drained) {
+            super(drained);
+        }
+
+    }
+
+    /** Buffering the body would pass the budget of bytes being received. */
+    static final class NoBudgetException extends RefusedException {
+
+        NoBudgetException(boolean drained) {
+            super(drained);
         }
 
     }
@@ -67,44 +92,87 @@ final class BodyReader {
 
         private final long discardLimit;
 
-        private byte[] bytes;
+        private final BodyBudget.Lease lease;
+
+        private byte[] bytes = EMPTY;
 
         private long size;
 
-        Body(long declared, int limit, long discardLimit) {
+        /** Why the body is refused, decided by the first bound it crossed; {@code null} while it is kept. */
+        private Refusal refusal;
+
+        Body(long declared, int limit, long discardLimit, BodyBudget.Lease lease) {
             this.limit = limit;
             this.discardLimit = discardLimit;
-            this.bytes = (declared >= 0 && declared <= limit) ? new byte[(int) declared] : EMPTY;
+            this.lease = lease;
+            if (declared > limit) {
+                this.refusal = Refusal.TOO_LARGE;
+            }
+            else if (declared > 0) {
+                grow((int) declared);
+            }
         }
 
-        Body append(DataBuffer buffer) {
+        void append(DataBuffer buffer) {
             try {
                 int length = buffer.readableByteCount();
                 this.size += length;
                 if (this.size > this.discardLimit) {
-                    throw new TooLargeException(false);
+                    throw refusalOr(null);
                 }
-                if (this.size > this.limit) {
+                if (this.refusal == null && this.size > this.limit) {
+                    this.refusal = Refusal.TOO_LARGE;
+                }
+                if (this.refusal == null && this.size > this.bytes.length) {
+                    grow((int) Math.min(this.limit, Math.max(this.size, 2L * this.bytes.length)));
+                }
+                if (this.refusal != null) {
                     this.bytes = EMPTY;
-                    return this;
-                }
-                if (this.size > this.bytes.length) {
-                    long grown = Math.min(this.limit, Math.max(this.size, 2L * this.bytes.length));
-                    this.bytes = Arrays.copyOf(this.bytes, (int) grown);
+                    return;
                 }
                 buffer.read(this.bytes, (int) this.size - length, length);
-                return this;
             }
             finally {
                 DataBufferUtils.release(buffer);
             }
         }
 
+        /** Grows the array to {@code capacity}, if the lease grants the bytes; else the body is refused. */
+        private void grow(int capacity) {
+            if (this.lease.reserve(capacity - this.bytes.length)) {
+                this.bytes = Arrays.copyOf(this.bytes, capacity);
+            }
+            else {
+                this.refusal = Refusal.NO_BUDGET;
+            }
+        }
+
         Mono<byte[]> bytes() {
-            if (this.size > this.limit) {
-                return Mono.error(new TooLargeException(true));
+            if (this.refusal != null) {
+                return Mono.error(this.refusal.exception(true));
             }
             return Mono.just((this.size == this.bytes.length) ? this.bytes : Arrays.copyOf(this.bytes, (int) this.size));
+        }
+
+        /**
+         * The refusal already decided, for a body that then failed to arrive whole (or passed the discard limit);
+         * else the failure itself.
+         */
+        RuntimeException refusalOr(Throwable failure) {
+            if (this.refusal != null || failure == null) {
+                return ((this.refusal != null) ? this.refusal : Refusal.TOO_LARGE).exception(false);
+            }
+            return (failure instanceof RuntimeException runtime) ? runtime : new IllegalStateException(failure);
+        }
+
+    }
+
+    private enum Refusal {
+
+        TOO_LARGE, NO_BUDGET;
+
+        RefusedException exception(boolean drained) {
+            return (this == TOO_LARGE) ? new TooLargeException(drained) : new NoBudgetException(drained);
         }
 
     }

@@ -39,6 +39,8 @@ class IngestHandler {
 
     private final CallerAuthentication authentication;
 
+    private final BodyBudget budget;
+
     private final int maxDumpSize;
 
     private final int maxRequestSize;
@@ -48,9 +50,10 @@ class IngestHandler {
     /** Bytes of an over-limit body read and dropped at most, so its sender can read the 413. */
     private final long discardLimit;
 
-    IngestHandler(DumpQueue queue, IngestMetrics metrics, CallerAuthentication authentication,
+    IngestHandler(DumpQueue queue, IngestMetrics metrics, CallerAuthentication authentication, BodyBudget budget,
             ForwarderProperties properties) {
         this.queue = queue;
+        this.budget = budget;
         this.metrics = metrics;
         this.authentication = authentication;
         this.maxDumpSize = Math.toIntExact(properties.maxDumpSize().toBytes());
@@ -84,11 +87,23 @@ class IngestHandler {
                 .flatMap((drained) -> problem(Received.QUEUE_FULL, busy(Received.QUEUE_FULL), List.of(), drained));
         }
         String traceId = TraceIds.fromHeaders(request.headers());
-        return BodyReader.read(request.bodyToFlux(DataBuffer.class), declared, limit, this.discardLimit)
+        BodyBudget.Lease lease = this.budget.lease();
+        return BodyReader.read(request.bodyToFlux(DataBuffer.class), declared, limit, this.discardLimit, lease)
             .flatMap((body) -> (format == Format.JSON) ? one(body, traceId) : lines(body, traceId))
-            .onErrorResume((ex) -> (ex instanceof BodyReader.TooLargeException tooLarge)
-                    ? tooLarge(limit, tooLarge.drained())
-                    : reject(Received.INVALID, 1, "the body could not be read to its end: " + ex.getMessage()));
+            .onErrorResume((ex) -> refused(ex, limit))
+            // Whatever the answer, the body's bytes are either queued as dumps or garbage by now.
+            .doFinally((signal) -> lease.close());
+    }
+
+    private Mono<ServerResponse> refused(Throwable ex, int limit) {
+        if (ex instanceof BodyReader.TooLargeException tooLarge) {
+            return tooLarge(limit, tooLarge.drained());
+        }
+        if (ex instanceof BodyReader.NoBudgetException noBudget) {
+            this.metrics.count(Received.INFLIGHT_FULL, 1);
+            return problem(Received.INFLIGHT_FULL, busy(Received.INFLIGHT_FULL), List.of(), noBudget.drained());
+        }
+        return reject(Received.INVALID, 1, "the body could not be read to its end: " + ex.getMessage());
     }
 
     private Mono<ServerResponse> tooLarge(int limit, boolean drained) {
@@ -146,8 +161,11 @@ class IngestHandler {
     }
 
     private static String busy(Received outcome) {
-        return (outcome == Received.QUEUE_FULL) ? "the queue is full; retry later"
-                : "dump-forwarder is shutting down; send to another instance";
+        return switch (outcome) {
+            case QUEUE_FULL -> "the queue is full; retry later";
+            case INFLIGHT_FULL -> "too many bytes of request bodies are being received (forwarder.ingest.max-inflight-bytes); retry later";
+            default -> "dump-forwarder is shutting down; send to another instance";
+        };
     }
 
     private Mono<ServerResponse> reject(Received outcome, long dumps, String detail) {
@@ -174,7 +192,7 @@ class IngestHandler {
         }
         ServerResponse.BodyBuilder response = ServerResponse.status(outcome.status())
             .contentType(MediaType.APPLICATION_PROBLEM_JSON);
-        if (outcome == Received.QUEUE_FULL) {
+        if (outcome == Received.QUEUE_FULL || outcome == Received.INFLIGHT_FULL) {
             response.header(HttpHeaders.RETRY_AFTER, this.retryAfter);
         }
         if (outcome == Received.UNAUTHORIZED) {

@@ -140,6 +140,7 @@ class DumpPipeline implements SmartLifecycle {
     }
 
     private void settle(List<Dump> dumps, Forwarded result, long start) {
+        this.queue.settled(dumps);
         this.metrics.settled(result.outcome(), dumps.size(), start);
         this.failures.log(dumps, result);
     }

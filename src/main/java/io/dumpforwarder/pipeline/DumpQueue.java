@@ -12,9 +12,10 @@ import reactor.core.publisher.FluxSink;
 import org.springframework.stereotype.Component;
 
 /**
- * The in-memory queue between ingest and forwarding, bounded both in dumps and in bytes. Any thread may
- * offer; the pipeline drains it as one {@link Flux}. A batch of dumps is admitted whole or not at all, so a
- * rejected request leaves nothing behind.
+ * The in-memory queue between ingest and forwarding, bounded in dumps waiting and in bytes of dumps held: a dump's
+ * bytes count from its admission until it is settled, so the bound covers the dumps being forwarded too, and with
+ * it every downstream body (built over the dumps' own bytes). Any thread may offer; the pipeline drains it as one
+ * {@link Flux}. A batch of dumps is admitted whole or not at all, so a rejected request leaves nothing behind.
  */
 @Component
 public class DumpQueue {
@@ -55,14 +56,14 @@ public class DumpQueue {
             .description("Dumps waiting in the queue")
             .register(registry);
         Gauge.builder("dumps.queued.bytes", this.bytes, AtomicLong::get)
-            .description("Bytes of dumps waiting in the queue")
+            .description("Bytes of dumps held: waiting in the queue or being forwarded")
             .baseUnit("bytes")
             .register(registry);
         Gauge.builder("dumps.queue.capacity", () -> this.capacity)
             .description("Dumps the queue holds at most (forwarder.queue.capacity)")
             .register(registry);
         Gauge.builder("dumps.queue.capacity.bytes", () -> this.maxBytes)
-            .description("Bytes the queue holds at most (forwarder.queue.max-bytes)")
+            .description("Bytes of dumps held at most, waiting or being forwarded (forwarder.queue.max-bytes)")
             .baseUnit("bytes")
             .register(registry);
     }
@@ -101,7 +102,7 @@ public class DumpQueue {
         return this.size.get();
     }
 
-    /** The queued dumps, each leaving the queue's bounds as it is taken. Subscribed to once. */
+    /** The queued dumps, each leaving the bound in dumps as it is taken; its bytes stay held until it is settled. */
     Flux<Dump> dumps() {
         return this.dumps;
     }
@@ -116,7 +117,15 @@ public class DumpQueue {
 
     private void release(Dump dump) {
         this.size.decrementAndGet();
-        this.bytes.addAndGet(-dump.size());
+    }
+
+    /** The dumps are settled: their bytes are no longer held. */
+    void settled(List<Dump> dumps) {
+        long settled = 0;
+        for (Dump dump : dumps) {
+            settled += dump.size();
+        }
+        this.bytes.addAndGet(-settled);
     }
 
     private static boolean reserve(AtomicLong counter, long amount, long limit) {
