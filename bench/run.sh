@@ -14,6 +14,13 @@
 #            the sink's p50/p99 (arrival to answer) and the service's CPU milliseconds per 1000 delivered dumps
 #   capacity open loop at --rates (default 5000) against a sink that serves 20 requests at a time, 5 ms each
 #            (4,000/s at most) and queues the rest: forwarder.concurrency.mode fixed (100) then adaptive, per run
+# From a cold start, each run a fresh JVM loaded the moment it is ready, no warm-up:
+#   coldstart     closed loop (wrk, 64 connections) for --duration (default 20 s), healthy sink
+#   slowcollector open loop at 500 dumps/s for --duration (default 15 s), the sink answers after 92 ms
+#   bigbodies     24 callers each post a 15 MB NDJSON body at once while 4 others post single dumps for 10 s:
+#                 the answers by status, whether the service is still up, peak RSS
+#   Each prints time to ready, accepted, success/accepted, what the sink got per accepted dump (retries may
+#   deliver a dump twice) and the other outcomes.
 # SERVICE_ARGS go to the service, e.g. -- --forwarder.max-concurrency=50; --jar runs another build (an A/B).
 # Prints one row per run (per rate for open) and, for closed loops, the median ratio to the reference.
 # Needs wrk, hey and nginx (Debian packages wrk, hey, nginx-light), python3 and the jar
@@ -28,13 +35,14 @@ runs=3
 warmup=40
 duration=20
 rates=
+duration_set=0
 jar=
 while [ $# -gt 0 ]; do
   case "$1" in
     --scenario) scenario=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
-    --duration) duration=$2; shift 2 ;;
+    --duration) duration=$2; duration_set=1; shift 2 ;;
     --rates) rates=$2; shift 2 ;;
     --jar) jar=$2; shift 2 ;;
     --) shift; break ;;
@@ -52,6 +60,9 @@ case "$scenario" in
   capacity) sink_delay=5; sink_capacity=20; rates=${rates:-5000}; modes=(fixed adaptive) ;;
   slow) sink_delay=300 ;;
   batch) service_args+=(--forwarder.batch.enabled=true) ;;
+  coldstart) ;;
+  slowcollector) sink_delay=92; [ "$duration_set" = 1 ] || duration=15 ;;
+  bigbodies) ;;
   *) echo "unknown scenario $scenario" >&2; exit 2 ;;
 esac
 
@@ -141,7 +152,7 @@ start_service() {
   java $java_opts -jar "$jar" --server.port=$ingest --management.server.port=$management \
     --forwarder.dump-url="http://127.0.0.1:$sink/dumps" "${service_args[@]}" "$@" > "$work/service.log" 2>&1 &
   service_pid=$!
-  for _ in $(seq 1 120); do curl -sf -o /dev/null "http://127.0.0.1:$management/actuator/health/readiness" && return; sleep 0.5; done
+  for _ in $(seq 1 600); do curl -sf -o /dev/null "http://127.0.0.1:$management/actuator/health/readiness" && return; sleep 0.1; done
   echo "the service did not start: $(tail -n 20 "$work/service.log")" >&2; exit 1
 }
 stop_service() { kill "$service_pid"; wait "$service_pid" 2>/dev/null || true; service_pid=; }
@@ -204,6 +215,64 @@ open_row() {
     "$(awk -v t=$(( service_1 - service_0 )) -v hz="$hz" -v d="$delivered" 'BEGIN {printf "%.0f", (d > 0) ? 1000 * 1000 * t / hz / d : 0}')"
   [ "$unaccounted" = 0 ] || echo "     UNACCOUNTED: $unaccounted"
 }
+
+# cold_row RUN: a fresh service, loaded the moment it is ready; one row of what became of the dumps.
+cold_row() {
+  local started ready_ms accepted success delivered out=$work/cold-$1
+  started=$(date +%s%N)
+  start_service
+  ready_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+  delivered=$(sink_dumps)
+  case "$scenario" in
+    coldstart) wrk_run "$duration" "$out.txt" ;;
+    slowcollector)
+      hey -z "${duration}s" -c 5 -q 100 -m POST -T application/json -D "$work/dump.json" \
+        "http://127.0.0.1:$ingest/v1/dumps" > "$out.txt" ;;
+    bigbodies)
+      hey -z 10s -c 4 -m POST -T application/json -D "$work/dump.json" "http://127.0.0.1:$ingest/v1/dumps" \
+        > "$out.small.txt" &
+      local small=$!
+      for _ in $(seq 1 24); do
+        curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/x-ndjson' --data-binary @"$work/big.ndjson" \
+          "http://127.0.0.1:$ingest/v1/dumps" >> "$out.codes" &
+      done
+      wait $small
+      wait ;;
+  esac
+  if ! kill -0 "$service_pid" 2>/dev/null; then
+    echo "$1 THE SERVICE DIED: $(grep -m1 -o 'OutOfMemoryError.*' "$work/service.log")"; service_pid=; return
+  fi
+  unaccounted=$(settle)
+  accepted=$(metric 'dumps_received_total{outcome="accepted"}')
+  success=$(metric 'dumps_forwarded_total{outcome="success"}')
+  delivered=$(( $(sink_dumps) - delivered ))
+  printf '%-4s %9s %9s %12s %10s %8s %8s %7s\n' "$1" "$ready_ms" "$accepted" \
+    "$(awk -v a="$accepted" -v d="$success" 'BEGIN {printf "%.4f", (a > 0) ? d / a : 0}')" \
+    "$(awk -v a="$accepted" -v d="$delivered" 'BEGIN {printf "%.4f", (a > 0) ? d / a : 0}')" \
+    "$(metric 'dumps_forwarded_total{outcome="circuit_open"}')" "$(metric 'dumps_forwarded_total{outcome="timeout"}')" \
+    "$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$service_pid/status")"
+  echo "     received: $(series dumps_received_total)"
+  echo "     settled:  $(series dumps_forwarded_total)"
+  echo "     attempts: $(series dumps_forward_attempts_total)"
+  if [ "$scenario" = bigbodies ]; then
+    echo "     15 MB bodies by status: $(sort "$out.codes" | uniq -c | awk '{printf "%s x%s ", $2, $1}')"
+    echo "     single dumps: $(awk '/\[[0-9]+\]/ {printf "%s ", $0}' "$out.small.txt")"
+    echo "     ready after: $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$management/actuator/health/readiness")"
+  fi
+  [ "$unaccounted" = 0 ] || echo "     UNACCOUNTED: $unaccounted"
+  stop_service
+}
+
+case "$scenario" in
+  coldstart | slowcollector | bigbodies)
+    if [ "$scenario" = bigbodies ]; then
+      python3 -c 'import sys; line = open(sys.argv[1]).read(); open(sys.argv[2], "w").write((line + "\n") * 9000)' \
+        "$work/dump.json" "$work/big.ndjson"
+    fi
+    printf '%-4s %9s %9s %12s %10s %8s %8s %7s\n' run ready_ms accepted success/acc sink/acc circ_open timeout rss_MB
+    for run in $(seq 1 "$runs"); do cold_row "$run"; done
+    exit 0 ;;
+esac
 
 if [ -n "$rates" ]; then
   printf '%-4s %8s %8s %10s %11s %9s %9s %9s %9s %9s %5s %7s %11s\n' run variant offered/s accepted/s delivered/s \

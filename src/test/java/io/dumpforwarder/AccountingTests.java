@@ -17,7 +17,7 @@ import static org.awaitility.Awaitility.await;
  * accepted = sum(forwarded) + queued + inflight, read from a real scrape of /actuator/prometheus after a
  * run that mixes successes, timeouts, 5xx and 4xx answers, breaker rejections and refused input.
  */
-@TestPropertySource(properties = { "forwarder.max-concurrency=2", "forwarder.circuit-open=drop", "forwarder.client.response-timeout=100ms",
+@TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.max-concurrency=2", "forwarder.circuit-open=drop", "forwarder.client.response-timeout=100ms",
         "resilience4j.circuitbreaker.instances.dump.sliding-window-type=COUNT_BASED",
         "resilience4j.circuitbreaker.instances.dump.sliding-window-size=10",
         "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=10",

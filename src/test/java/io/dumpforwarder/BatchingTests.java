@@ -19,7 +19,7 @@ import static org.awaitility.Awaitility.await;
  * Downstream batching against a real collector: each request is one NDJSON batch within both limits, every
  * dump is in exactly one batch, a partial batch leaves after the wait, and a failed batch counts all its dumps.
  */
-@TestPropertySource(properties = { "forwarder.batch.enabled=true", "forwarder.batch.max-dumps=10",
+@TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.batch.enabled=true", "forwarder.batch.max-dumps=10",
         "forwarder.batch.max-bytes=1000", "forwarder.batch.max-wait=200ms", "forwarder.max-concurrency=4",
         "forwarder.client.response-timeout=5s", "forwarder.client.attempt-timeout=5s",
         "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })

@@ -116,7 +116,7 @@ class DownstreamFaultTests {
         long started = System.nanoTime();
         IntStream.range(0, 40).forEach((i) -> post(BIG_DUMP).expectStatus().isAccepted());
         // Functional bound with a wide margin: 40 answers of 10 MB in all, none waiting on the collector.
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
         assertThat(this.meters.queuedBytes()).isLessThanOrEqualTo(64L * 1024 * 1024);
         assertThat(this.meters.inflight()).isLessThanOrEqualTo(8);
 
@@ -136,11 +136,11 @@ class DownstreamFaultTests {
         collector.set(Fault.HEALTHY);
         long success = this.meters.forwarded("success");
         long healed = System.nanoTime();
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
             post("{\"uid\":2}").expectStatus().isAccepted();
             return this.meters.forwarded("success") > success;
         });
-        assertThat(Duration.ofNanos(System.nanoTime() - healed)).isLessThan(BREAKER_WAIT.plusSeconds(2));
+        assertThat(Duration.ofNanos(System.nanoTime() - healed)).isLessThan(BREAKER_WAIT.plusSeconds(6));
     }
 
     private WebTestClient.ResponseSpec post(String body) {

@@ -169,7 +169,7 @@ class HelmChartTests {
             .set("config.drainTimeoutSeconds", 25)
             .set("config.rateLimiter.enabled", true)
             .set("config.retryAfterMax", "7s")
-            .set("config.retry.enabled", true)
+            .set("config.retry.enabled", false)
             .set("config.extra.forwarder.log.failures-per-second", 9));
 
         ForwarderProperties properties = bind(configOf(objects));
@@ -180,7 +180,7 @@ class HelmChartTests {
         assertThat(properties.shutdown().drainTimeout()).hasSeconds(25);
         assertThat(properties.rateLimiter().enabled()).isTrue();
         assertThat(properties.retryAfter().max()).hasSeconds(7);
-        assertThat(properties.retry().enabled()).isTrue();
+        assertThat(properties.retry().enabled()).isFalse();
         assertThat(properties.log().failuresPerSecond()).isEqualTo(9);
     }
 

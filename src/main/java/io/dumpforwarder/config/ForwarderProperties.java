@@ -241,7 +241,7 @@ public record ForwarderProperties(
      * @param budgetRatio retries allowed as a fraction of first attempts over the budget window (plus one)
      * @param budgetWindow the sliding window of the retry budget
      */
-    public record Retry(@DefaultValue("false") boolean enabled, @DefaultValue("3") @Min(2) @Max(10) int maxAttempts,
+    public record Retry(@DefaultValue("true") boolean enabled, @DefaultValue("3") @Min(2) @Max(10) int maxAttempts,
             @DefaultValue("50ms") @NotNull Duration initialBackoff, @DefaultValue("1s") @NotNull Duration maxBackoff,
             @DefaultValue("0.1") @DecimalMin("0.0") @DecimalMax("1.0") double budgetRatio,
             @DefaultValue("10s") @NotNull Duration budgetWindow) {

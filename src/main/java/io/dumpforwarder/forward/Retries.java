@@ -12,8 +12,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.stereotype.Component;
 
 /**
- * Counts every attempt and decides whether a failed one is tried again (off unless
- * {@code forwarder.retry.enabled}): only failures a later attempt may cure, never past the oldest dump's max
+ * Counts every attempt and decides whether a failed one is tried again (on unless
+ * {@code forwarder.retry.enabled} is false): only failures a later attempt may cure, never past the oldest dump's max
  * age, never while the breaker is open, and within the retry budget.
  */
 @Component

@@ -162,6 +162,11 @@ public final class TestDownstream implements AutoCloseable {
             .toList();
     }
 
+    /** When each request answered so far arrived, in {@link System#nanoTime()}, in the order answered. */
+    public List<Long> arrivals() {
+        return this.latencies.stream().map((latency) -> latency[0]).toList();
+    }
+
     /** Completes when the request may be served: at once without a capacity, else on its turn. */
     private Mono<Void> take(Turn turn) {
         synchronized (this.turns) {
