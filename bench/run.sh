@@ -259,8 +259,12 @@ cold_row() {
     echo "     single dumps: $(awk '/\[[0-9]+\]/ {printf "%s ", $0}' "$out.small.txt")"
     echo "     ready after: $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$management/actuator/health/readiness")"
   fi
+  local failures
+  failures=$(grep -o 'Dump not forwarded: [a-z_0-9]* ([^)]*)' "$work/service.log" | sort | uniq -c | sort -rn | head -n 3 || true)
+  [ -z "$failures" ] || echo "     failures logged (at most 5/s per outcome): $(echo "$failures" | tr -s ' \n' ' ')"
   [ "$unaccounted" = 0 ] || echo "     UNACCOUNTED: $unaccounted"
   stop_service
+  cp "$work/service.log" "$out.service.log"
 }
 
 case "$scenario" in

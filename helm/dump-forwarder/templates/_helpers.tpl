@@ -65,6 +65,13 @@ The application.yml the pods read: the chart's settings, then config.extra merge
 */}}
 {{- define "dump-forwarder.applicationYaml" -}}
 {{- $c := .Values.config -}}
+{{- $ingest := dict -}}
+{{- if .Values.ingestAuth.existingSecret -}}
+{{- $_ := set $ingest "auth" (dict "enabled" true "tokens-file" "/etc/dump-forwarder/auth/tokens") -}}
+{{- end -}}
+{{- if $c.maxInflightBytes -}}
+{{- $_ := set $ingest "max-inflight-bytes" $c.maxInflightBytes -}}
+{{- end -}}
 {{- $settings := dict
   "forwarder" (dict
     "dump-url" (required "config.dumpUrl is required: where should dumps be forwarded?" $c.dumpUrl)
@@ -82,10 +89,7 @@ The application.yml the pods read: the chart's settings, then config.extra merge
     "circuit-open" $c.circuitOpen
     "rate-limiter" (dict "enabled" $c.rateLimiter.enabled)
     "shutdown" (dict "drain-timeout" (printf "%ds" (int $c.drainTimeoutSeconds)))
-    "ingest" (ternary
-      (dict "auth" (dict "enabled" true "tokens-file" "/etc/dump-forwarder/auth/tokens"))
-      (dict)
-      (not (empty .Values.ingestAuth.existingSecret))))
+    "ingest" $ingest)
   "resilience4j" (dict
     "circuitbreaker" (dict "configs" (dict "default" (dict
       "failure-rate-threshold" $c.circuitBreaker.failureRateThreshold

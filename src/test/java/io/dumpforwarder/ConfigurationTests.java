@@ -64,6 +64,30 @@ class ConfigurationTests {
                 "--forwarder.ingest.auth.tokens=short")).rootCause().hasMessageContaining("at least 16 characters");
     }
 
+    @Test
+    void theBodyBudgetDefaultsToAnEighthOfTheHeapAndHoldsTheLargestBody() {
+        long heap = Runtime.getRuntime().maxMemory();
+        assertThat(bind(null).ingest().maxInflightBytes().toBytes()).isEqualTo(Math.max(heap / 8, 16L * 1024 * 1024));
+        assertThatThrownBy(() -> start("--forwarder.dump-url=" + URL, "--forwarder.ingest.max-inflight-bytes=1MB"))
+            .rootCause()
+            .hasMessageContaining("forwarder.ingest.max-inflight-bytes must be at least forwarder.max-request-size");
+    }
+
+    @Test
+    void startFailsWhenTheBoundsTogetherCannotFitTheHeapNamingTheKeys() {
+        long heap = Runtime.getRuntime().maxMemory();
+        assertThatThrownBy(() -> start("--forwarder.dump-url=" + URL, "--forwarder.queue.max-bytes=" + (heap / 8 * 5) + "B",
+                "--forwarder.ingest.max-inflight-bytes=" + (heap / 8) + "B"))
+            .rootCause()
+            .hasMessageContaining("forwarder.queue.max-bytes")
+            .hasMessageContaining("forwarder.ingest.max-inflight-bytes")
+            .hasMessageContaining("80% of the JVM's heap");
+        // Just inside: half the heap held, and an eighth of it being received (twice).
+        ForwarderProperties fits = bind(new MapPropertySource("fits", Map.of("forwarder.queue.max-bytes", (heap / 2) + "B",
+                "forwarder.ingest.max-inflight-bytes", (heap / 8) + "B")));
+        assertThat(fits.boundedBytes()).isLessThanOrEqualTo((long) (ForwarderProperties.HEAP_SHARE * heap));
+    }
+
     private static void start(String... args) {
         String[] all = new String[args.length + 2];
         all[0] = "--server.port=0";

@@ -170,6 +170,7 @@ class HelmChartTests {
             .set("config.rateLimiter.enabled", true)
             .set("config.retryAfterMax", "7s")
             .set("config.retry.enabled", false)
+            .set("config.maxInflightBytes", "48MB")
             .set("config.extra.forwarder.log.failures-per-second", 9));
 
         ForwarderProperties properties = bind(configOf(objects));
@@ -181,6 +182,7 @@ class HelmChartTests {
         assertThat(properties.rateLimiter().enabled()).isTrue();
         assertThat(properties.retryAfter().max()).hasSeconds(7);
         assertThat(properties.retry().enabled()).isFalse();
+        assertThat(properties.ingest().maxInflightBytes()).isEqualTo(DataSize.ofMegabytes(48));
         assertThat(properties.log().failuresPerSecond()).isEqualTo(9);
     }
 

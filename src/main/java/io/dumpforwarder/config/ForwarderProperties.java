@@ -182,7 +182,7 @@ public record ForwarderProperties(
      * and, for mutual TLS, the client certificate; unset, https trusts the JVM's trust store
      */
     public record Client(@DefaultValue("500ms") @NotNull Duration connectTimeout,
-            @DefaultValue("100ms") @NotNull Duration responseTimeout, @DefaultValue("1s") @NotNull Duration attemptTimeout,
+            @DefaultValue("1s") @NotNull Duration responseTimeout, @DefaultValue("2s") @NotNull Duration attemptTimeout,
             @DefaultValue("10m") @NotNull Duration idleTimeout, @DefaultValue("30s") @NotNull Duration evictInterval,
             String sslBundle) {
 

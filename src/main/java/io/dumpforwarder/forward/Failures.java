@@ -10,6 +10,7 @@ import javax.net.ssl.SSLException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.ratelimiter.RequestNotPermitted;
 import io.netty.handler.timeout.ReadTimeoutException;
+import reactor.netty.http.client.PrematureCloseException;
 
 /**
  * The one place where a failed forward becomes an outcome. WebClient wraps transport errors, so the whole
@@ -31,11 +32,15 @@ final class Failures {
     }
 
     /**
-     * Whether trying again may succeed: a refused or failed connection, a timeout before any answer, or an
+     * Whether trying again may succeed: a refused or failed connection, one the collector closed before any
+     * answer (a kept-alive connection it dropped as the request went out), a timeout before any answer, or an
      * answer of 429, 502, 503 or 504. Never another 4xx, a TLS failure, an open breaker or a refused permit.
      */
     static boolean isRetryable(Throwable error, boolean answered) {
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof PrematureCloseException) {
+                return !answered;
+            }
             if (cause instanceof DownstreamStatusException status) {
                 int code = status.status().value();
                 return code == 429 || code == 502 || code == 503 || code == 504;

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLHandshakeException;
 
 import org.junit.jupiter.api.Test;
+import reactor.netty.http.client.PrematureCloseException;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
@@ -44,6 +45,8 @@ class FailuresTests {
         assertThat(Failures.isRetryable(wrapped(new ConnectException("refused")), false)).isTrue();
         assertThat(Failures.isRetryable(new TimeoutException(), false)).isTrue();
         assertThat(Failures.isRetryable(new TimeoutException(), true)).isFalse();
+        assertThat(Failures.isRetryable(wrapped(PrematureCloseException.TEST_EXCEPTION), false)).isTrue();
+        assertThat(Failures.isRetryable(wrapped(PrematureCloseException.TEST_EXCEPTION), true)).isFalse();
         for (HttpStatus status : new HttpStatus[] { HttpStatus.TOO_MANY_REQUESTS, HttpStatus.BAD_GATEWAY,
                 HttpStatus.SERVICE_UNAVAILABLE, HttpStatus.GATEWAY_TIMEOUT }) {
             assertThat(Failures.isRetryable(status(status), true)).as("%s", status).isTrue();
