@@ -20,7 +20,7 @@ import static org.awaitility.Awaitility.await;
 /** What operators rely on: Actuator on the management port only, probes, metrics, the wiretap and the logs. */
 @ExtendWith(OutputCaptureExtension.class)
 @TestPropertySource(properties = { "management.endpoints.web.exposure.include=health,info,prometheus,loggers",
-        "forwarder.log.failures-per-second=2",
+        "forwarder.log.failures-per-second=2", "forwarder.client.response-timeout=100ms", "forwarder.retry.enabled=false",
         "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
 class OperationsTests extends ServiceTest {
 
