@@ -147,10 +147,12 @@ CONF
 stop_reference() { nginx -c "$work/nginx.conf" -s stop; sleep 1; }
 
 # start_service [ARGS...]: the scenario's service arguments, then these.
+# It runs in the scratch directory, so the jar's own defaults apply: the repository's application.yml (which
+# the service would read from its working directory) must not stand in for another build's (--jar).
 start_service() {
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of flags
-  java $java_opts -jar "$jar" --server.port=$ingest --management.server.port=$management \
-    --forwarder.dump-url="http://127.0.0.1:$sink/dumps" "${service_args[@]}" "$@" > "$work/service.log" 2>&1 &
+  (cd "$work" && exec java $java_opts -jar "$jar" --server.port=$ingest --management.server.port=$management \
+    --forwarder.dump-url="http://127.0.0.1:$sink/dumps" "${service_args[@]}" "$@" > "$work/service.log" 2>&1) &
   service_pid=$!
   for _ in $(seq 1 600); do curl -sf -o /dev/null "http://127.0.0.1:$management/actuator/health/readiness" && return; sleep 0.1; done
   echo "the service did not start: $(tail -n 20 "$work/service.log")" >&2; exit 1
