@@ -233,13 +233,14 @@ cold_row() {
     bigbodies)
       hey -z 10s -c 4 -m POST -T application/json -D "$work/dump.json" "http://127.0.0.1:$ingest/v1/dumps" \
         > "$out.small.txt" &
-      local small=$!
+      local small=$! posts=()
       for _ in $(seq 1 24); do
         curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/x-ndjson' --data-binary @"$work/big.ndjson" \
           "http://127.0.0.1:$ingest/v1/dumps" >> "$out.codes" &
+        posts+=($!)
       done
-      wait $small
-      wait ;;
+      # Each caller's own end, not the service's (a job too): a dead service fails them, and that is reported below.
+      wait "$small" "${posts[@]}" || true ;;
   esac
   if ! kill -0 "$service_pid" 2>/dev/null; then
     echo "$1 THE SERVICE DIED: $(grep -m1 -o 'OutOfMemoryError.*' "$work/service.log")"; service_pid=; return
@@ -258,7 +259,7 @@ cold_row() {
   echo "     attempts: $(series dumps_forward_attempts_total)"
   if [ "$scenario" = bigbodies ]; then
     echo "     15 MB bodies by status: $(sort "$out.codes" | uniq -c | awk '{printf "%s x%s ", $2, $1}')"
-    echo "     single dumps: $(awk '/\[[0-9]+\]/ {printf "%s ", $0}' "$out.small.txt")"
+    echo "     single dumps by status: $(awk '$1 ~ /^\[[0-9]+\]$/ && $3 == "responses" {printf "%s x%s ", $1, $2}' "$out.small.txt")"
     echo "     ready after: $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$management/actuator/health/readiness")"
   fi
   local failures
