@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark: the packaged service against a counting sink (bench/Sink.java), driven over 64 connections
 # with a realistic ~1.7 KB dump after a JVM warm-up; then a no-op reference (nginx answering 202 at once) on
-# the same port under the same load, so the service's figures read as ratios of it within one run.
+# the same port under the same load, so the service's figures read as ratios of it within one run; and between
+# the two, the lean reference (bench/LeanForwarder.java, the Go client's design on bare Reactor Netty) forwarding
+# to the same sink under the same load: the service's delivered/s reads as a ratio of it too.
 #
 # Usage: bench/run.sh [--scenario NAME] [--runs N] [--warmup SECONDS] [--duration SECONDS] [--rates LIST]
 #                     [--jar PATH] [-- SERVICE_ARGS...]
@@ -73,6 +75,7 @@ sink=18290
 work=$(mktemp -d)
 service_pid=
 sink_pid=
+lean_pid=
 
 for tool in wrk hey nginx python3 java; do
   command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install wrk hey nginx-light)" >&2; exit 1; }
@@ -81,7 +84,7 @@ done
 [ -n "$jar" ] || { mvn -q -DskipTests package; jar=$(find target -maxdepth 1 -name "dump-forwarder-*.jar" | head -n 1); }
 
 cleanup() {
-  for pid in "$service_pid" "$sink_pid"; do
+  for pid in "$service_pid" "$sink_pid" "$lean_pid"; do
     if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
   done
   if [ -f "$work/nginx.conf" ]; then nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; fi
@@ -145,6 +148,21 @@ CONF
   nginx -c "$work/nginx.conf"
 }
 stop_reference() { nginx -c "$work/nginx.conf" -s stop; sleep 1; }
+
+# The lean reference (bench/LeanForwarder.java): the callers' Go client's design on bare Reactor Netty, with the
+# service's JVM flags, forwarding to the same sink on the service's port.
+start_lean() {
+  # shellcheck disable=SC2086 # JAVA_OPTS is a list of flags
+  java $java_opts -cp "$work/BOOT-INF/lib/*" bench/LeanForwarder.java $ingest "http://127.0.0.1:$sink/dumps" \
+    > "$work/lean.log" 2>&1 &
+  lean_pid=$!
+  for _ in $(seq 1 300); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ingest/")" != 000 ] && return
+    sleep 0.1
+  done
+  echo "the lean reference did not start: $(cat "$work/lean.log")" >&2; exit 1
+}
+stop_lean() { kill "$lean_pid"; wait "$lean_pid" 2>/dev/null || true; lean_pid=; }
 
 # start_service [ARGS...]: the scenario's service arguments, then these.
 # It runs in the scratch directory, so the jar's own defaults apply: the repository's application.yml (which
@@ -301,6 +319,7 @@ fi
 
 printf '%-4s %10s %11s %8s %8s %8s %9s %7s %10s %9s %17s\n' run accepted/s delivered/s p50 p99 non2xx deliv/acc rss_MB ref_req/s ratio "cpu svc/sink/load"
 ratios=()
+lean_ratios=()
 for run in $(seq 1 "$runs"); do
   start_service
   wrk_run "$warmup" "$work/warmup-$run.txt"
@@ -318,6 +337,13 @@ for run in $(seq 1 "$runs"); do
   received=$(series dumps_received_total); settled=$(series dumps_forwarded_total)
   stop_service
 
+  start_lean
+  wrk_run 15 "$work/lean-warmup-$run.txt"
+  lean_delivered_0=$(sink_dumps); lean_0=$(cpu_ticks "$lean_pid")
+  wrk_run "$duration" "$work/lean-$run.txt"
+  lean_1=$(cpu_ticks "$lean_pid"); lean_delivered=$(( $(sink_dumps) - lean_delivered_0 ))
+  stop_lean
+
   start_reference
   wrk_run 5 "$work/ref-warmup-$run.txt"
   wrk_run "$duration" "$work/ref-$run.txt"
@@ -332,6 +358,10 @@ for run in $(seq 1 "$runs"); do
     "$(awk -v a="$accepted" -v d="$delivered" 'BEGIN {printf "%.4f", (a > 0) ? d / a : 0}')" "$rss" \
     "$(awk -v r="$(rps "$work/ref-$run.txt")" 'BEGIN {printf "%.0f", r}')" "$ratio" \
     "$(percent $(( service_1 - service_0 )))/$(percent $(( sink_1 - sink_0 )))/$(load_cpu "$work/run-$run.txt")"
+  lean_rate=$(awk -v a="$lean_delivered" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')
+  lean_ratio=$(awk -v s="$delivered_rate" -v l="$lean_rate" 'BEGIN {printf "%.3f", (l > 0) ? s / l : 0}')
+  lean_ratios+=("$lean_ratio")
+  echo "     lean reference: $lean_rate delivered/s ($(rps "$work/lean-$run.txt") requests/s, $(non2xx "$work/lean-$run.txt") non-2xx), cpu $(percent $(( lean_1 - lean_0 )))%; service/lean $lean_ratio"
   echo "     received: $received"
   echo "     settled:  $settled"
   [ "$unaccounted" = 0 ] || echo "     UNACCOUNTED: $unaccounted"
@@ -341,3 +371,6 @@ done
 printf '%s\n' "${ratios[@]}" | sort -n > "$work/ratios"
 echo "delivered/s as a ratio of the reference, per run: $(tr '\n' ' ' < "$work/ratios")"
 echo "median ratio: $(awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}' "$work/ratios")"
+printf '%s\n' "${lean_ratios[@]}" | sort -n > "$work/lean-ratios"
+echo "delivered/s of the service over the lean reference's, per run: $(tr '\n' ' ' < "$work/lean-ratios")"
+echo "median service/lean: $(awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}' "$work/lean-ratios")"
