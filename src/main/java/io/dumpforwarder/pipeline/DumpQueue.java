@@ -74,10 +74,7 @@ public class DumpQueue {
         if (!this.open || sink == null) {
             return Admission.CLOSED;
         }
-        long batchBytes = 0;
-        for (Dump dump : batch) {
-            batchBytes += dump.size();
-        }
+        long batchBytes = bytesOf(batch);
         if (!reserve(this.size, batch.size(), this.capacity)) {
             return Admission.FULL;
         }
@@ -121,11 +118,15 @@ public class DumpQueue {
 
     /** The dumps are settled: their bytes are no longer held. */
     void settled(List<Dump> dumps) {
-        long settled = 0;
+        this.bytes.addAndGet(-bytesOf(dumps));
+    }
+
+    private static long bytesOf(List<Dump> dumps) {
+        long bytes = 0;
         for (Dump dump : dumps) {
-            settled += dump.size();
+            bytes += dump.size();
         }
-        this.bytes.addAndGet(-settled);
+        return bytes;
     }
 
     private static boolean reserve(AtomicLong counter, long amount, long limit) {
