@@ -63,7 +63,7 @@ class OperationsTests extends ServiceTest {
         assertThat(scrape).contains("resilience4j_circuitbreaker_state{", "name=\"dump\"",
                 "resilience4j_ratelimiter_available_permissions{", "reactor_netty_connection_provider_total_connections{",
                 "reactor_netty_connection_provider_max_connections{", "jvm_memory_used_bytes{",
-                "http_server_requests_seconds_count{", "dumps_forward_seconds_bucket{", "dumps_queue_capacity ");
+                "dumps_ingest_seconds_count{", "dumps_ingest_seconds_bucket{", "dumps_forward_seconds_bucket{", "dumps_queue_capacity ");
         assertThat(scrape.lines().filter((line) -> line.startsWith("dumps_")))
             .noneMatch((line) -> line.contains("uid=") || line.contains("trace") || line.contains("127.0.0.1"));
     }

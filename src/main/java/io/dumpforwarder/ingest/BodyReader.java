@@ -2,18 +2,16 @@ package io.dumpforwarder.ingest;
 
 import java.util.Arrays;
 
+import io.netty.buffer.ByteBuf;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferUtils;
 
 /**
  * Reads a request body into one array, never holding more than the limit nor more than the request's lease on
  * the body budget grants. Past either it keeps reading and drops what it reads, up to the discard limit, so the
  * caller is still listening when the answer goes out (a server that closes with unread input resets the
  * connection and the caller never sees its answer). The first bound crossed decides the answer, even if the
- * body then stalls or is cut off.
+ * body then stalls or is cut off. The buffers are Reactor Netty's: it releases each one once it has been read.
  */
 final class BodyReader {
 
@@ -29,7 +27,7 @@ final class BodyReader {
      * @param discardLimit the most bytes read in all before giving up on the connection
      * @param lease the request's share of the body budget, from which every byte buffered is reserved first
      */
-    static Mono<byte[]> read(Flux<DataBuffer> body, long declared, int limit, long discardLimit, BodyBudget.Lease lease) {
+    static Mono<byte[]> read(Flux<ByteBuf> body, long declared, int limit, long discardLimit, BodyBudget.Lease lease) {
         return Mono.defer(() -> {
             Body received = new Body(declared, limit, discardLimit, lease);
             return body.doOnNext(received::append)
@@ -42,12 +40,9 @@ final class BodyReader {
      * Reads the body and drops it, up to the discard limit, keeping nothing; tells whether all of it was read,
      * so the connection is reusable.
      */
-    static Mono<Boolean> discard(Flux<DataBuffer> body, long discardLimit) {
+    static Mono<Boolean> discard(Flux<ByteBuf> body, long discardLimit) {
         long[] size = { 0 };
-        return body.doOnNext((buffer) -> {
-            size[0] += buffer.readableByteCount();
-            DataBufferUtils.release(buffer);
-        }).takeUntil((buffer) -> size[0] > discardLimit).then(Mono.fromSupplier(() -> size[0] <= discardLimit));
+        return body.doOnNext((buffer) -> size[0] += buffer.readableBytes()).takeUntil((buffer) -> size[0] > discardLimit).then(Mono.fromSupplier(() -> size[0] <= discardLimit));
     }
 
     /** The body was refused; {@code drained} tells whether all of it was read, so the connection is reusable. */
@@ -113,28 +108,23 @@ final class BodyReader {
             }
         }
 
-        void append(DataBuffer buffer) {
-            try {
-                int length = buffer.readableByteCount();
-                this.size += length;
-                if (this.size > this.discardLimit) {
-                    throw refusalOr(null);
-                }
-                if (this.refusal == null && this.size > this.limit) {
-                    this.refusal = Refusal.TOO_LARGE;
-                }
-                if (this.refusal == null && this.size > this.bytes.length) {
-                    grow((int) Math.min(this.limit, Math.max(this.size, 2L * this.bytes.length)));
-                }
-                if (this.refusal != null) {
-                    this.bytes = EMPTY;
-                    return;
-                }
-                buffer.read(this.bytes, (int) this.size - length, length);
+        void append(ByteBuf buffer) {
+            int length = buffer.readableBytes();
+            this.size += length;
+            if (this.size > this.discardLimit) {
+                throw refusalOr(null);
             }
-            finally {
-                DataBufferUtils.release(buffer);
+            if (this.refusal == null && this.size > this.limit) {
+                this.refusal = Refusal.TOO_LARGE;
             }
+            if (this.refusal == null && this.size > this.bytes.length) {
+                grow((int) Math.min(this.limit, Math.max(this.size, 2L * this.bytes.length)));
+            }
+            if (this.refusal != null) {
+                this.bytes = EMPTY;
+                return;
+            }
+            buffer.readBytes(this.bytes, (int) this.size - length, length);
         }
 
         /** Grows the array to {@code capacity}, if the lease grants the bytes; else the body is refused. */

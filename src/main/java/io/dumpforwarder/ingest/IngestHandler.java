@@ -6,32 +6,32 @@ import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.ingest.NdjsonBatch.LineError;
 import io.dumpforwarder.pipeline.Dump;
 import io.dumpforwarder.pipeline.DumpQueue;
-import io.dumpforwarder.pipeline.DumpQueue.Admission;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
 
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
-import org.springframework.web.reactive.function.server.ServerRequest;
-import org.springframework.web.reactive.function.server.ServerResponse;
 
 /**
- * {@code POST /v1/dumps}: reads the body up to its limit, checks each dump, queues the good ones and
- * answers at once. Every rejection is counted and answered as an RFC 9457 problem here, and only here.
+ * {@code POST /v1/dumps}, served by Reactor Netty itself: reads the body up to its limit, checks each dump, queues
+ * the good ones and answers at once. Every request is counted and timed with its outcome, and every refusal is
+ * answered as an RFC 9457 problem, here and only here.
  */
 @Component
 class IngestHandler {
 
     private static final Logger logger = LoggerFactory.getLogger(IngestHandler.class);
 
-    /** Rejected NDJSON lines listed in a reply at most; all of them are counted. */
-    static final int MAX_LISTED_ERRORS = 100;
+    private static final AsciiString APPLICATION_PROBLEM_JSON = AsciiString.cached("application/problem+json");
 
-    private static final String ONE_ACCEPTED = "{\"accepted\":1}";
+    private static final AsciiString BEARER = AsciiString.cached("Bearer");
 
     private final DumpQueue queue;
 
@@ -41,97 +41,111 @@ class IngestHandler {
 
     private final BodyBudget budget;
 
+    private final Replies replies;
+
     private final int maxDumpSize;
 
     private final int maxRequestSize;
 
-    private final String retryAfter;
+    private final AsciiString retryAfter;
 
     /** Bytes of an over-limit body read and dropped at most, so its sender can read the 413. */
     private final long discardLimit;
 
     IngestHandler(DumpQueue queue, IngestMetrics metrics, CallerAuthentication authentication, BodyBudget budget,
-            ForwarderProperties properties) {
+            Replies replies, ForwarderProperties properties) {
         this.queue = queue;
         this.budget = budget;
         this.metrics = metrics;
         this.authentication = authentication;
+        this.replies = replies;
         this.maxDumpSize = Math.toIntExact(properties.maxDumpSize().toBytes());
         this.maxRequestSize = Math.toIntExact(properties.maxRequestSize().toBytes());
         this.discardLimit = 2L * this.maxRequestSize;
-        this.retryAfter = Long.toString(Math.max(1, properties.queue().retryAfter().toSeconds()));
+        this.retryAfter = AsciiString.cached(Long.toString(Math.max(1, properties.queue().retryAfter().toSeconds())));
     }
 
-    Mono<ServerResponse> ingest(ServerRequest request) {
-        if (!this.authentication.permits(request.headers())) {
-            return reject(Received.UNAUTHORIZED, 1, "a valid bearer token is required");
+    Mono<Void> ingest(HttpServerRequest request, HttpServerResponse response) {
+        long start = System.nanoTime();
+        return reply(request).flatMap((reply) -> send(response, reply)
+            .doFinally((signal) -> this.metrics.answered(reply.outcome(), start)))
+            // The caller went away while the answer was written: nothing is left to tell it.
+            .onErrorResume((error) -> {
+                logger.debug("Ingest answer not sent", error);
+                return Mono.empty();
+            });
+    }
+
+    private Mono<Reply> reply(HttpServerRequest request) {
+        HttpHeaders headers = request.requestHeaders();
+        if (!this.authentication.permits(headers.get(HttpHeaderNames.AUTHORIZATION))) {
+            return refuse(Received.UNAUTHORIZED, 1);
         }
-        Format format = Format.of(request.headers().contentType().orElse(null));
+        Format format = Format.of(headers.get(HttpHeaderNames.CONTENT_TYPE));
         if (format == null) {
-            return reject(Received.UNSUPPORTED_MEDIA_TYPE, 1,
-                    "Content-Type must be application/json or application/x-ndjson, in UTF-8");
+            return refuse(Received.UNSUPPORTED_MEDIA_TYPE, 1);
         }
         int limit = (format == Format.JSON) ? this.maxDumpSize : this.maxRequestSize;
-        long declared = request.headers().contentLength().orElse(-1);
+        long declared = contentLength(headers);
         if (declared > this.discardLimit) {
             // Too large to read through: answer now and close, rather than read it all.
-            return tooLarge(limit, false);
+            return Mono.just(tooLarge(format, false));
         }
         if (!this.queue.isOpen()) {
-            return reject(Received.UNAVAILABLE, 1, busy(Received.UNAVAILABLE));
+            return refuse(Received.UNAVAILABLE, 1);
         }
         if (this.queue.isFull()) {
             // Shed before the body is copied or parsed: under overload a refusal must cost little.
             this.metrics.count(Received.QUEUE_FULL, 1);
-            return BodyReader.discard(request.bodyToFlux(DataBuffer.class), this.discardLimit)
-                .flatMap((drained) -> problem(Received.QUEUE_FULL, busy(Received.QUEUE_FULL), List.of(), drained));
+            Reply full = this.replies.of(Received.QUEUE_FULL);
+            return BodyReader.discard(request.receive(), this.discardLimit)
+                .map((drained) -> drained ? full : full.closing());
         }
-        String traceId = TraceIds.fromHeaders(request.headers());
+        String traceId = TraceIds.fromHeaders(headers);
         BodyBudget.Lease lease = this.budget.lease();
-        return BodyReader.read(request.bodyToFlux(DataBuffer.class), declared, limit, this.discardLimit, lease)
-            .flatMap((body) -> (format == Format.JSON) ? one(body, traceId) : lines(body, traceId))
-            .onErrorResume((ex) -> refused(ex, limit))
+        return BodyReader.read(request.receive(), declared, limit, this.discardLimit, lease)
+            .map((body) -> (format == Format.JSON) ? one(body, traceId) : lines(body, traceId))
+            .onErrorResume((ex) -> Mono.just(refused(ex, format)))
             // Whatever the answer, the body's bytes are either queued as dumps or garbage by now.
             .doFinally((signal) -> lease.close());
     }
 
-    private Mono<ServerResponse> refused(Throwable ex, int limit) {
+    private Reply refused(Throwable ex, Format format) {
         if (ex instanceof BodyReader.TooLargeException tooLarge) {
-            return tooLarge(limit, tooLarge.drained());
+            return tooLarge(format, tooLarge.drained());
         }
         if (ex instanceof BodyReader.NoBudgetException noBudget) {
             this.metrics.count(Received.INFLIGHT_FULL, 1);
-            return problem(Received.INFLIGHT_FULL, busy(Received.INFLIGHT_FULL), List.of(), noBudget.drained());
+            Reply reply = this.replies.of(Received.INFLIGHT_FULL);
+            return noBudget.drained() ? reply : reply.closing();
         }
-        return reject(Received.INVALID, 1, "the body could not be read to its end: " + ex.getMessage());
+        return problem(Received.INVALID, 1, "the body could not be read to its end: " + ex.getMessage());
     }
 
-    private Mono<ServerResponse> tooLarge(int limit, boolean drained) {
+    private Reply tooLarge(Format format, boolean drained) {
         this.metrics.count(Received.TOO_LARGE, 1);
-        return problem(Received.TOO_LARGE, "body is over the limit of " + limit + " bytes", List.of(), drained);
+        Reply reply = this.replies.tooLarge(format == Format.NDJSON);
+        return drained ? reply : reply.closing();
     }
 
-    private Mono<ServerResponse> one(byte[] body, String headerTraceId) {
+    private Reply one(byte[] body, String headerTraceId) {
         if (body.length == 0) {
-            return reject(Received.INVALID, 1, "empty body: a dump must be a JSON object");
+            return problem(Received.INVALID, 1, "empty body: a dump must be a JSON object");
         }
         Dump dump;
         try {
             dump = DumpReader.dump(body, 0, body.length, headerTraceId, System.nanoTime());
         }
         catch (InvalidDumpException ex) {
-            return reject(Received.INVALID, 1, ex.getMessage());
+            return problem(Received.INVALID, 1, ex.getMessage());
         }
         Received outcome = admit(List.of(dump));
-        if (outcome != Received.ACCEPTED) {
-            return reject(outcome, 1, busy(outcome));
-        }
-        this.metrics.count(Received.ACCEPTED, 1);
-        return ServerResponse.accepted().contentType(MediaType.APPLICATION_JSON).bodyValue(ONE_ACCEPTED);
+        this.metrics.count(outcome, 1);
+        return this.replies.of(outcome);
     }
 
     /** Judges each NDJSON line on its own; the good lines are queued together, all or none. */
-    private Mono<ServerResponse> lines(byte[] body, String headerTraceId) {
+    private Reply lines(byte[] body, String headerTraceId) {
         NdjsonBatch batch = NdjsonBatch.read(body, this.maxDumpSize, headerTraceId, System.nanoTime());
         List<Dump> dumps = batch.dumps();
         List<LineError> errors = batch.errors();
@@ -139,73 +153,74 @@ class IngestHandler {
         if (dumps.isEmpty()) {
             Received outcome = errors.stream().allMatch((error) -> error.outcome() == Received.TOO_LARGE)
                     && !errors.isEmpty() ? Received.TOO_LARGE : Received.INVALID;
-            return problem(outcome, errors.isEmpty() ? "no dump in the body" : "no line holds a valid dump", errors);
+            return log(this.replies.problem(outcome, errors.isEmpty() ? "no dump in the body" : "no line holds a valid dump",
+                    errors));
         }
         Received outcome = admit(dumps);
         this.metrics.count(outcome, dumps.size());
         if (outcome != Received.ACCEPTED) {
-            return problem(outcome, busy(outcome), errors);
+            return log(this.replies.refusal(outcome, errors));
         }
-        return ServerResponse.accepted()
-            .contentType(MediaType.APPLICATION_JSON)
-            .bodyValue(new Report(dumps.size(), errors.size(), listed(errors)));
+        return this.replies.accepted(dumps.size(), errors);
     }
 
     private Received admit(List<Dump> dumps) {
-        Admission admission = this.queue.offer(dumps);
-        return switch (admission) {
+        return switch (this.queue.offer(dumps)) {
             case ACCEPTED -> Received.ACCEPTED;
             case FULL -> Received.QUEUE_FULL;
             case CLOSED -> Received.UNAVAILABLE;
         };
     }
 
-    private static String busy(Received outcome) {
-        return switch (outcome) {
-            case QUEUE_FULL -> "the queue is full; retry later";
-            case INFLIGHT_FULL -> "too many bytes of request bodies are being received (forwarder.ingest.max-inflight-bytes); retry later";
-            default -> "dump-forwarder is shutting down; send to another instance";
-        };
-    }
-
-    private Mono<ServerResponse> reject(Received outcome, long dumps, String detail) {
+    private Mono<Reply> refuse(Received outcome, long dumps) {
         this.metrics.count(outcome, dumps);
-        return problem(outcome, detail, List.of());
+        return Mono.just(this.replies.of(outcome));
     }
 
-    private Mono<ServerResponse> problem(Received outcome, String detail, List<LineError> errors) {
-        return problem(outcome, detail, errors, true);
+    private Reply problem(Received outcome, long dumps, String detail) {
+        this.metrics.count(outcome, dumps);
+        return log(this.replies.problem(outcome, detail));
+    }
+
+    private static Reply log(Reply reply) {
+        if (logger.isDebugEnabled()) {
+            logger.debug("Rejected {}", reply.outcome().tag());
+        }
+        return reply;
     }
 
     /**
-     * The one place a refusal becomes an RFC 9457 answer. The connection is closed if the body was not read,
-     * and while shutting down, so that keep-alive callers reconnect to another instance.
+     * The one place an answer goes out. The connection is closed if the body was not read, and while shutting
+     * down, so that keep-alive callers reconnect to another instance.
      */
-    private Mono<ServerResponse> problem(Received outcome, String detail, List<LineError> errors, boolean keepAlive) {
-        logger.debug("Rejected {}: {}", outcome.tag(), detail);
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(outcome.status(), detail);
-        problem.setTitle(outcome.title());
-        problem.setProperty("outcome", outcome.tag());
-        if (!errors.isEmpty()) {
-            problem.setProperty("rejected", errors.size());
-            problem.setProperty("errors", listed(errors));
-        }
-        ServerResponse.BodyBuilder response = ServerResponse.status(outcome.status())
-            .contentType(MediaType.APPLICATION_PROBLEM_JSON);
+    private Mono<Void> send(HttpServerResponse response, Reply reply) {
+        response.status(reply.status())
+            .header(HttpHeaderNames.CONTENT_TYPE,
+                    reply.isProblem() ? APPLICATION_PROBLEM_JSON : HttpHeaderValues.APPLICATION_JSON);
+        Received outcome = reply.outcome();
         if (outcome == Received.QUEUE_FULL || outcome == Received.INFLIGHT_FULL) {
-            response.header(HttpHeaders.RETRY_AFTER, this.retryAfter);
+            response.header(HttpHeaderNames.RETRY_AFTER, this.retryAfter);
         }
         if (outcome == Received.UNAUTHORIZED) {
-            response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+            response.header(HttpHeaderNames.WWW_AUTHENTICATE, BEARER);
         }
-        if (!keepAlive || outcome == Received.UNAVAILABLE) {
-            response.header(HttpHeaders.CONNECTION, "close");
+        if (!reply.keepAlive() || outcome == Received.UNAVAILABLE) {
+            response.keepAlive(false);
         }
-        return response.bodyValue(problem);
+        return response.sendByteArray(Mono.just(reply.body())).then();
     }
 
-    private static List<LineError> listed(List<LineError> errors) {
-        return (errors.size() > MAX_LISTED_ERRORS) ? errors.subList(0, MAX_LISTED_ERRORS) : errors;
+    private static long contentLength(HttpHeaders headers) {
+        String value = headers.get(HttpHeaderNames.CONTENT_LENGTH);
+        if (value == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        }
+        catch (NumberFormatException ex) {
+            return -1;
+        }
     }
 
     /** The two accepted body formats; any other media type, or a charset other than UTF-8, is refused. */
@@ -213,8 +228,26 @@ class IngestHandler {
 
         JSON, NDJSON;
 
-        static Format of(MediaType type) {
-            if (type == null || (type.getCharset() != null && !"UTF-8".equalsIgnoreCase(type.getCharset().name()))) {
+        static Format of(String contentType) {
+            if (contentType == null) {
+                return null;
+            }
+            // The common case without parsing: the bare media type.
+            if (HttpHeaderValues.APPLICATION_JSON.contentEqualsIgnoreCase(contentType)) {
+                return JSON;
+            }
+            if (MediaType.APPLICATION_NDJSON_VALUE.equalsIgnoreCase(contentType)) {
+                return NDJSON;
+            }
+            MediaType type;
+            try {
+                type = MediaType.parseMediaType(contentType);
+                if (type.getCharset() != null && !"UTF-8".equalsIgnoreCase(type.getCharset().name())) {
+                    return null;
+                }
+            }
+            catch (IllegalArgumentException ex) {
+                // Not a media type, or a charset that does not exist.
                 return null;
             }
             if (MediaType.APPLICATION_JSON.equalsTypeAndSubtype(type)) {
@@ -224,16 +257,5 @@ class IngestHandler {
         }
 
     }
-
-    /**
-     * The reply to an NDJSON request that queued at least one dump.
-     *
-     * @param accepted dumps queued
-     * @param rejected lines refused
-     * @param errors the first refused lines with their reasons
-     */
-    record Report(int accepted, int rejected, List<LineError> errors) {
-    }
-
 
 }

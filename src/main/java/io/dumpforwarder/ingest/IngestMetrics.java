@@ -1,18 +1,35 @@
 package io.dumpforwarder.ingest;
 
+import java.time.Duration;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 import org.springframework.stereotype.Component;
 
-/** {@code dumps_received_total{outcome}}: every dump (or NDJSON line) that reached ingest, by outcome. */
+/**
+ * The ingest side of the accounting, each request recorded once: {@code dumps_received_total{outcome}} counts
+ * every dump (or NDJSON line) that reached ingest, and {@code dumps_ingest_seconds{outcome}} times every answer,
+ * from the request's headers to the answer written; {@code dumps_ingest_malformed_total{status}} the requests the
+ * HTTP codec refused, and {@code dumps_ingest_connections} the callers' open connections.
+ */
 @Component
 class IngestMetrics {
 
     private final Map<Received, Counter> received = new EnumMap<>(Received.class);
+
+    private final Map<Received, Timer> answers = new EnumMap<>(Received.class);
+
+    private final Map<Integer, Counter> refusedByTheCodec = new HashMap<>();
+
+    private final AtomicInteger connections = new AtomicInteger();
 
     IngestMetrics(MeterRegistry registry) {
         for (Received outcome : Received.values()) {
@@ -20,11 +37,48 @@ class IngestMetrics {
                 .description("Dumps received on the ingest API, by outcome (an NDJSON request counts each line)")
                 .tag("outcome", outcome.tag())
                 .register(registry));
+            this.answers.put(outcome, Timer.builder("dumps.ingest")
+                .description("Time to answer a POST /v1/dumps, from its headers to its answer, by the request's outcome")
+                .tag("outcome", outcome.tag())
+                .serviceLevelObjectives(millis(1), millis(2), millis(5), millis(10), millis(25), millis(50), millis(100),
+                        millis(250), millis(500), millis(1000))
+                .register(registry));
         }
+        for (int status : new int[] { 400, 413, 414, 431 }) {
+            this.refusedByTheCodec.put(status, Counter.builder("dumps.ingest.malformed")
+                .description("Requests the HTTP codec refused before ingest read them (400 malformed, 413, 414 request "
+                        + "line over server.netty.max-initial-line-length, 431 headers over server.max-http-request-header-size)")
+                .tag("status", Integer.toString(status))
+                .register(registry));
+        }
+        Gauge.builder("dumps.ingest.connections", this.connections, AtomicInteger::get)
+            .description("Open connections of callers to the ingest port")
+            .register(registry);
     }
 
     void count(Received outcome, long dumps) {
         this.received.get(outcome).increment(dumps);
+    }
+
+    /** A request was answered with this outcome; it started at {@code startNanos} ({@link System#nanoTime()}). */
+    void answered(Received outcome, long startNanos) {
+        this.answers.get(outcome).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    }
+
+    void refusedByTheCodec(int status) {
+        this.refusedByTheCodec.get(status).increment();
+    }
+
+    void connectionOpened() {
+        this.connections.incrementAndGet();
+    }
+
+    void connectionClosed() {
+        this.connections.decrementAndGet();
+    }
+
+    private static Duration millis(long millis) {
+        return Duration.ofMillis(millis);
     }
 
 }

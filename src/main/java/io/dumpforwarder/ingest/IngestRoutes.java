@@ -4,6 +4,7 @@ import java.util.Set;
 
 import reactor.core.publisher.Mono;
 
+import org.springframework.boot.reactor.netty.NettyRouteProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
@@ -13,16 +14,25 @@ import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.server.MethodNotAllowedException;
 
-/** The ingest API on the ingest port. */
+/**
+ * The ingest API on the ingest port. {@code POST /v1/dumps} is a route of the Reactor Netty server that Spring Boot
+ * runs (its port, limits, lifecycle and graceful shutdown), served before WebFlux sees the request, so the hot path
+ * pays for no framework layer; WebFlux answers everything else, as RFC 9457 problems too.
+ */
 @Configuration(proxyBeanMethods = false)
 class IngestRoutes {
 
     static final String DUMPS_PATH = "/v1/dumps";
 
     @Bean
-    RouterFunction<ServerResponse> dumpRoutes(IngestHandler handler) {
+    NettyRouteProvider dumpIngestRoute(IngestHandler handler) {
+        return (routes) -> routes.post(DUMPS_PATH, handler::ingest);
+    }
+
+    /** Any other method on the ingest path: 405 with {@code Allow: POST}. */
+    @Bean
+    RouterFunction<ServerResponse> dumpRoutes() {
         return RouterFunctions.route()
-            .POST(DUMPS_PATH, handler::ingest)
             .route(RequestPredicates.path(DUMPS_PATH),
                     (request) -> Mono.error(new MethodNotAllowedException(request.method(), Set.of(HttpMethod.POST))))
             .build();

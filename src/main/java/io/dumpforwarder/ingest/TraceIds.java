@@ -1,6 +1,6 @@
 package io.dumpforwarder.ingest;
 
-import org.springframework.web.reactive.function.server.ServerRequest;
+import io.netty.handler.codec.http.HttpHeaders;
 
 /** The caller's trace id from a W3C {@code traceparent} header, else from {@code X-Trace-Id}. */
 final class TraceIds {
@@ -10,8 +10,8 @@ final class TraceIds {
     private TraceIds() {
     }
 
-    static String fromHeaders(ServerRequest.Headers headers) {
-        String traceparent = headers.firstHeader("traceparent");
+    static String fromHeaders(HttpHeaders headers) {
+        String traceparent = headers.get("traceparent");
         if (traceparent != null && traceparent.length() >= TRACEPARENT_LENGTH && traceparent.charAt(2) == '-'
                 && traceparent.charAt(35) == '-') {
             String traceId = traceparent.substring(3, 35);
@@ -19,7 +19,7 @@ final class TraceIds {
                 return traceId;
             }
         }
-        return DumpReader.headerSafe(headers.firstHeader("X-Trace-Id"));
+        return DumpReader.headerSafe(headers.get("X-Trace-Id"));
     }
 
     private static boolean isHex(String value) {

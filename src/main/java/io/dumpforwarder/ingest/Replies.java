@@ -1,0 +1,125 @@
+package io.dumpforwarder.ingest;
+
+import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.ingest.NdjsonBatch.LineError;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * The bodies of the ingest API's answers, encoded once where they never change: the 202 of one dump and every
+ * refusal whose text is fixed (503s, 401, 415, 413) are bytes ready to send, so that shedding load costs
+ * almost nothing. Refusals that name what was wrong, and NDJSON reports, are encoded per request.
+ */
+@Component
+class Replies {
+
+    /** Rejected NDJSON lines listed in a reply at most; all of them are counted. */
+    static final int MAX_LISTED_ERRORS = 100;
+
+    private static final byte[] ONE_ACCEPTED = "{\"accepted\":1}".getBytes(StandardCharsets.US_ASCII);
+
+    private final JsonMapper json;
+
+    private final Map<Received, String> details = new EnumMap<>(Received.class);
+
+    private final Map<Received, Reply> fixed = new EnumMap<>(Received.class);
+
+    private final Reply jsonTooLarge;
+
+    private final Reply ndjsonTooLarge;
+
+    Replies(JsonMapper json, ForwarderProperties properties) {
+        this.json = json;
+        this.details.put(Received.UNAUTHORIZED, "a valid bearer token is required");
+        this.details.put(Received.UNSUPPORTED_MEDIA_TYPE,
+                "Content-Type must be application/json or application/x-ndjson, in UTF-8");
+        this.details.put(Received.QUEUE_FULL, "the queue is full; retry later");
+        this.details.put(Received.INFLIGHT_FULL,
+                "too many bytes of request bodies are being received (forwarder.ingest.max-inflight-bytes); retry later");
+        this.details.put(Received.UNAVAILABLE, "dump-forwarder is shutting down; send to another instance");
+        this.fixed.put(Received.ACCEPTED, new Reply(Received.ACCEPTED, ONE_ACCEPTED, true));
+        this.details.forEach((outcome, detail) -> this.fixed.put(outcome, problem(outcome, detail)));
+        this.jsonTooLarge = tooLarge(properties.maxDumpSize().toBytes());
+        this.ndjsonTooLarge = tooLarge(properties.maxRequestSize().toBytes());
+    }
+
+    /** The answer whose text never changes: one dump accepted, or a refusal that names no detail of the request. */
+    Reply of(Received outcome) {
+        Reply reply = this.fixed.get(outcome);
+        if (reply == null) {
+            throw new IllegalArgumentException("no fixed reply for " + outcome);
+        }
+        return reply;
+    }
+
+    /** 413 for a body over its limit: max-dump-size for one JSON dump, max-request-size for NDJSON. */
+    Reply tooLarge(boolean ndjson) {
+        return ndjson ? this.ndjsonTooLarge : this.jsonTooLarge;
+    }
+
+    /** A refusal of an NDJSON body whose good lines were not queued (queue full, shutting down), listing the bad ones. */
+    Reply refusal(Received outcome, List<LineError> errors) {
+        return errors.isEmpty() ? of(outcome) : problem(outcome, this.details.get(outcome), errors);
+    }
+
+    /** A refusal that says what was wrong with this request. */
+    Reply problem(Received outcome, String detail) {
+        return problem(outcome, detail, List.of());
+    }
+
+    /** A refusal of an NDJSON body, listing the refused lines (the first {@value #MAX_LISTED_ERRORS} of them). */
+    Reply problem(Received outcome, String detail, List<LineError> errors) {
+        Integer rejected = errors.isEmpty() ? null : errors.size();
+        Problem problem = new Problem("about:blank", outcome.title(), outcome.status().value(), detail, outcome,
+                rejected, errors.isEmpty() ? null : listed(errors));
+        return new Reply(outcome, this.json.writeValueAsBytes(problem), true);
+    }
+
+    /** 202 for an NDJSON body: how many dumps were queued and which lines were refused. */
+    Reply accepted(int accepted, List<LineError> errors) {
+        Report report = new Report(accepted, errors.size(), listed(errors));
+        return new Reply(Received.ACCEPTED, this.json.writeValueAsBytes(report), true);
+    }
+
+    private Reply tooLarge(long limit) {
+        return problem(Received.TOO_LARGE, "body is over the limit of " + limit + " bytes");
+    }
+
+    private static List<LineError> listed(List<LineError> errors) {
+        return (errors.size() > MAX_LISTED_ERRORS) ? errors.subList(0, MAX_LISTED_ERRORS) : errors;
+    }
+
+    /**
+     * An RFC 9457 problem, with the ingest outcome and, for NDJSON, the refused lines as extension members.
+     *
+     * @param type always {@code about:blank}: the status says what happened
+     * @param title the outcome's title
+     * @param status the HTTP status
+     * @param detail what was wrong
+     * @param outcome the {@code outcome} label it was counted under
+     * @param rejected NDJSON lines refused, or {@code null}
+     * @param errors the first refused lines with their reasons, or {@code null}
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Problem(String type, String title, int status, String detail, Received outcome, Integer rejected,
+            List<LineError> errors) {
+    }
+
+    /**
+     * The reply to an NDJSON request that queued at least one dump.
+     *
+     * @param accepted dumps queued
+     * @param rejected lines refused
+     * @param errors the first refused lines with their reasons
+     */
+    record Report(int accepted, int rejected, List<LineError> errors) {
+    }
+
+}

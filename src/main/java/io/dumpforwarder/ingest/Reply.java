@@ -1,0 +1,27 @@
+package io.dumpforwarder.ingest;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * One answer of the ingest API, its body already encoded.
+ *
+ * @param outcome what ingest did with the request; a refusal's status and problem title
+ * @param body the JSON body: a count for 202, else an RFC 9457 problem
+ * @param keepAlive whether the connection may serve another request (false: its body was not read to the end)
+ */
+record Reply(Received outcome, byte[] body, boolean keepAlive) {
+
+    HttpResponseStatus status() {
+        return HttpResponseStatus.valueOf(this.outcome.status().value());
+    }
+
+    boolean isProblem() {
+        return this.outcome != Received.ACCEPTED;
+    }
+
+    /** The same answer on a connection that is closed after it, as its body was not read through. */
+    Reply closing() {
+        return this.keepAlive ? new Reply(this.outcome, this.body, false) : this;
+    }
+
+}
