@@ -13,8 +13,6 @@ import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.http.client.reactive.ReactorClientHttpConnector;
-import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * The downstream HTTP client, built once: a dedicated, bounded connection pool sized to the forward
@@ -41,8 +39,12 @@ class DownstreamClientConfiguration {
             .build();
     }
 
+    /**
+     * Reactor Netty's client itself, built by Spring Boot from the timeouts, redirect policy and SSL bundle: the
+     * forwarder writes the dump's bytes and reads the status, so no WebClient layer sits on the hot path.
+     */
     @Bean
-    WebClient downstreamWebClient(ConnectionProvider downstreamConnectionProvider, ForwarderProperties properties,
+    HttpClient downstreamHttpClient(ConnectionProvider downstreamConnectionProvider, ForwarderProperties properties,
             SslBundles sslBundles) {
         ForwarderProperties.Client client = properties.client();
         // An https dump URL trusts the JVM's trust store, unless an SSL bundle names a CA (and a client
@@ -52,12 +54,10 @@ class DownstreamClientConfiguration {
             .withTimeouts(client.connectTimeout(), client.responseTimeout())
             .withRedirects(HttpRedirects.DONT_FOLLOW)
             .withSslBundle(ssl);
-        HttpClient httpClient = new ReactorHttpClientBuilder()
-            .withHttpClientFactory(() -> HttpClient.create(downstreamConnectionProvider))
+        return new ReactorHttpClientBuilder().withHttpClientFactory(() -> HttpClient.create(downstreamConnectionProvider))
             // Logs nothing until the category is set to DEBUG (e.g. through the Actuator loggers endpoint).
             .withHttpClientCustomizer((http) -> http.wiretap(WIRETAP_CATEGORY, LogLevel.DEBUG, AdvancedByteBufFormat.TEXTUAL))
             .build(settings);
-        return WebClient.builder().clientConnector(new ReactorClientHttpConnector(httpClient)).build();
     }
 
 }

@@ -9,30 +9,23 @@ import java.util.zip.GZIPOutputStream;
 import io.dumpforwarder.pipeline.Dump;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledByteBufAllocator;
-
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.NettyDataBufferFactory;
 
 /** Request bodies made of dumps, built from the bytes the callers sent without copying them when not compressed. */
 final class DumpBodies {
 
     private static final byte[] NEWLINE = { '\n' };
 
-    private static final NettyDataBufferFactory BUFFERS = new NettyDataBufferFactory(UnpooledByteBufAllocator.DEFAULT);
-
     private DumpBodies() {
     }
 
     /** The dumps as NDJSON: a composite view over their byte arrays and newlines, nothing copied. */
-    static DataBuffer ndjson(List<Dump> dumps) {
+    static ByteBuf ndjson(List<Dump> dumps) {
         byte[][] parts = new byte[dumps.size() * 2][];
         for (int i = 0; i < dumps.size(); i++) {
             parts[2 * i] = dumps.get(i).body();
             parts[2 * i + 1] = NEWLINE;
         }
-        ByteBuf body = Unpooled.wrappedBuffer(parts.length, parts);
-        return BUFFERS.wrap(body);
+        return Unpooled.wrappedBuffer(parts.length, parts);
     }
 
     /** The dumps gzipped: NDJSON when batched, else the one dump as it came in. */

@@ -15,15 +15,19 @@ import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import io.github.resilience4j.reactor.ratelimiter.operator.RateLimiterOperator;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufFlux;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.HttpClientResponse;
 
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferUtils;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.stereotype.Component;
-import org.springframework.web.reactive.function.client.ClientResponse;
-import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * Sends dumps to the downstream, one request per call, and tells what became of them; the returned Mono never
@@ -46,9 +50,9 @@ public class DumpForwarder {
 
     static final String DUMP_COUNT_HEADER = "X-Dump-Count";
 
-    static final MediaType NDJSON = MediaType.parseMediaType("application/x-ndjson");
+    static final AsciiString NDJSON = AsciiString.cached("application/x-ndjson");
 
-    private final WebClient client;
+    private final HttpClient client;
 
     private final URI dumpUrl;
 
@@ -81,9 +85,9 @@ public class DumpForwarder {
 
     private final UnaryOperator<Mono<Void>> rateLimit;
 
-    DumpForwarder(WebClient downstreamWebClient, ForwarderProperties properties, CircuitBreakerRegistry breakers,
+    DumpForwarder(HttpClient downstreamHttpClient, ForwarderProperties properties, CircuitBreakerRegistry breakers,
             RateLimiterRegistry rateLimiters, DownstreamPause pause, Retries retries, ConcurrencyLimit concurrency) {
-        this.client = downstreamWebClient;
+        this.client = downstreamHttpClient;
         this.pause = pause;
         this.retries = retries;
         this.concurrency = concurrency;
@@ -169,10 +173,14 @@ public class DumpForwarder {
         // limiter are outside it, so the waits for their permits are never timed as slow calls, and an
         // attempt refused a permit never reaches the breaker.
         boolean[] answered = { false };
-        Mono<Void> exchange = request(dumps).exchangeToMono((response) -> {
-            answered[0] = true;
-            return consume(response);
-        })
+        Mono<Void> exchange = this.client.post()
+            .uri(this.dumpUrl)
+            .send((request, out) -> out.send(Mono.just(body(dumps, request.requestHeaders()))))
+            .response((response, body) -> {
+                answered[0] = true;
+                return consume(response, body);
+            })
+            .then()
             .timeout(this.attemptTimeout)
             .doOnError(DownstreamStatusException.class, this::pauseIfAsked)
             .transformDeferred(this.breaker);
@@ -197,20 +205,28 @@ public class DumpForwarder {
         }
     }
 
-    private WebClient.RequestHeadersSpec<?> request(List<Dump> dumps) {
-        WebClient.RequestBodySpec request = this.client.post().uri(this.dumpUrl);
+    /**
+     * The request's body, and the headers that describe it: one dump as it came in, or an NDJSON batch, gzipped
+     * if so configured. Built as the request is written, for each attempt, so a refused attempt costs nothing.
+     */
+    private ByteBuf body(List<Dump> dumps, HttpHeaders headers) {
         if (this.batched) {
-            request.contentType(NDJSON).header(DUMP_COUNT_HEADER, Integer.toString(dumps.size()));
+            headers.set(HttpHeaderNames.CONTENT_TYPE, NDJSON).set(DUMP_COUNT_HEADER, dumps.size());
         }
         else {
-            request.contentType(MediaType.APPLICATION_JSON).headers((headers) -> identify(headers, dumps.get(0)));
+            headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+            identify(headers, dumps.get(0));
         }
+        ByteBuf body;
         if (this.gzip) {
-            // Compressed when the request is written, so a request the breaker refuses costs nothing.
-            return request.header(HttpHeaders.CONTENT_ENCODING, "gzip")
-                .body(Mono.fromSupplier(() -> DumpBodies.gzip(dumps, this.batched)), byte[].class);
+            headers.set(HttpHeaderNames.CONTENT_ENCODING, HttpHeaderValues.GZIP);
+            body = Unpooled.wrappedBuffer(DumpBodies.gzip(dumps, this.batched));
         }
-        return this.batched ? request.bodyValue(DumpBodies.ndjson(dumps)) : request.bodyValue(dumps.get(0).body());
+        else {
+            body = this.batched ? DumpBodies.ndjson(dumps) : Unpooled.wrappedBuffer(dumps.get(0).body());
+        }
+        headers.setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        return body;
     }
 
     private static void identify(HttpHeaders headers, Dump dump) {
@@ -238,20 +254,16 @@ public class DumpForwarder {
      * Reads and drops the answer's body so the connection goes back to the pool, then judges the status. A
      * body longer than {@link #MAX_ANSWER_BYTES} is not read on: the connection is closed instead.
      */
-    private static Mono<Void> consume(ClientResponse response) {
+    private static Mono<Void> consume(HttpClientResponse response, ByteBufFlux body) {
         long[] read = { 0 };
-        Mono<Void> drained = response.bodyToFlux(DataBuffer.class)
-            .takeUntil((buffer) -> (read[0] += buffer.readableByteCount()) > MAX_ANSWER_BYTES)
-            .doOnNext(DataBufferUtils::release)
-            .then();
-        if (response.statusCode().is2xxSuccessful()) {
+        Mono<Void> drained = body.takeUntil((buffer) -> (read[0] += buffer.readableBytes()) > MAX_ANSWER_BYTES).then();
+        int status = response.status().code();
+        if (status >= 200 && status < 300) {
             return drained;
         }
-        int status = response.statusCode().value();
         Duration retryAfter = (status == 429 || status == 503)
-                ? RetryAfter.parse(response.headers().asHttpHeaders().getFirst(HttpHeaders.RETRY_AFTER), Clock.systemUTC())
-                : null;
-        return drained.then(Mono.error(new DownstreamStatusException(response.statusCode(), retryAfter)));
+                ? RetryAfter.parse(response.responseHeaders().get(HttpHeaderNames.RETRY_AFTER), Clock.systemUTC()) : null;
+        return drained.then(Mono.error(new DownstreamStatusException(HttpStatusCode.valueOf(status), retryAfter)));
     }
 
 }

@@ -13,8 +13,8 @@ import io.netty.handler.timeout.ReadTimeoutException;
 import reactor.netty.http.client.PrematureCloseException;
 
 /**
- * The one place where a failed forward becomes an outcome. WebClient wraps transport errors, so the whole
- * cause chain is searched for the first cause we recognise.
+ * The one place where a failed forward becomes an outcome. Netty wraps some transport errors (a TLS failure
+ * arrives inside a {@code DecoderException}), so the whole cause chain is searched for the first cause we recognise.
  */
 final class Failures {
 

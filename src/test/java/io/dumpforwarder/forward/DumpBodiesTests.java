@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.zip.GZIPInputStream;
 
 import io.dumpforwarder.pipeline.Dump;
+import io.netty.buffer.ByteBuf;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.core.io.buffer.DataBuffer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,7 +19,7 @@ class DumpBodiesTests {
 
     @Test
     void ndjsonIsEveryDumpFollowedByANewline() {
-        DataBuffer body = DumpBodies.ndjson(this.dumps);
+        ByteBuf body = DumpBodies.ndjson(this.dumps);
 
         assertThat(body.toString(StandardCharsets.UTF_8)).isEqualTo("{\"uid\":1}\n{\"uid\":\"\u00fc\"}\n[]\n");
     }

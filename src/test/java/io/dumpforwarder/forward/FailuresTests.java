@@ -7,11 +7,11 @@ import java.util.concurrent.TimeoutException;
 
 import javax.net.ssl.SSLHandshakeException;
 
+import io.netty.handler.codec.DecoderException;
 import org.junit.jupiter.api.Test;
 import reactor.netty.http.client.PrematureCloseException;
 
 import org.springframework.http.HttpStatus;
-import org.springframework.web.reactive.function.client.WebClientRequestException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -80,8 +80,7 @@ class FailuresTests {
     }
 
     private static Throwable wrapped(Throwable cause) {
-        return new WebClientRequestException(cause, org.springframework.http.HttpMethod.POST,
-                java.net.URI.create("http://collector.invalid/dumps"), new org.springframework.http.HttpHeaders());
+        return new DecoderException(cause);
     }
 
 }
