@@ -9,7 +9,15 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 @ConfigurationPropertiesScan
 public class DumpForwarderApplication {
 
+    /** Reactor Netty's event loops, shared by the ingest server and the downstream client. */
+    static final String EVENT_LOOPS = "reactor.netty.ioWorkerCount";
+
     public static void main(String[] args) {
+        // One event loop per core the JVM may use (a container's CPU limit counts), where Reactor Netty would take
+        // at least 4: on a small pod more loops than cores only add context switches. -D sets another number.
+        if (System.getProperty(EVENT_LOOPS) == null) {
+            System.setProperty(EVENT_LOOPS, Integer.toString(Runtime.getRuntime().availableProcessors()));
+        }
         SpringApplication.run(DumpForwarderApplication.class, args);
     }
 

@@ -51,6 +51,11 @@ public class DownstreamPause {
         });
     }
 
+    /** Whether sending is paused right now. */
+    public boolean isPaused() {
+        return this.until.get() - System.nanoTime() > 0;
+    }
+
     /** How long sending is still paused; 0 when it is not. */
     long remainingNanos() {
         return Math.max(0, this.until.get() - System.nanoTime());

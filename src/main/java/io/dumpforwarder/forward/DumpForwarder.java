@@ -1,6 +1,5 @@
 package io.dumpforwarder.forward;
 
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -52,9 +51,8 @@ public class DumpForwarder {
 
     static final AsciiString NDJSON = AsciiString.cached("application/x-ndjson");
 
-    private final HttpClient client;
-
-    private final URI dumpUrl;
+    /** A POST to the dump URL, built once: each request only adds its headers and body. */
+    private final HttpClient.RequestSender post;
 
     private final Duration attemptTimeout;
 
@@ -87,12 +85,11 @@ public class DumpForwarder {
 
     DumpForwarder(HttpClient downstreamHttpClient, ForwarderProperties properties, CircuitBreakerRegistry breakers,
             RateLimiterRegistry rateLimiters, DownstreamPause pause, Retries retries, ConcurrencyLimit concurrency) {
-        this.client = downstreamHttpClient;
+        this.post = downstreamHttpClient.post().uri(properties.dumpUrl());
         this.pause = pause;
         this.retries = retries;
         this.concurrency = concurrency;
         this.maxAgeNanos = properties.maxAge().toNanos();
-        this.dumpUrl = properties.dumpUrl();
         this.attemptTimeout = properties.client().attemptTimeout();
         this.batched = properties.batch().enabled();
         this.gzip = properties.compression() == ForwarderProperties.Compression.GZIP;
@@ -173,9 +170,7 @@ public class DumpForwarder {
         // limiter are outside it, so the waits for their permits are never timed as slow calls, and an
         // attempt refused a permit never reaches the breaker.
         boolean[] answered = { false };
-        Mono<Void> exchange = this.client.post()
-            .uri(this.dumpUrl)
-            .send((request, out) -> out.send(Mono.just(body(dumps, request.requestHeaders()))))
+        Mono<Void> exchange = this.post.send((request, out) -> out.send(Mono.just(body(dumps, request.requestHeaders()))))
             .response((response, body) -> {
                 answered[0] = true;
                 return consume(response, body);

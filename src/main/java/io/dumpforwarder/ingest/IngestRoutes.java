@@ -26,7 +26,9 @@ class IngestRoutes {
 
     @Bean
     NettyRouteProvider dumpIngestRoute(IngestHandler handler) {
-        return (routes) -> routes.post(DUMPS_PATH, handler::ingest);
+        // A plain comparison: Reactor Netty's path templates match a regular expression per request.
+        return (routes) -> routes.route((request) -> HttpMethod.POST.name().equals(request.method().name())
+                && DUMPS_PATH.equals(request.fullPath()), handler::ingest);
     }
 
     /** Any other method on the ingest path: 405 with {@code Allow: POST}. */

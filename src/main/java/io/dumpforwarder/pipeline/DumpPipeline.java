@@ -100,6 +100,9 @@ class DumpPipeline implements SmartLifecycle {
 
     /** Waits out a pause the collector asked for (unless shutdown aborts it), then sends. */
     private Mono<Void> settle(List<Dump> dumps) {
+        if (!this.pause.isPaused()) {
+            return send(dumps);
+        }
         return this.pause.over().takeUntilOther(this.abort.asMono()).then(Mono.defer(() -> send(dumps)));
     }
 
