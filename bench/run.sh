@@ -10,6 +10,8 @@
 #   healthy  closed loop (wrk), one dump per request in and out                         (default)
 #   slow     as healthy, the sink answers every request after 300 ms
 #   down     as healthy, nothing listens on the dump URL
+#   shed     ingest alone: nothing listens on the dump URL and the queue holds 100 dumps, so once it is full every
+#            request is refused (503 queue_full); compares the service's answers/s with the reference's
 #   ndjson   closed loop, 100 dumps per ingest request (application/x-ndjson)
 #   batch    as healthy, with forwarder.batch.enabled=true
 #   open     open loop (hey, paced) at each of --rates dumps/s (default 2000,5000,8000): delivered %, p99,
@@ -58,6 +60,7 @@ sink_capacity=0
 modes=(default)
 case "$scenario" in
   healthy | down | ndjson) ;;
+  shed) service_args+=(--forwarder.queue.capacity=100) ;;
   open) rates=${rates:-2000,5000,8000} ;;
   capacity) sink_delay=5; sink_capacity=20; rates=${rates:-5000}; modes=(fixed adaptive) ;;
   slow) sink_delay=300 ;;
@@ -118,7 +121,7 @@ LUA
 jar=$(realpath "$jar")
 (cd "$work" && jar xf "$jar" BOOT-INF/lib)
 start_sink() {
-  [ "$scenario" = down ] && return
+  case "$scenario" in down | shed) return ;; esac
   java -Dreactor.netty.ioWorkerCount=1 -Xmx128m -cp "$work/BOOT-INF/lib/*" bench/Sink.java $sink $sink_delay \
     $sink_capacity > "$work/sink.log" 2>&1 &
   sink_pid=$!
@@ -320,6 +323,7 @@ fi
 printf '%-4s %10s %11s %8s %8s %8s %9s %7s %10s %9s %17s\n' run accepted/s delivered/s p50 p99 non2xx deliv/acc rss_MB ref_req/s ratio "cpu svc/sink/load"
 ratios=()
 lean_ratios=()
+answer_ratios=()
 for run in $(seq 1 "$runs"); do
   start_service
   wrk_run "$warmup" "$work/warmup-$run.txt"
@@ -361,6 +365,9 @@ for run in $(seq 1 "$runs"); do
   lean_rate=$(awk -v a="$lean_delivered" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')
   lean_ratio=$(awk -v s="$delivered_rate" -v l="$lean_rate" 'BEGIN {printf "%.3f", (l > 0) ? s / l : 0}')
   lean_ratios+=("$lean_ratio")
+  answer_ratio=$(awk -v s="$(rps "$work/run-$run.txt")" -v r="$(rps "$work/ref-$run.txt")" 'BEGIN {printf "%.3f", s / r}')
+  answer_ratios+=("$answer_ratio")
+  echo "     answered: $(rps "$work/run-$run.txt") requests/s, $answer_ratio of the reference's"
   echo "     lean reference: $lean_rate delivered/s ($(rps "$work/lean-$run.txt") requests/s, $(non2xx "$work/lean-$run.txt") non-2xx), cpu $(percent $(( lean_1 - lean_0 )))%; service/lean $lean_ratio"
   echo "     received: $received"
   echo "     settled:  $settled"
@@ -371,6 +378,8 @@ done
 printf '%s\n' "${ratios[@]}" | sort -n > "$work/ratios"
 echo "delivered/s as a ratio of the reference, per run: $(tr '\n' ' ' < "$work/ratios")"
 echo "median ratio: $(awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}' "$work/ratios")"
+printf '%s\n' "${answer_ratios[@]}" | sort -n > "$work/answer-ratios"
+echo "median answered/s ratio (every answer, refusals included): $(awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}' "$work/answer-ratios")"
 printf '%s\n' "${lean_ratios[@]}" | sort -n > "$work/lean-ratios"
 echo "delivered/s of the service over the lean reference's, per run: $(tr '\n' ' ' < "$work/lean-ratios")"
 echo "median service/lean: $(awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}' "$work/lean-ratios")"
