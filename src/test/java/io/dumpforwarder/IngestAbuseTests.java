@@ -50,6 +50,29 @@ class IngestAbuseTests extends ServiceTest {
     }
 
     @Test
+    void refusesARequestLineThatIsNotHttpWith400AndCountsIt() throws IOException {
+        long before = refusedByTheCodec("400");
+        try (RawConnection connection = new RawConnection(this.port)) {
+            connection.send("POST /v1/dumps HTTP/1.1 and more\r\nHost: x\r\n\r\n");
+            assertThat(connection.readStatusLines(1)[0]).startsWith("HTTP/1.1 400");
+        }
+        await().atMost(WAIT).until(() -> refusedByTheCodec("400") == before + 1);
+        assertNothingForwardedAndStillServing();
+    }
+
+    @Test
+    void countsTheCallersOpenConnections() throws IOException {
+        await().atMost(WAIT).until(() -> openConnections() == 0);
+        try (RawConnection first = new RawConnection(this.port); RawConnection second = new RawConnection(this.port)) {
+            first.send("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                    + DUMP.length() + "\r\n\r\n" + DUMP);
+            assertThat(first.readStatusLines(1)[0]).startsWith("HTTP/1.1 202");
+            await().atMost(WAIT).until(() -> openConnections() == 2);
+        }
+        await().atMost(WAIT).until(() -> openConnections() == 0);
+    }
+
+    @Test
     void refusesAnOverlongRequestLineWith414() throws IOException {
         try (RawConnection connection = new RawConnection(this.port)) {
             connection.send("POST /v1/dumps?" + "q".repeat(5000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -175,6 +198,10 @@ class IngestAbuseTests extends ServiceTest {
                 return true;
             }
         });
+    }
+
+    private long openConnections() {
+        return (long) this.registry.get("dumps.ingest.connections").gauge().value();
     }
 
     /** Requests the HTTP codec refused before any handler saw them. */

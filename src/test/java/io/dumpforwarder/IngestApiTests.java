@@ -54,6 +54,30 @@ class IngestApiTests extends ServiceTest {
     }
 
     @Test
+    void timesEveryAnswerOnceUnderItsOutcome() {
+        long accepted = answers("accepted");
+        long unsupported = answers("unsupported_media_type");
+        postJson(dump(3)).expectStatus().isAccepted();
+        this.ingest.post().uri("/v1/dumps").contentType(MediaType.TEXT_PLAIN).bodyValue(dump(4)).exchange()
+            .expectStatus().isEqualTo(HttpStatus.UNSUPPORTED_MEDIA_TYPE);
+
+        await().atMost(WAIT).until(() -> answers("accepted") == accepted + 1 && answers("unsupported_media_type") == unsupported + 1);
+    }
+
+    @Test
+    void servesTheIngestPathWithAQueryButNotOnTheManagementPort() {
+        this.ingest.post().uri("/v1/dumps?source=test").contentType(MediaType.APPLICATION_JSON).bodyValue(dump(5))
+            .exchange().expectStatus().isAccepted();
+        this.management.post().uri("/v1/dumps").contentType(MediaType.APPLICATION_JSON).bodyValue(dump(6))
+            .exchange().expectStatus().is4xxClientError();
+        await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
+    }
+
+    private long answers(String outcome) {
+        return this.registry.get("dumps.ingest").tag("outcome", outcome).timer().count();
+    }
+
+    @Test
     void acceptsUtf8CharsetParameter() {
         this.ingest.post()
             .uri("/v1/dumps")
