@@ -153,13 +153,13 @@ class IngestHandler {
         if (dumps.isEmpty()) {
             Received outcome = errors.stream().allMatch((error) -> error.outcome() == Received.TOO_LARGE)
                     && !errors.isEmpty() ? Received.TOO_LARGE : Received.INVALID;
-            return log(this.replies.problem(outcome, errors.isEmpty() ? "no dump in the body" : "no line holds a valid dump",
-                    errors));
+            String detail = errors.isEmpty() ? "no dump in the body" : "no line holds a valid dump";
+            return log(this.replies.problem(outcome, detail, errors), detail);
         }
         Received outcome = admit(dumps);
         this.metrics.count(outcome, dumps.size());
         if (outcome != Received.ACCEPTED) {
-            return log(this.replies.refusal(outcome, errors));
+            return log(this.replies.refusal(outcome, errors), errors.size() + " lines refused besides");
         }
         return this.replies.accepted(dumps.size(), errors);
     }
@@ -179,13 +179,11 @@ class IngestHandler {
 
     private Reply problem(Received outcome, long dumps, String detail) {
         this.metrics.count(outcome, dumps);
-        return log(this.replies.problem(outcome, detail));
+        return log(this.replies.problem(outcome, detail), detail);
     }
 
-    private static Reply log(Reply reply) {
-        if (logger.isDebugEnabled()) {
-            logger.debug("Rejected {}", reply.outcome().tag());
-        }
+    private static Reply log(Reply reply, String detail) {
+        logger.debug("Rejected {}: {}", reply.outcome().tag(), detail);
         return reply;
     }
 
