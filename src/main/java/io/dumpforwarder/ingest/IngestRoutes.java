@@ -3,6 +3,7 @@ package io.dumpforwarder.ingest;
 import java.util.Set;
 
 import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
 
 import org.springframework.boot.reactor.netty.NettyRouteProvider;
 import org.springframework.context.annotation.Bean;
@@ -26,9 +27,21 @@ class IngestRoutes {
 
     @Bean
     NettyRouteProvider dumpIngestRoute(IngestHandler handler) {
-        // A plain comparison: Reactor Netty's path templates match a regular expression per request.
+        // Plain comparisons: Reactor Netty's path templates match a regular expression per request.
         return (routes) -> routes.route((request) -> HttpMethod.POST.name().equals(request.method().name())
-                && DUMPS_PATH.equals(request.fullPath()), handler::ingest);
+                && isDumpsPath(request.uri(), request), handler::ingest);
+    }
+
+    /**
+     * Whether the request is for the ingest path: the request line's target as sent, without building a URI for
+     * the usual forms ({@code /v1/dumps}, with a query); any other form as Reactor Netty resolves the path.
+     */
+    private static boolean isDumpsPath(String target, HttpServerRequest request) {
+        int end = DUMPS_PATH.length();
+        if (target.startsWith(DUMPS_PATH) && (target.length() == end || target.charAt(end) == '?')) {
+            return true;
+        }
+        return DUMPS_PATH.equals(request.fullPath());
     }
 
     /** Any other method on the ingest path: 405 with {@code Allow: POST}. */
