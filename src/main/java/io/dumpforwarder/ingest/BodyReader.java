@@ -42,7 +42,9 @@ final class BodyReader {
      */
     static Mono<Boolean> discard(Flux<ByteBuf> body, long discardLimit) {
         long[] size = { 0 };
-        return body.doOnNext((buffer) -> size[0] += buffer.readableBytes()).takeUntil((buffer) -> size[0] > discardLimit).then(Mono.fromSupplier(() -> size[0] <= discardLimit));
+        return body.doOnNext((buffer) -> size[0] += buffer.readableBytes())
+            .takeUntil((buffer) -> size[0] > discardLimit)
+            .then(Mono.fromSupplier(() -> size[0] <= discardLimit));
     }
 
     /** The body was refused; {@code drained} tells whether all of it was read, so the connection is reusable. */

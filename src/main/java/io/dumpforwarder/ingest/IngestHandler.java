@@ -97,9 +97,7 @@ class IngestHandler {
         if (this.queue.isFull()) {
             // Shed before the body is copied or parsed: under overload a refusal must cost little.
             this.metrics.count(Received.QUEUE_FULL, 1);
-            Reply full = this.replies.of(Received.QUEUE_FULL);
-            return BodyReader.discard(request.receive(), this.discardLimit)
-                .map((drained) -> drained ? full : full.closing());
+            return BodyReader.discard(request.receive(), this.discardLimit).map(this.replies.of(Received.QUEUE_FULL)::drained);
         }
         String traceId = TraceIds.fromHeaders(headers);
         BodyBudget.Lease lease = this.budget.lease();
@@ -116,16 +114,14 @@ class IngestHandler {
         }
         if (ex instanceof BodyReader.NoBudgetException noBudget) {
             this.metrics.count(Received.INFLIGHT_FULL, 1);
-            Reply reply = this.replies.of(Received.INFLIGHT_FULL);
-            return noBudget.drained() ? reply : reply.closing();
+            return this.replies.of(Received.INFLIGHT_FULL).drained(noBudget.drained());
         }
         return problem(Received.INVALID, 1, "the body could not be read to its end: " + ex.getMessage());
     }
 
     private Reply tooLarge(Format format, boolean drained) {
         this.metrics.count(Received.TOO_LARGE, 1);
-        Reply reply = this.replies.tooLarge(format == Format.NDJSON);
-        return drained ? reply : reply.closing();
+        return this.replies.tooLarge(format == Format.NDJSON).drained(drained);
     }
 
     private Reply one(byte[] body, String headerTraceId) {

@@ -19,9 +19,9 @@ record Reply(Received outcome, byte[] body, boolean keepAlive) {
         return this.outcome != Received.ACCEPTED;
     }
 
-    /** The same answer on a connection that is closed after it, as its body was not read through. */
-    Reply closing() {
-        return this.keepAlive ? new Reply(this.outcome, this.body, false) : this;
+    /** The same answer, on a connection closed after it unless the request's body was read through. */
+    Reply drained(boolean drained) {
+        return (drained || !this.keepAlive) ? this : new Reply(this.outcome, this.body, false);
     }
 
 }
