@@ -14,10 +14,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * accepted = sum(forwarded) + queued + inflight, read from a real scrape of /actuator/prometheus after a
- * run that mixes successes, timeouts, 5xx and 4xx answers, breaker rejections and refused input.
+ * accepted = sum(forwarded) + queued + inflight, read from a real scrape of
+ * /actuator/prometheus after a run that mixes successes, timeouts, 5xx and 4xx answers,
+ * breaker rejections and refused input.
  */
-@TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.max-concurrency=2", "forwarder.circuit-open=drop", "forwarder.client.response-timeout=100ms",
+@TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.max-concurrency=2",
+        "forwarder.circuit-open=drop", "forwarder.client.response-timeout=100ms",
         "resilience4j.circuitbreaker.instances.dump.sliding-window-type=COUNT_BASED",
         "resilience4j.circuitbreaker.instances.dump.sliding-window-size=10",
         "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=10",
@@ -30,10 +32,12 @@ class AccountingTests extends ServiceTest {
         phase(204, Duration.ZERO, 4, "success");
         phase(200, Duration.ofMillis(300), 2, "timeout");
         phase(502, Duration.ZERO, 2, "http_5xx");
-        // A 404 is about the dump, not the collector: the breaker does not count it; a 429 it does.
+        // A 404 is about the dump, not the collector: the breaker does not count it; a
+        // 429 it does.
         phase(404, Duration.ZERO, 1, "http_4xx");
         phase(429, Duration.ZERO, 2, "http_4xx");
-        // Ten calls counted, six failed: the breaker is open and the next dumps fail fast.
+        // Ten calls counted, six failed: the breaker is open and the next dumps fail
+        // fast.
         phase(204, Duration.ZERO, 5, "circuit_open");
         postJson("not json").expectStatus().isBadRequest();
 

@@ -20,14 +20,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * In adaptive mode the limit on forwards in flight follows a collector whose capacity changes: it serves at most
- * N requests at a time, 50 ms each, and queues the rest. Timeouts are far away and the breaker stays closed, so
- * only the collector's queueing moves the limit; the ceiling is max-concurrency, 30. At 50 ms a request, the
- * ceiling needs only 600 forwards a second, which any machine sustains: the limit grows only while it is used.
+ * In adaptive mode the limit on forwards in flight follows a collector whose capacity
+ * changes: it serves at most N requests at a time, 50 ms each, and queues the rest.
+ * Timeouts are far away and the breaker stays closed, so only the collector's queueing
+ * moves the limit; the ceiling is max-concurrency, 30. At 50 ms a request, the ceiling
+ * needs only 600 forwards a second, which any machine sustains: the limit grows only
+ * while it is used.
  */
-@TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.concurrency.mode=adaptive", "forwarder.circuit-open=drop", "forwarder.max-concurrency=30",
-        "forwarder.concurrency.initial-limit=20", "forwarder.queue.capacity=50000", "forwarder.max-age=2m",
-        "forwarder.client.response-timeout=2s", "forwarder.client.attempt-timeout=3s",
+@TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.concurrency.mode=adaptive",
+        "forwarder.circuit-open=drop", "forwarder.max-concurrency=30", "forwarder.concurrency.initial-limit=20",
+        "forwarder.queue.capacity=50000", "forwarder.max-age=2m", "forwarder.client.response-timeout=2s",
+        "forwarder.client.attempt-timeout=3s",
         "resilience4j.circuitbreaker.instances.dump.slow-call-duration-threshold=3s",
         "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
 class AdaptiveConcurrencyTests extends ServiceTest {
@@ -36,7 +39,10 @@ class AdaptiveConcurrencyTests extends ServiceTest {
 
     private static final Duration SERVICE_TIME = Duration.ofMillis(50);
 
-    /** The limit moves per round trip, so its moves take as long as the collector is slow; generous. */
+    /**
+     * The limit moves per round trip, so its moves take as long as the collector is slow;
+     * generous.
+     */
     private static final Duration LIMIT_WAIT = Duration.ofSeconds(60);
 
     @Autowired
@@ -46,7 +52,8 @@ class AdaptiveConcurrencyTests extends ServiceTest {
     void theLimitFallsWithTheCollectorsCapacityRisesWithItAndNeverPassesTheCeiling() {
         downstream.answer(204, SERVICE_TIME).capacity(20);
         AtomicInteger highest = new AtomicInteger();
-        Disposable watch = Flux.interval(Duration.ofMillis(5)).subscribe((tick) -> highest.accumulateAndGet(limit(), Math::max));
+        Disposable watch = Flux.interval(Duration.ofMillis(5))
+            .subscribe((tick) -> highest.accumulateAndGet(limit(), Math::max));
         Disposable feeder = keepQueued(1000);
         try {
             await().atMost(LIMIT_WAIT).until(() -> downstream.requestCount() > 1000);
@@ -96,7 +103,10 @@ class AdaptiveConcurrencyTests extends ServiceTest {
         }
     }
 
-    /** Posts NDJSON batches of 200 dumps whenever fewer than this many wait, so the limit is never idle. */
+    /**
+     * Posts NDJSON batches of 200 dumps whenever fewer than this many wait, so the limit
+     * is never idle.
+     */
     private Disposable keepQueued(int depth) {
         WebClient client = WebClient.create("http://127.0.0.1:" + this.port);
         String batch = IntStream.range(0, 200).mapToObj(ServiceTest::dump).collect(Collectors.joining("\n"));

@@ -11,8 +11,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * In adaptive mode a forward that waits for a permit past its dump's max age is counted expired and never sent.
- * The limit starts (and may stay) at one; the collector holds the one request in flight.
+ * In adaptive mode a forward that waits for a permit past its dump's max age is counted
+ * expired and never sent. The limit starts (and may stay) at one; the collector holds the
+ * one request in flight.
  */
 @TestPropertySource(properties = { "forwarder.concurrency.mode=adaptive", "forwarder.concurrency.initial-limit=1",
         "forwarder.max-concurrency=4", "forwarder.max-age=1s", "forwarder.client.response-timeout=5s",

@@ -16,18 +16,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Downstream batching against a real collector: each request is one NDJSON batch within both limits, every
- * dump is in exactly one batch, a partial batch leaves after the wait, and a failed batch counts all its dumps.
+ * Downstream batching against a real collector: each request is one NDJSON batch within
+ * both limits, every dump is in exactly one batch, a partial batch leaves after the wait,
+ * and a failed batch counts all its dumps.
  */
-@TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.batch.enabled=true", "forwarder.batch.max-dumps=10",
-        "forwarder.batch.max-bytes=1000", "forwarder.batch.max-wait=200ms", "forwarder.max-concurrency=4",
-        "forwarder.client.response-timeout=5s", "forwarder.client.attempt-timeout=5s",
+@TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.batch.enabled=true",
+        "forwarder.batch.max-dumps=10", "forwarder.batch.max-bytes=1000", "forwarder.batch.max-wait=200ms",
+        "forwarder.max-concurrency=4", "forwarder.client.response-timeout=5s", "forwarder.client.attempt-timeout=5s",
         "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
 class BatchingTests extends ServiceTest {
 
     @Test
     void sendsEveryDumpInExactlyOneBatchWithinBothLimits() {
-        // Sizes from about 60 to 400 bytes, so some batches are cut by the count and some by the bytes.
+        // Sizes from about 60 to 400 bytes, so some batches are cut by the count and some
+        // by the bytes.
         List<String> sent = IntStream.range(0, 95).mapToObj((i) -> padded(i, (i % 7) * 55)).toList();
         long batches = batches("success");
         long delivered = this.meters.forwarded("success");
@@ -101,7 +103,8 @@ class BatchingTests extends ServiceTest {
             .isAccepted();
 
         await().atMost(WAIT).until(() -> downstream.activeRequests() == 4);
-        // Four batches of ten in flight, one being gathered and one cut, waiting: the rest stays queued.
+        // Four batches of ten in flight, one being gathered and one cut, waiting: the
+        // rest stays queued.
         assertThat(this.meters.inflight()).isBetween(40L, 60L);
         assertThat(this.meters.queued()).isEqualTo(300 - this.meters.inflight());
         downstream.release();

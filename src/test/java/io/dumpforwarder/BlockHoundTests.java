@@ -8,7 +8,10 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
-/** BlockHound is installed for every test, so a blocking call on a non-blocking thread fails the test that made it. */
+/**
+ * BlockHound is installed for every test, so a blocking call on a non-blocking thread
+ * fails the test that made it.
+ */
 class BlockHoundTests {
 
     @Test

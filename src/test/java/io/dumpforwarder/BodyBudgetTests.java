@@ -14,15 +14,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The bytes of bodies being received are bounded over all requests: a request that would pass
- * forwarder.ingest.max-inflight-bytes gets 503 inflight_full, with Retry-After, before its body is buffered, and
- * is served once the budget is back. The first limit crossed decides the answer, even if the body then stalls.
+ * The bytes of bodies being received are bounded over all requests: a request that would
+ * pass forwarder.ingest.max-inflight-bytes gets 503 inflight_full, with Retry-After,
+ * before its body is buffered, and is served once the budget is back. The first limit
+ * crossed decides the answer, even if the body then stalls.
  */
 @TestPropertySource(properties = { "forwarder.ingest.max-inflight-bytes=1MB", "forwarder.max-request-size=1MB",
         "forwarder.max-dump-size=64KB", "forwarder.ingest.read-timeout=1s" })
 class BodyBudgetTests extends ServiceTest {
 
-    /** 600 lines of about 1 KB: 600 KB of NDJSON, so two such bodies cannot be held at once. */
+    /**
+     * 600 lines of about 1 KB: 600 KB of NDJSON, so two such bodies cannot be held at
+     * once.
+     */
     private static final String BIG_NDJSON = IntStream.range(0, 600)
         .mapToObj((i) -> "{\"uid\":" + i + ",\"pad\":\"" + "p".repeat(1000) + "\"}")
         .collect(Collectors.joining("\n"));
@@ -65,9 +69,11 @@ class BodyBudgetTests extends ServiceTest {
         long tooLarge = this.meters.received("too_large");
         String chunk = "{\"uid\":1,\"pad\":\"" + "p".repeat(100 * 1024) + "\"}";
         try (RawConnection connection = new RawConnection(this.port)) {
-            // Over max-dump-size (64 KB), then silence: the read timeout ends it, and the answer is still 413.
+            // Over max-dump-size (64 KB), then silence: the read timeout ends it, and the
+            // answer is still 413.
             connection.send("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n");
+                    + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(chunk.length()) + "\r\n" + chunk
+                    + "\r\n");
             assertThat(connection.readStatusLines(1)[0]).startsWith("HTTP/1.1 413");
         }
         await().atMost(WAIT).until(() -> this.meters.received("too_large") == tooLarge + 1);
@@ -75,12 +81,15 @@ class BodyBudgetTests extends ServiceTest {
         await().atMost(WAIT).until(() -> inflightBytes() == 0);
     }
 
-    /** A chunked body, whose size is only known as it arrives, is refused as it would pass the budget. */
+    /**
+     * A chunked body, whose size is only known as it arrives, is refused as it would pass
+     * the budget.
+     */
     private void assertChunkedRefused() throws IOException {
         try (RawConnection chunked = new RawConnection(this.port)) {
             chunked.send("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
-                    + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(BIG_NDJSON.length()) + "\r\n" + BIG_NDJSON
-                    + "\r\n0\r\n\r\n");
+                    + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(BIG_NDJSON.length()) + "\r\n"
+                    + BIG_NDJSON + "\r\n0\r\n\r\n");
             assertThat(chunked.readStatusLines(1)[0]).startsWith("HTTP/1.1 503");
         }
     }

@@ -16,9 +16,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * With forwarder.circuit-open=hold, a forward the open breaker refuses waits for the breaker instead of being
- * dropped: nothing reaches the collector while it is open, the queue fills and ingest sheds with 503, and the
- * held dumps go when it closes, or expire by max-age if it does not.
+ * With forwarder.circuit-open=hold, a forward the open breaker refuses waits for the
+ * breaker instead of being dropped: nothing reaches the collector while it is open, the
+ * queue fills and ingest sheds with 503, and the held dumps go when it closes, or expire
+ * by max-age if it does not.
  */
 @TestPropertySource(properties = { "forwarder.circuit-open=hold", "forwarder.max-age=4s", "forwarder.max-concurrency=4",
         "forwarder.queue.capacity=20", "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=4",
@@ -47,7 +48,8 @@ class BreakerHoldTests extends ServiceTest {
 
         IntStream.range(0, 20).forEach((i) -> accept(dump(i)));
 
-        // Nothing reaches the collector until the breaker lets probes through, 1.5 s after it opened.
+        // Nothing reaches the collector until the breaker lets probes through, 1.5 s
+        // after it opened.
         await().atMost(WAIT).until(() -> downstream.requestCount() > 4);
         assertThat(Duration.ofNanos(System.nanoTime() - openedAt)).isGreaterThanOrEqualTo(Duration.ofMillis(1400));
         await().atMost(WAIT).until(() -> this.meters.forwarded("success") == delivered + 20);
@@ -69,10 +71,12 @@ class BreakerHoldTests extends ServiceTest {
             assertThat(status).isIn(202, 503);
             accepted.addAndGet((status == 202) ? 1 : 0);
         }));
-        // At most max-concurrency held in flight and the queue's 20 wait; the rest are refused at the door.
+        // At most max-concurrency held in flight and the queue's 20 wait; the rest are
+        // refused at the door.
         assertThat(accepted.get()).isBetween(20, 25);
         assertThat(this.meters.received("queue_full") - shed).isEqualTo(40 - accepted.get());
-        // Half-open probes fail again (a few dumps, http_5xx); every other held dump expires at max-age.
+        // Half-open probes fail again (a few dumps, http_5xx); every other held dump
+        // expires at max-age.
         await().atMost(WAIT).until(this.meters::idle);
         long probed = this.meters.forwarded("http_5xx") - failed;
         assertThat(this.meters.forwarded("expired") - expired).isEqualTo(accepted.get() - probed).isPositive();

@@ -16,8 +16,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The breaker opens on the collector's failures, fails fast without the network while open (dropping, here),
- * probes, and closes on recovery; successes, however slow, and 4xx answers about the dump never open it.
+ * The breaker opens on the collector's failures, fails fast without the network while
+ * open (dropping, here), probes, and closes on recovery; successes, however slow, and 4xx
+ * answers about the dump never open it.
  */
 @TestPropertySource(properties = { "forwarder.max-concurrency=1", "forwarder.circuit-open=drop",
         "forwarder.client.response-timeout=2s", "forwarder.client.attempt-timeout=3s",
@@ -58,7 +59,8 @@ class CircuitBreakerTests extends ServiceTest {
         assertThat(downstream.requestCount()).isEqualTo(sent + 4);
 
         downstream.answer(204);
-        // After the open wait the next dumps are the half-open probes; two successes close the breaker.
+        // After the open wait the next dumps are the half-open probes; two successes
+        // close the breaker.
         await().atMost(WAIT.multipliedBy(2)).pollInterval(Duration.ofMillis(100)).until(() -> {
             accept(dump(99));
             return this.breaker.getState() == CircuitBreaker.State.CLOSED;
@@ -70,7 +72,8 @@ class CircuitBreakerTests extends ServiceTest {
 
     @Test
     void slowSuccessesAndAnswersAboutTheDumpNeverOpenIt() {
-        // Far slower than any collector should be, yet each call succeeds: proof the collector works.
+        // Far slower than any collector should be, yet each call succeeds: proof the
+        // collector works.
         long success = this.meters.forwarded("success");
         long refused = this.meters.forwarded("http_4xx");
         downstream.answer(204, Duration.ofMillis(200));

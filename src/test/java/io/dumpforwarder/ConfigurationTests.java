@@ -19,7 +19,10 @@ import org.springframework.core.io.FileSystemResource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The operator's application.yml tells the truth, and bad settings stop the start with the key's name. */
+/**
+ * The operator's application.yml tells the truth, and bad settings stop the start with
+ * the key's name.
+ */
 class ConfigurationTests {
 
     private static final String URL = "http://127.0.0.1:9/dumps";
@@ -54,14 +57,17 @@ class ConfigurationTests {
 
     @Test
     void startFailsWhenAuthenticationIsOnWithoutTokens() {
-        assertThatThrownBy(() -> start("--forwarder.dump-url=" + URL, "--forwarder.ingest.auth.enabled=true")).rootCause()
+        assertThatThrownBy(() -> start("--forwarder.dump-url=" + URL, "--forwarder.ingest.auth.enabled=true"))
+            .rootCause()
             .hasMessageContaining("forwarder.ingest.auth.tokens");
     }
 
     @Test
     void startFailsOnAShortToken() {
         assertThatThrownBy(() -> start("--forwarder.dump-url=" + URL, "--forwarder.ingest.auth.enabled=true",
-                "--forwarder.ingest.auth.tokens=short")).rootCause().hasMessageContaining("at least 16 characters");
+                "--forwarder.ingest.auth.tokens=short"))
+            .rootCause()
+            .hasMessageContaining("at least 16 characters");
     }
 
     @Test
@@ -76,15 +82,16 @@ class ConfigurationTests {
     @Test
     void startFailsWhenTheBoundsTogetherCannotFitTheHeapNamingTheKeys() {
         long heap = Runtime.getRuntime().maxMemory();
-        assertThatThrownBy(() -> start("--forwarder.dump-url=" + URL, "--forwarder.queue.max-bytes=" + (heap / 8 * 5) + "B",
-                "--forwarder.ingest.max-inflight-bytes=" + (heap / 8) + "B"))
+        assertThatThrownBy(
+                () -> start("--forwarder.dump-url=" + URL, "--forwarder.queue.max-bytes=" + (heap / 8 * 5) + "B",
+                        "--forwarder.ingest.max-inflight-bytes=" + (heap / 8) + "B"))
             .rootCause()
             .hasMessageContaining("forwarder.queue.max-bytes")
             .hasMessageContaining("forwarder.ingest.max-inflight-bytes")
             .hasMessageContaining("80% of the JVM's heap");
         // Just inside: half the heap held, and an eighth of it being received (twice).
-        ForwarderProperties fits = bind(new MapPropertySource("fits", Map.of("forwarder.queue.max-bytes", (heap / 2) + "B",
-                "forwarder.ingest.max-inflight-bytes", (heap / 8) + "B")));
+        ForwarderProperties fits = bind(new MapPropertySource("fits", Map.of("forwarder.queue.max-bytes",
+                (heap / 2) + "B", "forwarder.ingest.max-inflight-bytes", (heap / 8) + "B")));
         assertThat(fits.boundedBytes()).isLessThanOrEqualTo((long) (ForwarderProperties.HEAP_SHARE * heap));
     }
 

@@ -33,11 +33,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Every way the collector can misbehave, against the real app: ingest keeps answering at once, the queue and
- * the pool stay bounded and the pool does not leak, every dump is counted with the fault's outcome, the
- * service stays ready, and delivery resumes within the breaker's open wait plus a probe once the fault ends.
- * The open breaker drops here ({@code circuit-open=drop}), so every fault ends in counted outcomes at once;
- * holding is {@link BreakerHoldTests}.
+ * Every way the collector can misbehave, against the real app: ingest keeps answering at
+ * once, the queue and the pool stay bounded and the pool does not leak, every dump is
+ * counted with the fault's outcome, the service stays ready, and delivery resumes within
+ * the breaker's open wait plus a probe once the fault ends. The open breaker drops here
+ * ({@code circuit-open=drop}), so every fault ends in counted outcomes at once; holding
+ * is {@link BreakerHoldTests}.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = { "management.server.port=0", "forwarder.max-concurrency=8", "forwarder.circuit-open=drop",
@@ -51,8 +52,11 @@ class DownstreamFaultTests {
 
     private static final Duration BREAKER_WAIT = Duration.ofSeconds(1);
 
-    /** A 256 KB dump: enough to fill a collector's socket buffers when it does not read. */
-    private static final String BIG_DUMP = "{\"uid\":1,\"traceId\":\"fault\",\"pad\":\"" + "x".repeat(256 * 1024) + "\"}";
+    /**
+     * A 256 KB dump: enough to fill a collector's socket buffers when it does not read.
+     */
+    private static final String BIG_DUMP = "{\"uid\":1,\"traceId\":\"fault\",\"pad\":\"" + "x".repeat(256 * 1024)
+            + "\"}";
 
     @DynamicPropertySource
     static void forwardToTheFaultyCollector(DynamicPropertyRegistry registry) {
@@ -90,9 +94,10 @@ class DownstreamFaultTests {
     }
 
     /**
-     * Each fault with the outcomes its dumps may get, the one it must produce first. The collector applies a
-     * fault by closing the connections it kept alive; a forward that takes one of them from the pool before
-     * the pool has seen it closed, or that is in flight on one, fails as error (2 of 14 runs on this machine).
+     * Each fault with the outcomes its dumps may get, the one it must produce first. The
+     * collector applies a fault by closing the connections it kept alive; a forward that
+     * takes one of them from the pool before the pool has seen it closed, or that is in
+     * flight on one, fails as error (2 of 14 runs on this machine).
      */
     static Stream<Arguments> faults() {
         return Stream.of(Arguments.of(Fault.HANG, "timeout", Set.of("timeout", "circuit_open", "error")),
@@ -115,7 +120,8 @@ class DownstreamFaultTests {
 
         long started = System.nanoTime();
         IntStream.range(0, 40).forEach((i) -> post(BIG_DUMP).expectStatus().isAccepted());
-        // Functional bound with a wide margin: 40 answers of 10 MB in all, none waiting on the collector.
+        // Functional bound with a wide margin: 40 answers of 10 MB in all, none waiting
+        // on the collector.
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
         assertThat(this.meters.queuedBytes()).isLessThanOrEqualTo(64L * 1024 * 1024);
         assertThat(this.meters.inflight()).isLessThanOrEqualTo(8);
@@ -128,7 +134,8 @@ class DownstreamFaultTests {
         await().atMost(Duration.ofSeconds(5)).until(() -> poolGauge("active.connections") == 0);
         assertThat(poolGauge("total.connections")).isLessThanOrEqualTo(8);
         if (fault == Fault.HUGE_BODY) {
-            // Each answer was cut off after 64 KB: far from the 1 GB the collector offered per request.
+            // Each answer was cut off after 64 KB: far from the 1 GB the collector
+            // offered per request.
             assertThat(collector.bodyBytesSent()).isLessThan(40L * 8 * 1024 * 1024);
         }
         readinessIsUp();
@@ -159,7 +166,8 @@ class DownstreamFaultTests {
     }
 
     private long poolGauge(String name) {
-        // Reactor Netty registers pool meters globally: other test contexts' pools show up too, so this
+        // Reactor Netty registers pool meters globally: other test contexts' pools show
+        // up too, so this
         // collector's pool is picked by its address.
         return (long) this.registry.find("reactor.netty.connection.provider." + name)
             .tag("name", "dump")

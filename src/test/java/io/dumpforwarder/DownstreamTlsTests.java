@@ -33,9 +33,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * An https collector that requires a client certificate from its own CA, with certificates made in the test:
- * mutual TLS works through a Spring Boot SSL bundle; without a bundle the JVM's trust store is used, so the
- * test CA is not trusted; a bundle without a client certificate is refused by the collector.
+ * An https collector that requires a client certificate from its own CA, with
+ * certificates made in the test: mutual TLS works through a Spring Boot SSL bundle;
+ * without a bundle the JVM's trust store is used, so the test CA is not trusted; a bundle
+ * without a client certificate is refused by the collector.
  */
 class DownstreamTlsTests {
 
@@ -134,7 +135,10 @@ class DownstreamTlsTests {
         assertThat(received).isEmpty();
     }
 
-    /** Starts the app with these arguments, forwards one dump over https, and tells its outcome. */
+    /**
+     * Starts the app with these arguments, forwards one dump over https, and tells its
+     * outcome.
+     */
     private static String forwardOne(List<String> arguments) {
         List<String> all = new ArrayList<>(List.of("--server.port=0", "--management.server.port=0",
                 "--forwarder.dump-url=https://localhost:" + collector.port() + "/dumps"));

@@ -11,10 +11,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Forwarding against a real downstream: the concurrency bound, connection reuse, and each failure counted
- * with its outcome. The breaker is kept closed here (see {@link CircuitBreakerTests}).
+ * Forwarding against a real downstream: the concurrency bound, connection reuse, and each
+ * failure counted with its outcome. The breaker is kept closed here (see
+ * {@link CircuitBreakerTests}).
  */
-@TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.max-concurrency=4", "forwarder.client.response-timeout=100ms",
+@TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.max-concurrency=4",
+        "forwarder.client.response-timeout=100ms",
         "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
 class ForwardingTests extends ServiceTest {
 
@@ -40,8 +42,10 @@ class ForwardingTests extends ServiceTest {
 
         await().atMost(WAIT).until(() -> this.meters.forwarded("timeout") == timeouts + 1);
         // Cut off by the 100 ms response timeout, far from the 3 s answer.
-        assertThat(this.registry.get("dumps.forward").tag("outcome", "timeout").timer().max(java.util.concurrent.TimeUnit.MILLISECONDS))
-            .isLessThan(1500);
+        assertThat(this.registry.get("dumps.forward")
+            .tag("outcome", "timeout")
+            .timer()
+            .max(java.util.concurrent.TimeUnit.MILLISECONDS)).isLessThan(1500);
     }
 
     @Test
@@ -64,7 +68,8 @@ class ForwardingTests extends ServiceTest {
 
         IntStream.range(0, 200).forEach((i) -> accept(dump(i)));
 
-        // A functional bound with a wide margin: 200 answers, none of which may wait for the downstream.
+        // A functional bound with a wide margin: 200 answers, none of which may wait for
+        // the downstream.
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
         assertThat(this.meters.inflight()).isEqualTo(4);
         downstream.release();

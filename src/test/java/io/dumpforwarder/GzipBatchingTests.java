@@ -17,9 +17,12 @@ import org.springframework.test.context.TestPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Batches compressed with gzip decode, at a real collector, to exactly the bytes the callers sent. */
-@TestPropertySource(properties = { "forwarder.batch.enabled=true", "forwarder.batch.max-dumps=20",
-        "forwarder.compression=gzip" })
+/**
+ * Batches compressed with gzip decode, at a real collector, to exactly the bytes the
+ * callers sent.
+ */
+@TestPropertySource(
+        properties = { "forwarder.batch.enabled=true", "forwarder.batch.max-dumps=20", "forwarder.compression=gzip" })
 class GzipBatchingTests extends ServiceTest {
 
     @Test

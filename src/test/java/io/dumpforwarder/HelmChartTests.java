@@ -48,10 +48,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The Helm chart, linted and rendered by Helm itself (helm-java), for the default values and for each
- * {@code ci/*-values.yaml}; every rendered object is checked against the Kubernetes API model, and what
- * matters is asserted: probes the app really serves, a grace period longer than the drain, settings that
- * reach the app, a hardened pod, optional objects only when asked for.
+ * The Helm chart, linted and rendered by Helm itself (helm-java), for the default values
+ * and for each {@code ci/*-values.yaml}; every rendered object is checked against the
+ * Kubernetes API model, and what matters is asserted: probes the app really serves, a
+ * grace period longer than the drain, settings that reach the app, a hardened pod,
+ * optional objects only when asked for.
  */
 class HelmChartTests {
 
@@ -126,15 +127,17 @@ class HelmChartTests {
         List<Map<String, Object>> objects = render(DEFAULT_VALUES);
         Map<String, Object> container = container(find(objects, "Deployment", null));
         Map<String, Integer> ports = new LinkedHashMap<>();
-        list(container, "ports").forEach((port) -> ports.put((String) port.get("name"), (Integer) port.get("containerPort")));
+        list(container, "ports")
+            .forEach((port) -> ports.put((String) port.get("name"), (Integer) port.get("containerPort")));
         assertThat(ports).containsEntry("http", 8080).containsEntry("management", 8081);
         List<String> args = cast(container.get("args"));
         assertThat(args).contains("--server.port=8080", "--management.server.port=8081");
 
-        // The real app, started on the chart's application.yml, serves the probed paths on its management port.
+        // The real app, started on the chart's application.yml, serves the probed paths
+        // on its management port.
         Path config = writeTemp(configOf(objects));
-        ConfigurableApplicationContext app = new SpringApplicationBuilder(DumpForwarderApplication.class).run(
-                "--spring.config.import=file:" + config, "--server.port=0", "--management.server.port=0");
+        ConfigurableApplicationContext app = new SpringApplicationBuilder(DumpForwarderApplication.class)
+            .run("--spring.config.import=file:" + config, "--server.port=0", "--management.server.port=0");
         try {
             int management = app.getEnvironment().getProperty("local.management.port", Integer.class);
             WebTestClient client = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + management).build();
@@ -163,15 +166,15 @@ class HelmChartTests {
 
     @Test
     void valuesReachTheAppsConfiguration() {
-        List<Map<String, Object>> objects = render(DEFAULT_VALUES, (template) -> template
-            .set("config.maxConcurrency", 37)
-            .set("config.queue.capacity", 1234)
-            .set("config.drainTimeoutSeconds", 25)
-            .set("config.rateLimiter.enabled", true)
-            .set("config.retryAfterMax", "7s")
-            .set("config.retry.enabled", false)
-            .set("config.maxInflightBytes", "48MB")
-            .set("config.extra.forwarder.log.failures-per-second", 9));
+        List<Map<String, Object>> objects = render(DEFAULT_VALUES,
+                (template) -> template.set("config.maxConcurrency", 37)
+                    .set("config.queue.capacity", 1234)
+                    .set("config.drainTimeoutSeconds", 25)
+                    .set("config.rateLimiter.enabled", true)
+                    .set("config.retryAfterMax", "7s")
+                    .set("config.retry.enabled", false)
+                    .set("config.maxInflightBytes", "48MB")
+                    .set("config.extra.forwarder.log.failures-per-second", 9));
 
         ForwarderProperties properties = bind(configOf(objects));
 
@@ -191,13 +194,13 @@ class HelmChartTests {
         ForwarderProperties batched = bind(configOf(render(CHART.resolve("ci/delivery-values.yaml"))));
         ForwarderProperties plain = bind(configOf(render(DEFAULT_VALUES)));
 
-        assertThat(batched.batch()).isEqualTo(new ForwarderProperties.Batch(true, 200, DataSize.ofMegabytes(2),
-                Duration.ofMillis(50)));
+        assertThat(batched.batch())
+            .isEqualTo(new ForwarderProperties.Batch(true, 200, DataSize.ofMegabytes(2), Duration.ofMillis(50)));
         assertThat(batched.compression()).isEqualTo(ForwarderProperties.Compression.GZIP);
         assertThat(batched.retry().budgetRatio()).isEqualTo(0.25);
         assertThat(batched.retry().maxAttempts()).isEqualTo(4);
-        assertThat(batched.concurrency()).isEqualTo(new ForwarderProperties.Concurrency(
-                ForwarderProperties.Concurrency.Mode.ADAPTIVE, 4, 20));
+        assertThat(batched.concurrency())
+            .isEqualTo(new ForwarderProperties.Concurrency(ForwarderProperties.Concurrency.Mode.ADAPTIVE, 4, 20));
         assertThat(plain.concurrency().mode()).isEqualTo(ForwarderProperties.Concurrency.Mode.FIXED);
         assertThat(batched.circuitOpen()).isEqualTo(ForwarderProperties.CircuitOpen.DROP);
         assertThat(plain.circuitOpen()).isEqualTo(ForwarderProperties.CircuitOpen.HOLD);
@@ -216,8 +219,8 @@ class HelmChartTests {
         assertThat(properties.ingest().auth().tokensFile()).hasToString("/etc/dump-forwarder/auth/tokens");
         assertThat(list(container(deployment), "volumeMounts"))
             .anySatisfy((mount) -> assertThat(mount).containsEntry("mountPath", "/etc/dump-forwarder/auth"));
-        assertThat(list(podSpec, "volumes")).anySatisfy((volume) -> assertThat(volume).containsEntry("secret",
-                Map.of("secretName", "dump-forwarder-callers", "items", List.of(Map.of("key", "tokens", "path", "tokens")))));
+        assertThat(list(podSpec, "volumes")).anySatisfy((volume) -> assertThat(volume).containsEntry("secret", Map
+            .of("secretName", "dump-forwarder-callers", "items", List.of(Map.of("key", "tokens", "path", "tokens")))));
         assertThat(bind(configOf(render(DEFAULT_VALUES))).ingest().auth().enabled()).isFalse();
     }
 
@@ -242,7 +245,8 @@ class HelmChartTests {
         assertThat(map(container, "securityContext")).containsEntry("readOnlyRootFilesystem", true)
             .containsEntry("allowPrivilegeEscalation", false)
             .containsEntry("capabilities", Map.of("drop", List.of("ALL")));
-        assertThat(list(container, "volumeMounts")).anySatisfy((mount) -> assertThat(mount).containsEntry("mountPath", "/tmp"));
+        assertThat(list(container, "volumeMounts"))
+            .anySatisfy((mount) -> assertThat(mount).containsEntry("mountPath", "/tmp"));
         assertThat(list(podSpec, "volumes")).anySatisfy((volume) -> assertThat(volume).containsKey("emptyDir"));
         assertThat(map(container, "resources")).containsKeys("requests", "limits");
         assertThat(find(objects, "ServiceAccount", null)).containsEntry("automountServiceAccountToken", false);
@@ -264,7 +268,8 @@ class HelmChartTests {
         Map<String, Object> rule = find(render(CHART.resolve("ci/prometheusrule-values.yaml")), "PrometheusRule", null);
         Map<String, Object> dashboard = find(render(CHART.resolve("ci/dashboard-values.yaml")), "ConfigMap",
                 "release-name-dump-forwarder-dashboard");
-        Map<String, Object> monitor = find(render(CHART.resolve("ci/servicemonitor-values.yaml")), "ServiceMonitor", null);
+        Map<String, Object> monitor = find(render(CHART.resolve("ci/servicemonitor-values.yaml")), "ServiceMonitor",
+                null);
 
         assertThat(map(rule, "spec")).isEqualTo(yaml.load(Files.readString(Path.of("monitoring/alerts.yaml"))));
         assertThat(map(dashboard, "data").get("dump-forwarder.json").toString().strip())
@@ -363,7 +368,8 @@ class HelmChartTests {
             case "HorizontalPodAutoscaler" -> V2HorizontalPodAutoscaler.validateJsonElement(json);
             case "PodDisruptionBudget" -> V1PodDisruptionBudget.validateJsonElement(json);
             case "NetworkPolicy" -> V1NetworkPolicy.validateJsonElement(json);
-            // Custom resources have no model class here: check the fields their operators need.
+            // Custom resources have no model class here: check the fields their operators
+            // need.
             case "ServiceMonitor" -> assertThat(list(map(object, "spec"), "endpoints")).isNotEmpty();
             case "PrometheusRule" -> assertThat(list(map(object, "spec"), "groups")).isNotEmpty();
             case "ScaledObject" -> assertThat(map(object, "spec")).containsKeys("scaleTargetRef", "triggers");
@@ -371,7 +377,10 @@ class HelmChartTests {
         }
     }
 
-    /** The chart with values.yaml replaced by the defaults deep-merged with the given file, as helm merges them. */
+    /**
+     * The chart with values.yaml replaced by the defaults deep-merged with the given
+     * file, as helm merges them.
+     */
     private static Path chartWithValues(Path values, Path temp) throws IOException {
         Path copy = temp.resolve("dump-forwarder");
         try (Stream<Path> files = Files.walk(CHART)) {
@@ -393,8 +402,8 @@ class HelmChartTests {
 
     private static Map<String, Object> merge(Map<String, Object> base, Map<String, Object> override) {
         Map<String, Object> merged = new LinkedHashMap<>(base);
-        override.forEach((key, value) -> merged.merge(key, value, (left, right) -> (left instanceof Map && right instanceof Map)
-                ? merge(cast(left), cast(right)) : right));
+        override.forEach((key, value) -> merged.merge(key, value, (left,
+                right) -> (left instanceof Map && right instanceof Map) ? merge(cast(left), cast(right)) : right));
         return merged;
     }
 

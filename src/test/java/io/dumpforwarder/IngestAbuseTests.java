@@ -14,9 +14,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Callers that misbehave at the HTTP level: too much header, slow or unfinished requests, truncated bodies,
- * thousands of idle connections, HTTP/1.0 and pipelining. Each is refused or cut off, nothing of it is
- * forwarded, and other callers go on being served.
+ * Callers that misbehave at the HTTP level: too much header, slow or unfinished requests,
+ * truncated bodies, thousands of idle connections, HTTP/1.0 and pipelining. Each is
+ * refused or cut off, nothing of it is forwarded, and other callers go on being served.
  */
 @TestPropertySource(properties = { "forwarder.ingest.read-timeout=500ms", "forwarder.ingest.request-timeout=2s",
         "server.netty.idle-timeout=2s" })
@@ -102,7 +102,8 @@ class IngestAbuseTests extends ServiceTest {
         try (RawConnection connection = new RawConnection(this.port)) {
             connection.send("POST /v1/dumps HTTP/1.1\r\nHost: x\r\n");
             long started = System.nanoTime();
-            // Five times faster than the read timeout, but never done: the 2 s request timeout ends it, not before.
+            // Five times faster than the read timeout, but never done: the 2 s request
+            // timeout ends it, not before.
             sendUntilClosed(connection, "X-Slow: 1\r\n", Duration.ofMillis(100), Duration.ofSeconds(20));
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(1500),
                     Duration.ofSeconds(15));
@@ -114,8 +115,9 @@ class IngestAbuseTests extends ServiceTest {
     void aTruncatedBodyIsCountedAndNotForwarded() throws IOException {
         long invalid = this.meters.received("invalid");
         try (RawConnection connection = new RawConnection(this.port)) {
-            connection.send("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
-                    + DUMP);
+            connection.send(
+                    "POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+                            + DUMP);
             connection.endOutput();
             assertThat(connection.closedByPeer()).isTrue();
         }
@@ -166,8 +168,8 @@ class IngestAbuseTests extends ServiceTest {
     @Test
     void answersHttp10AndClosesTheConnection() throws IOException {
         try (RawConnection connection = new RawConnection(this.port)) {
-            connection.send("POST /v1/dumps HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: " + DUMP.length()
-                    + "\r\n\r\n" + DUMP);
+            connection.send("POST /v1/dumps HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: "
+                    + DUMP.length() + "\r\n\r\n" + DUMP);
             String answer = connection.readToEnd();
             assertThat(answer).matches("(?s)HTTP/1\\.[01] 202 .*\\{\"accepted\":1}");
         }

@@ -24,7 +24,10 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The ingest API against a healthy downstream: what is accepted arrives intact, what is refused leaves no trace. */
+/**
+ * The ingest API against a healthy downstream: what is accepted arrives intact, what is
+ * refused leaves no trace.
+ */
 @TestPropertySource(properties = { "forwarder.max-dump-size=64KB", "forwarder.max-request-size=256KB" })
 class IngestApiTests extends ServiceTest {
 
@@ -32,7 +35,8 @@ class IngestApiTests extends ServiceTest {
     void deliversEveryDumpByteForByteWithoutReserialising() {
         List<String> sent = new ArrayList<>();
         sent.add("{\"uid\":9007199254740993,\"traceId\":\"abc\",\"score\":1.000000000000000000001}");
-        sent.add("{ \"uid\" : \"u-1\" ,\n  \"candidates\": [ {\"id\": 1, \"s\": 1e3} ],\"name\":\"caf\u00e9 \u2603\" }");
+        sent.add(
+                "{ \"uid\" : \"u-1\" ,\n  \"candidates\": [ {\"id\": 1, \"s\": 1e3} ],\"name\":\"caf\u00e9 \u2603\" }");
         for (int i = 0; i < 48; i++) {
             sent.add(dump(i));
         }
@@ -41,8 +45,10 @@ class IngestApiTests extends ServiceTest {
         await().atMost(WAIT).until(() -> downstream.requestCount() == sent.size());
         assertThat(downstream.requests()).map((request) -> new String(request.body(), StandardCharsets.UTF_8))
             .containsExactlyInAnyOrderElementsOf(sent);
-        assertThat(downstream.requests()).filteredOn((request) -> new String(request.body(), StandardCharsets.UTF_8)
-            .contains("9007199254740993")).singleElement().satisfies((request) -> {
+        assertThat(downstream.requests())
+            .filteredOn((request) -> new String(request.body(), StandardCharsets.UTF_8).contains("9007199254740993"))
+            .singleElement()
+            .satisfies((request) -> {
                 assertThat(request.headers().get("X-Uid")).isEqualTo("9007199254740993");
                 assertThat(request.headers().get("Content-Type")).isEqualTo("application/json");
             });
@@ -58,18 +64,34 @@ class IngestApiTests extends ServiceTest {
         long accepted = answers("accepted");
         long unsupported = answers("unsupported_media_type");
         postJson(dump(3)).expectStatus().isAccepted();
-        this.ingest.post().uri("/v1/dumps").contentType(MediaType.TEXT_PLAIN).bodyValue(dump(4)).exchange()
-            .expectStatus().isEqualTo(HttpStatus.UNSUPPORTED_MEDIA_TYPE);
+        this.ingest.post()
+            .uri("/v1/dumps")
+            .contentType(MediaType.TEXT_PLAIN)
+            .bodyValue(dump(4))
+            .exchange()
+            .expectStatus()
+            .isEqualTo(HttpStatus.UNSUPPORTED_MEDIA_TYPE);
 
-        await().atMost(WAIT).until(() -> answers("accepted") == accepted + 1 && answers("unsupported_media_type") == unsupported + 1);
+        await().atMost(WAIT)
+            .until(() -> answers("accepted") == accepted + 1 && answers("unsupported_media_type") == unsupported + 1);
     }
 
     @Test
     void servesTheIngestPathWithAQueryButNotOnTheManagementPort() {
-        this.ingest.post().uri("/v1/dumps?source=test").contentType(MediaType.APPLICATION_JSON).bodyValue(dump(5))
-            .exchange().expectStatus().isAccepted();
-        this.management.post().uri("/v1/dumps").contentType(MediaType.APPLICATION_JSON).bodyValue(dump(6))
-            .exchange().expectStatus().is4xxClientError();
+        this.ingest.post()
+            .uri("/v1/dumps?source=test")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(dump(5))
+            .exchange()
+            .expectStatus()
+            .isAccepted();
+        this.management.post()
+            .uri("/v1/dumps")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(dump(6))
+            .exchange()
+            .expectStatus()
+            .is4xxClientError();
         await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
     }
 
@@ -110,7 +132,8 @@ class IngestApiTests extends ServiceTest {
         accept("{\"uid\":\"w\",\"traceId\":\"from-body\"}");
 
         await().atMost(WAIT).until(() -> downstream.requestCount() == 3);
-        assertThat(downstream.requests()).extracting((r) -> r.headers().get("X-Uid") + "=" + r.headers().get("X-Trace-Id"))
+        assertThat(downstream.requests())
+            .extracting((r) -> r.headers().get("X-Uid") + "=" + r.headers().get("X-Trace-Id"))
             .containsExactlyInAnyOrder("u=4bf92f3577b34da6a3ce929d0e0e4736", "v=from-header", "w=from-body");
     }
 
@@ -181,7 +204,8 @@ class IngestApiTests extends ServiceTest {
                 Arguments.of("two objects", "application/json", "{}{}", 400, "invalid"),
                 Arguments.of("an empty body", "application/json", "", 400, "invalid"),
                 Arguments.of("10000 levels of nesting", "application/json", deep, 400, "invalid"),
-                Arguments.of("an over-long number", "application/json", "{\"n\":" + "9".repeat(5000) + "}", 400, "invalid"),
+                Arguments.of("an over-long number", "application/json", "{\"n\":" + "9".repeat(5000) + "}", 400,
+                        "invalid"),
                 Arguments.of("no content type", null, dump(1), 415, "unsupported_media_type"),
                 Arguments.of("text/plain", "text/plain", dump(1), 415, "unsupported_media_type"),
                 Arguments.of("a Latin-1 charset", "application/json; charset=iso-8859-1", dump(1), 415,
@@ -265,7 +289,9 @@ class IngestApiTests extends ServiceTest {
                     .getBytes(StandardCharsets.US_ASCII));
             String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
-            assertThat(answer).startsWith("HTTP/1.1 413").containsIgnoringCase("connection: close").contains("too_large");
+            assertThat(answer).startsWith("HTTP/1.1 413")
+                .containsIgnoringCase("connection: close")
+                .contains("too_large");
         }
         assertThat(this.meters.received("too_large")).isEqualTo(before + 1);
         assertNothingForwarded();
@@ -277,14 +303,17 @@ class IngestApiTests extends ServiceTest {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), this.port)) {
             socket.setSoTimeout(5000);
             var out = socket.getOutputStream();
-            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            var in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
             out.write(("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
-                    + big.length() + "\r\n\r\n" + big).getBytes(StandardCharsets.UTF_8));
+                    + big.length() + "\r\n\r\n" + big)
+                .getBytes(StandardCharsets.UTF_8));
             assertThat(in.readLine()).startsWith("HTTP/1.1 413");
             skipResponse(in);
             String small = dump(7);
             out.write(("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
-                    + small.length() + "\r\n\r\n" + small).getBytes(StandardCharsets.UTF_8));
+                    + small.length() + "\r\n\r\n" + small)
+                .getBytes(StandardCharsets.UTF_8));
             assertThat(in.readLine()).startsWith("HTTP/1.1 202");
         }
         await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
@@ -321,7 +350,10 @@ class IngestApiTests extends ServiceTest {
             .contentType(MediaType.APPLICATION_PROBLEM_JSON);
     }
 
-    /** Nothing is queued or in flight, and the downstream saw nothing since the test began. */
+    /**
+     * Nothing is queued or in flight, and the downstream saw nothing since the test
+     * began.
+     */
     private void assertNothingForwarded() {
         awaitIdle();
         assertThat(this.meters.accountingHolds()).isTrue();

@@ -20,7 +20,10 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** With authentication on, only a configured bearer token gets a dump in; every refusal looks the same. */
+/**
+ * With authentication on, only a configured bearer token gets a dump in; every refusal
+ * looks the same.
+ */
 @TestPropertySource(properties = { "forwarder.ingest.auth.enabled=true",
         "forwarder.ingest.auth.tokens=token-from-environment-0001" })
 class IngestAuthTests extends ServiceTest {
@@ -71,7 +74,9 @@ class IngestAuthTests extends ServiceTest {
     }
 
     private WebTestClient.ResponseSpec post(String authorization) {
-        WebTestClient.RequestBodySpec request = this.ingest.post().uri("/v1/dumps").contentType(MediaType.APPLICATION_JSON);
+        WebTestClient.RequestBodySpec request = this.ingest.post()
+            .uri("/v1/dumps")
+            .contentType(MediaType.APPLICATION_JSON);
         if (authorization != null) {
             request.header(HttpHeaders.AUTHORIZATION, authorization);
         }

@@ -28,9 +28,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The alert rules and the dashboard only query metrics the running service really exposes, and its scrape
- * passes {@code promtool check metrics} (where promtool is installed, as in CI). The adaptive concurrency limit
- * is on, so that its meters exist too.
+ * The alert rules and the dashboard only query metrics the running service really
+ * exposes, and its scrape passes {@code promtool check metrics} (where promtool is
+ * installed, as in CI). The adaptive concurrency limit is on, so that its meters exist
+ * too.
  */
 @TestPropertySource(properties = "forwarder.concurrency.mode=adaptive")
 class MonitoringTests extends ServiceTest {
@@ -46,7 +47,8 @@ class MonitoringTests extends ServiceTest {
 
     @BeforeEach
     void scrapeAfterSomeTraffic() {
-        // The pool's series appear with its first connection, the ingest histogram with its first request.
+        // The pool's series appear with its first connection, the ingest histogram with
+        // its first request.
         accept(dump(1));
         await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
         this.scrape = scrape();
@@ -68,9 +70,13 @@ class MonitoringTests extends ServiceTest {
 
     @Test
     void dashboardOnlyQueriesMetricsTheServiceExposes() throws IOException {
-        JsonNode dashboard = JsonMapper.builder().build().readTree(Files.readString(Path.of("monitoring/dashboard.json")));
+        JsonNode dashboard = JsonMapper.builder()
+            .build()
+            .readTree(Files.readString(Path.of("monitoring/dashboard.json")));
         List<String> expressions = new ArrayList<>();
-        dashboard.get("panels").forEach((panel) -> panel.get("targets").forEach((target) -> expressions.add(target.get("expr").asString())));
+        dashboard.get("panels")
+            .forEach((panel) -> panel.get("targets")
+                .forEach((target) -> expressions.add(target.get("expr").asString())));
         dashboard.get("templating").get("list").forEach((variable) -> {
             if (variable.has("query") && variable.get("query").isObject()) {
                 // label_values(metric, label): only the metric is a series name.
@@ -87,7 +93,9 @@ class MonitoringTests extends ServiceTest {
 
     @Test
     void dashboardPanelsSitOnTheGridAndSayWhatTheyShow() throws IOException {
-        JsonNode dashboard = JsonMapper.builder().build().readTree(Files.readString(Path.of("monitoring/dashboard.json")));
+        JsonNode dashboard = JsonMapper.builder()
+            .build()
+            .readTree(Files.readString(Path.of("monitoring/dashboard.json")));
         Set<String> places = new HashSet<>();
 
         dashboard.get("panels").forEach((panel) -> {
@@ -96,7 +104,9 @@ class MonitoringTests extends ServiceTest {
                 assertThat(grid.get(field).isInt()).as("%s gridPos.%s", panel.get("title"), field).isTrue();
             }
             assertThat(grid.get("x").asInt() + grid.get("w").asInt()).isLessThanOrEqualTo(24);
-            assertThat(places.add(grid.get("x").asInt() + "," + grid.get("y").asInt())).as("%s overlaps", panel.get("title")).isTrue();
+            assertThat(places.add(grid.get("x").asInt() + "," + grid.get("y").asInt()))
+                .as("%s overlaps", panel.get("title"))
+                .isTrue();
         });
     }
 
@@ -109,7 +119,8 @@ class MonitoringTests extends ServiceTest {
         String findings = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(promtool.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
-        // 0: clean; 3: lint findings only (in meters of Spring, Micrometer and Reactor Netty); 1 would be
+        // 0: clean; 3: lint findings only (in meters of Spring, Micrometer and Reactor
+        // Netty); 1 would be
         // a scrape Prometheus cannot parse.
         assertThat(promtool.exitValue()).as(findings).isIn(0, 3);
         assertThat(findings.lines()).as(findings).noneMatch((line) -> line.startsWith("dumps_"));
@@ -129,7 +140,10 @@ class MonitoringTests extends ServiceTest {
             .isTrue());
     }
 
-    /** The series names in a PromQL expression: identifiers outside label matchers, ranges and label lists. */
+    /**
+     * The series names in a PromQL expression: identifiers outside label matchers, ranges
+     * and label lists.
+     */
     static Set<String> metricNames(String expression) {
         String bare = expression.replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\"")
             .replaceAll("\\{[^}]*}", " ")
@@ -155,7 +169,8 @@ class MonitoringTests extends ServiceTest {
     }
 
     private static boolean onPath(String command) {
-        return java.util.Arrays.stream(System.getenv("PATH").split(":")).anyMatch((dir) -> Files.isExecutable(Path.of(dir, command)));
+        return java.util.Arrays.stream(System.getenv("PATH").split(":"))
+            .anyMatch((dir) -> Files.isExecutable(Path.of(dir, command)));
     }
 
     @SuppressWarnings("unchecked")

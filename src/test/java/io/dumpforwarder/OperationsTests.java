@@ -17,11 +17,14 @@ import org.springframework.test.context.TestPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** What operators rely on: Actuator on the management port only, probes, metrics, the wiretap and the logs. */
+/**
+ * What operators rely on: Actuator on the management port only, probes, metrics, the
+ * wiretap and the logs.
+ */
 @ExtendWith(OutputCaptureExtension.class)
 @TestPropertySource(properties = { "management.endpoints.web.exposure.include=health,info,prometheus,loggers",
-        "forwarder.log.failures-per-second=2", "forwarder.client.response-timeout=100ms", "forwarder.retry.enabled=false",
-        "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
+        "forwarder.log.failures-per-second=2", "forwarder.client.response-timeout=100ms",
+        "forwarder.retry.enabled=false", "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
 class OperationsTests extends ServiceTest {
 
     @ParameterizedTest
@@ -40,7 +43,14 @@ class OperationsTests extends ServiceTest {
     @ParameterizedTest
     @ValueSource(strings = { "/actuator/health/liveness", "/actuator/health/readiness" })
     void probesAnswerUpOnTheManagementPort(String probe) {
-        this.management.get().uri(probe).exchange().expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("UP");
+        this.management.get()
+            .uri(probe)
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody()
+            .jsonPath("$.status")
+            .isEqualTo("UP");
     }
 
     @Test
@@ -61,9 +71,11 @@ class OperationsTests extends ServiceTest {
         await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
         String scrape = scrape();
         assertThat(scrape).contains("resilience4j_circuitbreaker_state{", "name=\"dump\"",
-                "resilience4j_ratelimiter_available_permissions{", "reactor_netty_connection_provider_total_connections{",
+                "resilience4j_ratelimiter_available_permissions{",
+                "reactor_netty_connection_provider_total_connections{",
                 "reactor_netty_connection_provider_max_connections{", "jvm_memory_used_bytes{",
-                "dumps_ingest_seconds_count{", "dumps_ingest_seconds_bucket{", "dumps_forward_seconds_bucket{", "dumps_queue_capacity ");
+                "dumps_ingest_seconds_count{", "dumps_ingest_seconds_bucket{", "dumps_forward_seconds_bucket{",
+                "dumps_queue_capacity ");
         assertThat(scrape.lines().filter((line) -> line.startsWith("dumps_")))
             .noneMatch((line) -> line.contains("uid=") || line.contains("trace") || line.contains("127.0.0.1"));
     }
@@ -95,7 +107,8 @@ class OperationsTests extends ServiceTest {
         IntStream.range(0, 40).forEach((i) -> accept(dump(i)));
         await().atMost(WAIT).until(() -> downstream.requestCount() == 40);
         awaitIdle();
-        // Windows are whole seconds of nanoTime: an interval of T seconds touches at most floor(T) + 2 of them.
+        // Windows are whole seconds of nanoTime: an interval of T seconds touches at most
+        // floor(T) + 2 of them.
         long seconds = (System.nanoTime() - started) / 1_000_000_000L + 2;
 
         var lines = output.getOut().lines().filter((line) -> line.contains("Dump not forwarded")).toList();

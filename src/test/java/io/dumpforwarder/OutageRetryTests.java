@@ -10,7 +10,10 @@ import org.springframework.test.context.TestPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** A collector that fails everything sees at most 10% more requests than there are dumps, not three times as many. */
+/**
+ * A collector that fails everything sees at most 10% more requests than there are dumps,
+ * not three times as many.
+ */
 @TestPropertySource(properties = { "forwarder.retry.enabled=true", "forwarder.retry.max-attempts=3",
         "forwarder.retry.initial-backoff=5ms", "forwarder.retry.max-backoff=10ms", "forwarder.retry.budget-ratio=0.1",
         "forwarder.max-concurrency=4", "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })

@@ -12,11 +12,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A collector's Retry-After on a 429 or 503 pauses all sending, not just the request it answered, capped by
- * forwarder.retry-after.max; ingest keeps answering meanwhile. The breaker is kept closed here.
+ * A collector's Retry-After on a 429 or 503 pauses all sending, not just the request it
+ * answered, capped by forwarder.retry-after.max; ingest keeps answering meanwhile. The
+ * breaker is kept closed here.
  */
-@TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.retry-after.max=2s", "forwarder.max-concurrency=4",
-        "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
+@TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.retry-after.max=2s",
+        "forwarder.max-concurrency=4", "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
 class PauseTests extends ServiceTest {
 
     @Test
@@ -32,7 +33,8 @@ class PauseTests extends ServiceTest {
         IntStream.range(2, 8).forEach((i) -> accept(dump(i)));
 
         await().atMost(WAIT).until(() -> this.meters.forwarded("success") == delivered + 6);
-        // The pause began when the 503 came back, after the first request arrived: none of the six reached the
+        // The pause began when the 503 came back, after the first request arrived: none
+        // of the six reached the
         // collector within 2 s of that arrival, however slow this machine is.
         List<Long> arrivals = downstream.arrivals();
         assertThat(arrivals).hasSize(7);

@@ -13,7 +13,10 @@ import org.springframework.test.context.TestPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The queue's two bounds and the max age, with one forward held in flight at the downstream. */
+/**
+ * The queue's two bounds and the max age, with one forward held in flight at the
+ * downstream.
+ */
 @TestPropertySource(properties = { "forwarder.max-concurrency=1", "forwarder.queue.capacity=3",
         "forwarder.queue.max-bytes=2KB", "forwarder.queue.retry-after=2s", "forwarder.max-age=300ms",
         "forwarder.client.response-timeout=30s", "forwarder.client.attempt-timeout=30s" })
@@ -59,7 +62,8 @@ class QueueTests extends ServiceTest {
         long invalid = this.meters.received("invalid");
         IntStream.range(1, 4).forEach((i) -> accept(dump(i)));
 
-        // Not even parsed: three lines, one of them malformed, refused as one queue_full, on a connection
+        // Not even parsed: three lines, one of them malformed, refused as one queue_full,
+        // on a connection
         // that stays usable.
         postNdjson(dump(4) + "\n{oops\n" + dump(5)).expectStatus()
             .isEqualTo(503)
@@ -78,7 +82,8 @@ class QueueTests extends ServiceTest {
     void anNdjsonBatchThatDoesNotFitInBytesIsRefusedWhole() {
         long full = this.meters.received("queue_full");
         String line = "{\"pad\":\"" + "x".repeat(1100) + "\"}";
-        // The dump in flight is still held, and counts in the bytes bound until it is settled.
+        // The dump in flight is still held, and counts in the bytes bound until it is
+        // settled.
         long held = this.meters.queuedBytes();
         assertThat(held).isEqualTo(dump(0).length());
 
@@ -95,7 +100,8 @@ class QueueTests extends ServiceTest {
         long accepted = System.nanoTime();
         IntStream.range(1, 4).forEach((i) -> accept(dump(i)));
 
-        // The queued dumps grow older than forwarder.max-age (300 ms) before the held forward ends.
+        // The queued dumps grow older than forwarder.max-age (300 ms) before the held
+        // forward ends.
         await().atMost(WAIT).until(() -> Duration.ofNanos(System.nanoTime() - accepted).toMillis() > 600);
         downstream.release();
 

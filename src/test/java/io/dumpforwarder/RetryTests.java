@@ -11,9 +11,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Retries against a real collector: a curable failure is tried again until delivered, a 4xx is not, attempts
- * stop at max-attempts, and a Retry-After is waited out. Each test has a fresh budget (a new context); the
- * breaker is kept closed.
+ * Retries against a real collector: a curable failure is tried again until delivered, a
+ * 4xx is not, attempts stop at max-attempts, and a Retry-After is waited out. Each test
+ * has a fresh budget (a new context); the breaker is kept closed.
  */
 @TestPropertySource(properties = { "forwarder.retry.enabled=true", "forwarder.retry.max-attempts=3",
         "forwarder.retry.initial-backoff=20ms", "forwarder.retry.max-backoff=50ms", "forwarder.retry.budget-ratio=1.0",

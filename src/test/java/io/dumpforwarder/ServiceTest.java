@@ -19,16 +19,19 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The real application on random ingest and management ports, reached over real sockets, forwarding to a
- * real collector. Subclasses bring their settings; each test starts with the pipeline idle and the collector
- * answering 204 at once with nothing recorded.
+ * The real application on random ingest and management ports, reached over real sockets,
+ * forwarding to a real collector. Subclasses bring their settings; each test starts with
+ * the pipeline idle and the collector answering 204 at once with nothing recorded.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "management.server.port=0")
 public abstract class ServiceTest {
 
     protected static final Duration WAIT = Duration.ofSeconds(10);
 
-    /** One collector for every test class: each class has its own application, all idle between tests. */
+    /**
+     * One collector for every test class: each class has its own application, all idle
+     * between tests.
+     */
     protected static final TestDownstream downstream = new TestDownstream();
 
     @LocalServerPort
@@ -53,7 +56,10 @@ public abstract class ServiceTest {
 
     @BeforeEach
     void connect() {
-        this.ingest = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + this.port).responseTimeout(WAIT).build();
+        this.ingest = WebTestClient.bindToServer()
+            .baseUrl("http://127.0.0.1:" + this.port)
+            .responseTimeout(WAIT)
+            .build();
         this.management = WebTestClient.bindToServer()
             .baseUrl("http://127.0.0.1:" + this.managementPort)
             .responseTimeout(WAIT)

@@ -21,7 +21,10 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Graceful shutdown: stop admitting, drain for the drain timeout, count what is left as shutdown. */
+/**
+ * Graceful shutdown: stop admitting, drain for the drain timeout, count what is left as
+ * shutdown.
+ */
 class ShutdownTests {
 
     static final TestDownstream downstream = new TestDownstream();

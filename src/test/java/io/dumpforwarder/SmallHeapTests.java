@@ -39,10 +39,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Runs in a JVM of its own with the chart's heap, 256 MiB (the small-heap surefire execution), on default
- * settings: 24 callers each post a 15 MB NDJSON body at once, small dumps go on beside them, and the service
- * stays up and ready, answers each request 202, 413 or 503, accounts for every dump, and keeps Netty's direct
- * memory bounded. The collector only counts, so the test itself holds almost nothing.
+ * Runs in a JVM of its own with the chart's heap, 256 MiB (the small-heap surefire
+ * execution), on default settings: 24 callers each post a 15 MB NDJSON body at once,
+ * small dumps go on beside them, and the service stays up and ready, answers each request
+ * 202, 413 or 503, accounts for every dump, and keeps Netty's direct memory bounded. The
+ * collector only counts, so the test itself holds almost nothing.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "management.server.port=0")
 class SmallHeapTests {
@@ -54,7 +55,9 @@ class SmallHeapTests {
     private static final DisposableServer collector = HttpServer.create()
         .host("127.0.0.1")
         .port(0)
-        .handle((request, response) -> request.receive().then(Mono.fromRunnable(collected::incrementAndGet)).then(response.status(204).send()))
+        .handle((request, response) -> request.receive()
+            .then(Mono.fromRunnable(collected::incrementAndGet))
+            .then(response.status(204).send()))
         .bindNow();
 
     /** 15 MB of 1.5 KB dumps, one per line; one array that every caller sends. */
@@ -142,13 +145,15 @@ class SmallHeapTests {
             socket.setSoTimeout(60_000);
             OutputStream out = socket.getOutputStream();
             out.write(("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: " + contentType
-                    + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    + "\r\nContent-Length: " + body.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
             try {
                 out.write(body);
                 out.flush();
             }
             catch (IOException ex) {
-                // A refusal may close the connection before all of the body is sent; its answer is still there.
+                // A refusal may close the connection before all of the body is sent; its
+                // answer is still there.
             }
             InputStream in = socket.getInputStream();
             byte[] statusLine = in.readNBytes(12);

@@ -19,16 +19,20 @@ import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * Every {@code forwarder.*} setting, bound once at start-up and validated so that a bad value fails
- * the start with the key's name instead of failing the first request. Resilience tuning (breaker,
- * rate limiter) lives under {@code resilience4j.*} in YAML, not here.
+ * Every {@code forwarder.*} setting, bound once at start-up and validated so that a bad
+ * value fails the start with the key's name instead of failing the first request.
+ * Resilience tuning (breaker, rate limiter) lives under {@code resilience4j.*} in YAML,
+ * not here.
  *
  * @param dumpUrl where dumps are POSTed; required unless the demo collector is enabled
  * @param maxDumpSize largest accepted dump (one JSON body or one NDJSON line)
  * @param maxRequestSize largest accepted NDJSON request body
- * @param maxConcurrency forwards in flight at most; also the size of the downstream connection pool
- * @param concurrency whether forwards in flight are fixed at the maximum or set by an adaptive limit below it
- * @param maxAge a dump that waited longer than this in the queue is dropped as {@code expired}
+ * @param maxConcurrency forwards in flight at most; also the size of the downstream
+ * connection pool
+ * @param concurrency whether forwards in flight are fixed at the maximum or set by an
+ * adaptive limit below it
+ * @param maxAge a dump that waited longer than this in the queue is dropped as
+ * {@code expired}
  * @param ingest limits on callers of the ingest port
  * @param queue bounds of the in-memory queue
  * @param client downstream HTTP client timeouts and pool
@@ -44,18 +48,21 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("forwarder")
-public record ForwarderProperties(
-        @NotNull(message = "forwarder.dump-url must be set (or start with --spring.profiles.active=demo to use the embedded demo collector)") URI dumpUrl, @DefaultValue("1MB") @NotNull DataSize maxDumpSize,
-        @DefaultValue("16MB") @NotNull DataSize maxRequestSize, @DefaultValue("100") @Min(1) @Max(10_000) int maxConcurrency,
-        @DefaultValue @Valid Concurrency concurrency,
-        @DefaultValue("30s") @NotNull Duration maxAge, @DefaultValue @Valid Ingest ingest, @DefaultValue @Valid Queue queue, @DefaultValue @Valid Client client,
-        @DefaultValue @Valid Batch batch, @DefaultValue("none") @NotNull Compression compression,
-        @DefaultValue @Valid RetryAfter retryAfter, @DefaultValue @Valid Retry retry, @DefaultValue("hold") @NotNull CircuitOpen circuitOpen, @DefaultValue @Valid RateLimiter rateLimiter, @DefaultValue @Valid Shutdown shutdown, @DefaultValue @Valid Log log,
-        @DefaultValue @Valid Demo demo) {
+public record ForwarderProperties(@NotNull(
+        message = "forwarder.dump-url must be set (or start with --spring.profiles.active=demo to use the embedded demo collector)") URI dumpUrl,
+        @DefaultValue("1MB") @NotNull DataSize maxDumpSize, @DefaultValue("16MB") @NotNull DataSize maxRequestSize,
+        @DefaultValue("100") @Min(1) @Max(10_000) int maxConcurrency, @DefaultValue @Valid Concurrency concurrency,
+        @DefaultValue("30s") @NotNull Duration maxAge, @DefaultValue @Valid Ingest ingest,
+        @DefaultValue @Valid Queue queue, @DefaultValue @Valid Client client, @DefaultValue @Valid Batch batch,
+        @DefaultValue("none") @NotNull Compression compression, @DefaultValue @Valid RetryAfter retryAfter,
+        @DefaultValue @Valid Retry retry, @DefaultValue("hold") @NotNull CircuitOpen circuitOpen,
+        @DefaultValue @Valid RateLimiter rateLimiter, @DefaultValue @Valid Shutdown shutdown,
+        @DefaultValue @Valid Log log, @DefaultValue @Valid Demo demo) {
 
     /**
-     * Share of the JVM's heap that the bounds on bodies and dumps may take together; the rest is the service's
-     * own working memory (framework, metrics, parsing, garbage between collections).
+     * Share of the JVM's heap that the bounds on bodies and dumps may take together; the
+     * rest is the service's own working memory (framework, metrics, parsing, garbage
+     * between collections).
      */
     public static final double HEAP_SHARE = 0.8;
 
@@ -64,7 +71,8 @@ public record ForwarderProperties(
             dumpUrl = URI.create("http://127.0.0.1:" + demo.port() + "/dumps");
         }
         if (ingest.maxInflightBytes() == null) {
-            // An eighth of the heap, but never less than one body of the largest size accepted.
+            // An eighth of the heap, but never less than one body of the largest size
+            // accepted.
             long share = Runtime.getRuntime().maxMemory() / 8;
             ingest = ingest.withMaxInflightBytes(DataSize.ofBytes(Math.max(share, maxRequestSize.toBytes())));
         }
@@ -84,9 +92,10 @@ public record ForwarderProperties(
     }
 
     /**
-     * The most heap the bounds let bodies and dumps take at once: the dumps held (waiting or being forwarded;
-     * downstream bodies are views over them, or gzip copies no larger), and bodies being received, each of which
-     * may briefly exist twice (the body and the dumps cut from it).
+     * The most heap the bounds let bodies and dumps take at once: the dumps held (waiting
+     * or being forwarded; downstream bodies are views over them, or gzip copies no
+     * larger), and bodies being received, each of which may briefly exist twice (the body
+     * and the dumps cut from it).
      */
     public long boundedBytes() {
         long held = this.queue.maxBytes().toBytes() * ((this.compression == Compression.GZIP) ? 2 : 1);
@@ -111,10 +120,12 @@ public record ForwarderProperties(
     }
 
     /**
-     * @param mode {@code fixed}: up to max-concurrency forwards in flight; {@code adaptive}: a limit that a
-     * Vegas algorithm moves between min-limit and max-concurrency from the collector's round-trip times
+     * @param mode {@code fixed}: up to max-concurrency forwards in flight;
+     * {@code adaptive}: a limit that a Vegas algorithm moves between min-limit and
+     * max-concurrency from the collector's round-trip times
      * @param minLimit the adaptive limit's floor
-     * @param initialLimit the adaptive limit at start-up, within min-limit and max-concurrency
+     * @param initialLimit the adaptive limit at start-up, within min-limit and
+     * max-concurrency
      */
     public record Concurrency(@DefaultValue("fixed") @NotNull Mode mode, @DefaultValue("1") @Min(1) int minLimit,
             @DefaultValue("20") @Min(1) int initialLimit) {
@@ -132,12 +143,14 @@ public record ForwarderProperties(
     }
 
     /**
-     * @param readTimeout longest silence while a request is being received; the connection is then closed
+     * @param readTimeout longest silence while a request is being received; the
+     * connection is then closed
      * @param requestTimeout longest time to receive a whole request, headers and body
      * @param auth bearer-token authentication of callers
-     * @param maxInflightBytes bytes of request bodies being received and held at once, over all requests; a
-     * request that would pass it gets 503 {@code inflight_full} before its body is buffered. Unset: an eighth of
-     * the heap, at least {@code forwarder.max-request-size}
+     * @param maxInflightBytes bytes of request bodies being received and held at once,
+     * over all requests; a request that would pass it gets 503 {@code inflight_full}
+     * before its body is buffered. Unset: an eighth of the heap, at least
+     * {@code forwarder.max-request-size}
      */
     public record Ingest(@DefaultValue("5s") @NotNull Duration readTimeout,
             @DefaultValue("30s") @NotNull Duration requestTimeout, @DefaultValue @Valid Auth auth,
@@ -152,11 +165,13 @@ public record ForwarderProperties(
     /**
      * @param enabled require {@code Authorization: Bearer <token>} on the ingest API
      * @param tokens accepted tokens (e.g. from FORWARDER_INGEST_AUTH_TOKENS=a,b)
-     * @param tokensFile a file of accepted tokens, one per line (e.g. a mounted Kubernetes Secret)
+     * @param tokensFile a file of accepted tokens, one per line (e.g. a mounted
+     * Kubernetes Secret)
      */
     public record Auth(@DefaultValue("false") boolean enabled, @DefaultValue List<String> tokens, Path tokensFile) {
 
-        @AssertTrue(message = "forwarder.ingest.auth.enabled needs forwarder.ingest.auth.tokens or forwarder.ingest.auth.tokens-file")
+        @AssertTrue(
+                message = "forwarder.ingest.auth.enabled needs forwarder.ingest.auth.tokens or forwarder.ingest.auth.tokens-file")
         boolean isTokenSourceGiven() {
             return !this.enabled || !this.tokens.isEmpty() || this.tokensFile != null;
         }
@@ -166,7 +181,8 @@ public record ForwarderProperties(
     /**
      * @param capacity dumps held at most while they wait to be forwarded
      * @param maxBytes bytes of dump bodies held at most while they wait
-     * @param retryAfter the {@code Retry-After} a caller gets with a 503 when the queue is full
+     * @param retryAfter the {@code Retry-After} a caller gets with a 503 when the queue
+     * is full
      */
     public record Queue(@DefaultValue("10000") @Min(1) int capacity, @DefaultValue("64MB") @NotNull DataSize maxBytes,
             @DefaultValue("1s") @NotNull Duration retryAfter) {
@@ -174,12 +190,16 @@ public record ForwarderProperties(
 
     /**
      * @param connectTimeout TCP connect timeout
-     * @param responseTimeout time allowed between sending the request and each read of the response
-     * @param attemptTimeout total deadline of one forward, connect to last byte of the response
+     * @param responseTimeout time allowed between sending the request and each read of
+     * the response
+     * @param attemptTimeout total deadline of one forward, connect to last byte of the
+     * response
      * @param idleTimeout how long an idle pooled connection is kept
-     * @param evictInterval how often idle and closed connections are evicted in the background
-     * @param sslBundle name of a Spring Boot SSL bundle ({@code spring.ssl.bundle.*}) with the CA to trust
-     * and, for mutual TLS, the client certificate; unset, https trusts the JVM's trust store
+     * @param evictInterval how often idle and closed connections are evicted in the
+     * background
+     * @param sslBundle name of a Spring Boot SSL bundle ({@code spring.ssl.bundle.*})
+     * with the CA to trust and, for mutual TLS, the client certificate; unset, https
+     * trusts the JVM's trust store
      */
     public record Client(@DefaultValue("500ms") @NotNull Duration connectTimeout,
             @DefaultValue("1s") @NotNull Duration responseTimeout, @DefaultValue("2s") @NotNull Duration attemptTimeout,
@@ -195,16 +215,18 @@ public record ForwarderProperties(
     /**
      * @param enabled send dumps as NDJSON batches, one downstream request per batch
      * @param maxDumps dumps in one batch at most
-     * @param maxBytes bytes of one batch's NDJSON body at most (before compression); a dump that alone is
-     * larger is sent as a batch of one
+     * @param maxBytes bytes of one batch's NDJSON body at most (before compression); a
+     * dump that alone is larger is sent as a batch of one
      * @param maxWait longest time the first dump of a batch waits for the batch to fill
      */
     public record Batch(@DefaultValue("false") boolean enabled, @DefaultValue("100") @Min(1) @Max(10_000) int maxDumps,
             @DefaultValue("1MB") @NotNull DataSize maxBytes, @DefaultValue("20ms") @NotNull Duration maxWait) {
 
-        @AssertTrue(message = "forwarder.batch.max-bytes must be positive and at most 2GB, forwarder.batch.max-wait positive")
+        @AssertTrue(
+                message = "forwarder.batch.max-bytes must be positive and at most 2GB, forwarder.batch.max-wait positive")
         boolean isBounded() {
-            return this.maxBytes.toBytes() > 0 && this.maxBytes.toBytes() <= Integer.MAX_VALUE && !this.maxWait.isNegative() && !this.maxWait.isZero();
+            return this.maxBytes.toBytes() > 0 && this.maxBytes.toBytes() <= Integer.MAX_VALUE
+                    && !this.maxWait.isNegative() && !this.maxWait.isZero();
         }
 
     }
@@ -220,8 +242,8 @@ public record ForwarderProperties(
     }
 
     /**
-     * @param max longest pause of all sending a collector's {@code Retry-After} (on a 429 or 503) can cause;
-     * {@code 0s} ignores Retry-After
+     * @param max longest pause of all sending a collector's {@code Retry-After} (on a 429
+     * or 503) can cause; {@code 0s} ignores Retry-After
      */
     public record RetryAfter(@DefaultValue("30s") @NotNull Duration max) {
 
@@ -235,10 +257,11 @@ public record ForwarderProperties(
     /**
      * @param enabled retry failed forwards that may succeed later
      * @param maxAttempts attempts per forward at most, the first included
-     * @param initialBackoff the ceiling of the first backoff; each later one doubles it, up to the maximum, and
-     * the wait is drawn at random below the ceiling (full jitter)
+     * @param initialBackoff the ceiling of the first backoff; each later one doubles it,
+     * up to the maximum, and the wait is drawn at random below the ceiling (full jitter)
      * @param maxBackoff the highest backoff ceiling
-     * @param budgetRatio retries allowed as a fraction of first attempts over the budget window (plus one)
+     * @param budgetRatio retries allowed as a fraction of first attempts over the budget
+     * window (plus one)
      * @param budgetWindow the sliding window of the retry budget
      */
     public record Retry(@DefaultValue("true") boolean enabled, @DefaultValue("3") @Min(2) @Max(10) int maxAttempts,
@@ -246,7 +269,8 @@ public record ForwarderProperties(
             @DefaultValue("0.1") @DecimalMin("0.0") @DecimalMax("1.0") double budgetRatio,
             @DefaultValue("10s") @NotNull Duration budgetWindow) {
 
-        @AssertTrue(message = "forwarder.retry backoffs must be positive with initial-backoff <= max-backoff, and budget-window at least 1s")
+        @AssertTrue(
+                message = "forwarder.retry backoffs must be positive with initial-backoff <= max-backoff, and budget-window at least 1s")
         boolean isConsistent() {
             return !this.initialBackoff.isNegative() && !this.initialBackoff.isZero()
                     && this.initialBackoff.compareTo(this.maxBackoff) <= 0 && this.budgetWindow.toSeconds() >= 1;
@@ -257,7 +281,10 @@ public record ForwarderProperties(
     /** What becomes of a forward the open circuit breaker refuses. */
     public enum CircuitOpen {
 
-        /** Held until the breaker lets it through (or its oldest dump passes max age), the queue filling meanwhile. */
+        /**
+         * Held until the breaker lets it through (or its oldest dump passes max age), the
+         * queue filling meanwhile.
+         */
         HOLD,
         /** Dropped at once, counted {@code circuit_open}, like the callers' Go client. */
         DROP
@@ -271,14 +298,15 @@ public record ForwarderProperties(
     }
 
     /**
-     * @param drainTimeout how long the queue and in-flight forwards may drain after SIGTERM
+     * @param drainTimeout how long the queue and in-flight forwards may drain after
+     * SIGTERM
      */
     public record Shutdown(@DefaultValue("10s") @NotNull Duration drainTimeout) {
     }
 
     /**
-     * @param failuresPerSecond forward failure lines logged per second and outcome; the rest are counted and
-     * reported as suppressed
+     * @param failuresPerSecond forward failure lines logged per second and outcome; the
+     * rest are counted and reported as suppressed
      */
     public record Log(@DefaultValue("5") @Min(0) int failuresPerSecond) {
     }

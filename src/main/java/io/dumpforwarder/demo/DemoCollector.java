@@ -15,8 +15,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * A stand-in downstream for trying the service out: a tiny HTTP server on 127.0.0.1 that logs every dump
- * it receives. Only started when {@code forwarder.demo.enabled} is true (the {@code demo} profile).
+ * A stand-in downstream for trying the service out: a tiny HTTP server on 127.0.0.1 that
+ * logs every dump it receives. Only started when {@code forwarder.demo.enabled} is true
+ * (the {@code demo} profile).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnBooleanProperty("forwarder.demo.enabled")
@@ -32,19 +33,20 @@ class DemoCollector {
         DisposableServer server = HttpServer.create()
             .host("127.0.0.1")
             .port(properties.demo().port())
-            .route((routes) -> routes.post("/dumps", (request, response) -> request.receive()
-                .aggregate()
-                .asString(StandardCharsets.UTF_8)
-                .defaultIfEmpty("")
-                .flatMap((body) -> {
-                    logger.atInfo()
-                        .addKeyValue("uid", request.requestHeaders().get("X-Uid"))
-                        .addKeyValue("traceId", request.requestHeaders().get("X-Trace-Id"))
-                        .addKeyValue("bytes", body.length())
-                        .log("Demo collector received dump #{}: {}", received.incrementAndGet(),
-                                (body.length() > SHOWN_BYTES) ? body.substring(0, SHOWN_BYTES) + "..." : body);
-                    return response.status(204).send().then();
-                })))
+            .route((routes) -> routes.post("/dumps",
+                    (request, response) -> request.receive()
+                        .aggregate()
+                        .asString(StandardCharsets.UTF_8)
+                        .defaultIfEmpty("")
+                        .flatMap((body) -> {
+                            logger.atInfo()
+                                .addKeyValue("uid", request.requestHeaders().get("X-Uid"))
+                                .addKeyValue("traceId", request.requestHeaders().get("X-Trace-Id"))
+                                .addKeyValue("bytes", body.length())
+                                .log("Demo collector received dump #{}: {}", received.incrementAndGet(),
+                                        (body.length() > SHOWN_BYTES) ? body.substring(0, SHOWN_BYTES) + "..." : body);
+                            return response.status(204).send().then();
+                        })))
             .bindNow();
         logger.info("Demo collector listening on http://127.0.0.1:{}/dumps", server.port());
         return server;

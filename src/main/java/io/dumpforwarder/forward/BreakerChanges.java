@@ -9,9 +9,9 @@ import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * Tells attempts held by an open breaker ({@code forwarder.circuit-open: hold}) when to try again: at the
- * breaker's next state change, or after its open wait at the latest, since Resilience4j moves from open to
- * half-open only when a call asks.
+ * Tells attempts held by an open breaker ({@code forwarder.circuit-open: hold}) when to
+ * try again: at the breaker's next state change, or after its open wait at the latest,
+ * since Resilience4j moves from open to half-open only when a call asks.
  */
 final class BreakerChanges {
 
@@ -20,8 +20,10 @@ final class BreakerChanges {
     private final Duration openWait;
 
     BreakerChanges(CircuitBreaker breaker) {
-        this.openWait = Duration.ofMillis(breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(1));
-        // Woken off the thread that changed the state, which is inside the breaker's own bookkeeping.
+        this.openWait = Duration
+            .ofMillis(breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(1));
+        // Woken off the thread that changed the state, which is inside the breaker's own
+        // bookkeeping.
         breaker.getEventPublisher().onStateTransition((event) -> {
             Sinks.Empty<Void> changed = this.next.getAndSet(Sinks.empty());
             Schedulers.parallel().schedule(changed::tryEmitEmpty);

@@ -24,12 +24,14 @@ import reactor.core.scheduler.Schedulers;
 import org.springframework.stereotype.Component;
 
 /**
- * How many attempts may be on the wire at once. In fixed mode this adds nothing: the pipeline's flatMap already
- * holds forwards to {@code forwarder.max-concurrency}. In adaptive mode a Vegas limit from Netflix's
- * concurrency-limits, between {@code forwarder.concurrency.min-limit} and that ceiling, learns from each
- * attempt's round trip: it grows while round trips stay near the fastest seen and shrinks when they grow (the
- * collector queues) or an attempt is dropped. An attempt over the limit waits for a permit, first come first
- * served, without holding a thread; the waiters are at most the ceiling, as the flatMap bounds them.
+ * How many attempts may be on the wire at once. In fixed mode this adds nothing: the
+ * pipeline's flatMap already holds forwards to {@code forwarder.max-concurrency}. In
+ * adaptive mode a Vegas limit from Netflix's concurrency-limits, between
+ * {@code forwarder.concurrency.min-limit} and that ceiling, learns from each attempt's
+ * round trip: it grows while round trips stay near the fastest seen and shrinks when they
+ * grow (the collector queues) or an attempt is dropped. An attempt over the limit waits
+ * for a permit, first come first served, without holding a thread; the waiters are at
+ * most the ceiling, as the flatMap bounds them.
  */
 @Component
 class ConcurrencyLimit {
@@ -51,8 +53,10 @@ class ConcurrencyLimit {
         VegasLimit vegas = VegasLimit.newBuilder()
             .initialLimit(Math.max(floor, Math.min(ceiling, settings.initialLimit())))
             .maxConcurrency(ceiling)
-            // Vegas has no floor of its own; both of its decreases (a drop, a queue) go through this function.
-            .decreaseFunction((limit) -> Math.max(floor, limit - Log10RootIntFunction.create(0).applyAsInt((int) limit)))
+            // Vegas has no floor of its own; both of its decreases (a drop, a queue) go
+            // through this function.
+            .decreaseFunction(
+                    (limit) -> Math.max(floor, limit - Log10RootIntFunction.create(0).applyAsInt((int) limit)))
             .metricRegistry(meters)
             .build();
         this.limiter = SimpleLimiter.newBuilder().named("dump").limit(vegas).metricRegistry(meters).build();
@@ -65,26 +69,29 @@ class ConcurrencyLimit {
     }
 
     /**
-     * The call, once a permit is granted if the limit is adaptive. Its outcome feeds the limit: an answer is a
-     * round-trip sample, a timeout or an overload answer a drop, and anything that did not reach the collector
-     * (an open breaker, a failed connection) is ignored.
+     * The call, once a permit is granted if the limit is adaptive. Its outcome feeds the
+     * limit: an answer is a round-trip sample, a timeout or an overload answer a drop,
+     * and anything that did not reach the collector (an open breaker, a failed
+     * connection) is ignored.
      * @param call the attempt
-     * @param expiresAt {@link System#nanoTime()} past which the attempt's oldest dump expires: the wait for a
-     * permit ends there with {@link ExpiredWaitingException}
+     * @param expiresAt {@link System#nanoTime()} past which the attempt's oldest dump
+     * expires: the wait for a permit ends there with {@link ExpiredWaitingException}
      */
     Mono<Void> around(Mono<Void> call, long expiresAt) {
         if (this.limiter == null) {
             return call;
         }
-        return permit(expiresAt).flatMap((permit) -> call.doOnSuccess((done) -> permit.release(Failures.Feedback.SAMPLE))
-            .doOnError((error) -> permit.release(Failures.feedback(error)))
-            .doOnCancel(() -> permit.release(Failures.Feedback.IGNORE)));
+        return permit(expiresAt)
+            .flatMap((permit) -> call.doOnSuccess((done) -> permit.release(Failures.Feedback.SAMPLE))
+                .doOnError((error) -> permit.release(Failures.feedback(error)))
+                .doOnCancel(() -> permit.release(Failures.Feedback.IGNORE)));
     }
 
     /**
-     * A permit now, or in turn. Every way out of the queue (granted, expired, given up) takes the waiter out
-     * under the lock, so exactly one of them acts on it; a permit granted to an attempt that gave up in that
-     * instant is discarded by the sink, and goes back.
+     * A permit now, or in turn. Every way out of the queue (granted, expired, given up)
+     * takes the waiter out under the lock, so exactly one of them acts on it; a permit
+     * granted to an attempt that gave up in that instant is discarded by the sink, and
+     * goes back.
      */
     private Mono<Permit> permit(long expiresAt) {
         return Mono.<Permit>create((sink) -> {
@@ -95,7 +102,8 @@ class ConcurrencyLimit {
                 if (waiter.gaveUp) {
                     return;
                 }
-                // Behind attempts already waiting, even if a permit is free this instant: they get it first.
+                // Behind attempts already waiting, even if a permit is free this instant:
+                // they get it first.
                 granted = this.waiting.isEmpty() ? this.limiter.acquire(null).orElse(null) : null;
                 if (granted == null) {
                     this.waiting.add(waiter);
@@ -187,7 +195,10 @@ class ConcurrencyLimit {
 
     }
 
-    /** Publishes what the limiter and its algorithm measure as {@code dumps.forward.limit*} meters. */
+    /**
+     * Publishes what the limiter and its algorithm measure as
+     * {@code dumps.forward.limit*} meters.
+     */
     private static final class Meters implements MetricRegistry {
 
         private final MeterRegistry registry;
@@ -214,9 +225,10 @@ class ConcurrencyLimit {
             }
             io.micrometer.core.instrument.Counter counter = io.micrometer.core.instrument.Counter
                 .builder("dumps.forward.limit.calls")
-                .description("Permits of the adaptive limit by what they told it: success (a round-trip sample), dropped "
-                        + "(timeout or overload), ignored (the collector was not reached); rejected: none was free, so "
-                        + "the attempt waited")
+                .description(
+                        "Permits of the adaptive limit by what they told it: success (a round-trip sample), dropped "
+                                + "(timeout or overload), ignored (the collector was not reached); rejected: none was free, so "
+                                + "the attempt waited")
                 .tag("status", status)
                 .register(this.registry);
             return counter::increment;

@@ -15,19 +15,24 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The downstream HTTP client, built once: a dedicated, bounded connection pool sized to the forward
- * concurrency, the timeouts of {@code forwarder.client.*} and, for https, an optional SSL bundle.
+ * The downstream HTTP client, built once: a dedicated, bounded connection pool sized to
+ * the forward concurrency, the timeouts of {@code forwarder.client.*} and, for https, an
+ * optional SSL bundle.
  */
 @Configuration(proxyBeanMethods = false)
 class DownstreamClientConfiguration {
 
-    /** Logger category of the downstream wiretap; set it to DEBUG at runtime to see the traffic. */
+    /**
+     * Logger category of the downstream wiretap; set it to DEBUG at runtime to see the
+     * traffic.
+     */
     static final String WIRETAP_CATEGORY = "io.dumpforwarder.wiretap";
 
     @Bean(destroyMethod = "dispose")
     ConnectionProvider downstreamConnectionProvider(ForwarderProperties properties) {
         ForwarderProperties.Client client = properties.client();
-        // flatMap never runs more forwards than there are connections, so acquires rarely wait; the bound
+        // flatMap never runs more forwards than there are connections, so acquires rarely
+        // wait; the bound
         // on pending acquires is a guard, not a queue.
         return ConnectionProvider.builder("dump")
             .maxConnections(properties.maxConcurrency())
@@ -40,23 +45,29 @@ class DownstreamClientConfiguration {
     }
 
     /**
-     * Reactor Netty's client itself, built by Spring Boot from the timeouts, redirect policy and SSL bundle: the
-     * forwarder writes the dump's bytes and reads the status, so no WebClient layer sits on the hot path.
+     * Reactor Netty's client itself, built by Spring Boot from the timeouts, redirect
+     * policy and SSL bundle: the forwarder writes the dump's bytes and reads the status,
+     * so no WebClient layer sits on the hot path.
      */
     @Bean
     HttpClient downstreamHttpClient(ConnectionProvider downstreamConnectionProvider, ForwarderProperties properties,
             SslBundles sslBundles) {
         ForwarderProperties.Client client = properties.client();
-        // An https dump URL trusts the JVM's trust store, unless an SSL bundle names a CA (and a client
-        // certificate, for mutual TLS). Redirects are not followed: a dump goes to the configured URL or fails.
+        // An https dump URL trusts the JVM's trust store, unless an SSL bundle names a CA
+        // (and a client
+        // certificate, for mutual TLS). Redirects are not followed: a dump goes to the
+        // configured URL or fails.
         SslBundle ssl = (client.sslBundle() != null) ? sslBundles.getBundle(client.sslBundle()) : null;
         HttpClientSettings settings = HttpClientSettings.defaults()
             .withTimeouts(client.connectTimeout(), client.responseTimeout())
             .withRedirects(HttpRedirects.DONT_FOLLOW)
             .withSslBundle(ssl);
-        return new ReactorHttpClientBuilder().withHttpClientFactory(() -> HttpClient.create(downstreamConnectionProvider))
-            // Logs nothing until the category is set to DEBUG (e.g. through the Actuator loggers endpoint).
-            .withHttpClientCustomizer((http) -> http.wiretap(WIRETAP_CATEGORY, LogLevel.DEBUG, AdvancedByteBufFormat.TEXTUAL))
+        return new ReactorHttpClientBuilder()
+            .withHttpClientFactory(() -> HttpClient.create(downstreamConnectionProvider))
+            // Logs nothing until the category is set to DEBUG (e.g. through the Actuator
+            // loggers endpoint).
+            .withHttpClientCustomizer(
+                    (http) -> http.wiretap(WIRETAP_CATEGORY, LogLevel.DEBUG, AdvancedByteBufFormat.TEXTUAL))
             .build(settings);
     }
 

@@ -14,9 +14,10 @@ import reactor.core.publisher.Mono;
 import org.springframework.stereotype.Component;
 
 /**
- * A pause of all sending that the collector asked for with {@code Retry-After} on a 429 or 503, capped by
- * {@code forwarder.retry-after.max}. Requests already answered do not extend it further than the latest
- * answer asks; meanwhile dumps wait in the queue, and ingest keeps answering.
+ * A pause of all sending that the collector asked for with {@code Retry-After} on a 429
+ * or 503, capped by {@code forwarder.retry-after.max}. Requests already answered do not
+ * extend it further than the latest answer asks; meanwhile dumps wait in the queue, and
+ * ingest keeps answering.
  */
 @Component
 public class DownstreamPause {
@@ -43,7 +44,10 @@ public class DownstreamPause {
             .register(registry);
     }
 
-    /** Completes at once when sending is not paused, else when the pause (however extended) is over. */
+    /**
+     * Completes at once when sending is not paused, else when the pause (however
+     * extended) is over.
+     */
     public Mono<Void> over() {
         return Mono.defer(() -> {
             long left = this.until.get() - System.nanoTime();
@@ -61,7 +65,9 @@ public class DownstreamPause {
         return Math.max(0, this.until.get() - System.nanoTime());
     }
 
-    /** Pauses all sending for what the collector asked, at most the configured maximum. */
+    /**
+     * Pauses all sending for what the collector asked, at most the configured maximum.
+     */
     void pause(Duration asked, int status) {
         long wanted = Math.min(asked.toNanos(), this.maxNanos);
         if (wanted <= 0) {

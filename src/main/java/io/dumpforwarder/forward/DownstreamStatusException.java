@@ -4,7 +4,10 @@ import java.time.Duration;
 
 import org.springframework.http.HttpStatusCode;
 
-/** The downstream answered with a status other than 2xx; the circuit breaker records it as a failure. */
+/**
+ * The downstream answered with a status other than 2xx; the circuit breaker records it as
+ * a failure.
+ */
 public class DownstreamStatusException extends RuntimeException {
 
     private final HttpStatusCode status;
@@ -13,7 +16,8 @@ public class DownstreamStatusException extends RuntimeException {
 
     DownstreamStatusException(HttpStatusCode status, Duration retryAfter) {
         super("downstream answered HTTP " + status.value()
-                + ((retryAfter != null) ? " with Retry-After " + retryAfter.toSeconds() + " s" : ""), null, false, false);
+                + ((retryAfter != null) ? " with Retry-After " + retryAfter.toSeconds() + " s" : ""), null, false,
+                false);
         this.status = status;
         this.retryAfter = retryAfter;
     }

@@ -10,7 +10,10 @@ import io.dumpforwarder.pipeline.Dump;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
-/** Request bodies made of dumps, built from the bytes the callers sent without copying them when not compressed. */
+/**
+ * Request bodies made of dumps, built from the bytes the callers sent without copying
+ * them when not compressed.
+ */
 final class DumpBodies {
 
     private static final byte[] NEWLINE = { '\n' };
@@ -18,7 +21,10 @@ final class DumpBodies {
     private DumpBodies() {
     }
 
-    /** The dumps as NDJSON: a composite view over their byte arrays and newlines, nothing copied. */
+    /**
+     * The dumps as NDJSON: a composite view over their byte arrays and newlines, nothing
+     * copied.
+     */
     static ByteBuf ndjson(List<Dump> dumps) {
         byte[][] parts = new byte[dumps.size() * 2][];
         for (int i = 0; i < dumps.size(); i++) {

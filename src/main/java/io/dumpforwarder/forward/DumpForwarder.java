@@ -29,15 +29,19 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.stereotype.Component;
 
 /**
- * Sends dumps to the downstream, one request per call, and tells what became of them; the returned Mono never
- * fails. Unbatched, a call carries one dump as it came in; batched, an NDJSON body of the dumps, one per line.
+ * Sends dumps to the downstream, one request per call, and tells what became of them; the
+ * returned Mono never fails. Unbatched, a call carries one dump as it came in; batched,
+ * an NDJSON body of the dumps, one per line.
  */
 @Component
 public class DumpForwarder {
 
     static final String RESILIENCE_NAME = "dump";
 
-    /** Added to the attempt timeout and the longest permit wait to make the deadline no forward outlives. */
+    /**
+     * Added to the attempt timeout and the longest permit wait to make the deadline no
+     * forward outlives.
+     */
     private static final Duration DEADLINE_SLACK = Duration.ofSeconds(1);
 
     /** Most bytes of an answer's body read; collectors answer with little or nothing. */
@@ -51,7 +55,9 @@ public class DumpForwarder {
 
     static final AsciiString NDJSON = AsciiString.cached("application/x-ndjson");
 
-    /** A POST to the dump URL, built once: each request only adds its headers and body. */
+    /**
+     * A POST to the dump URL, built once: each request only adds its headers and body.
+     */
     private final HttpClient.RequestSender post;
 
     private final Duration attemptTimeout;
@@ -74,7 +80,10 @@ public class DumpForwarder {
 
     private final long maxAgeNanos;
 
-    /** With {@code forwarder.circuit-open: hold}, when a refused attempt may try again; else {@code null}. */
+    /**
+     * With {@code forwarder.circuit-open: hold}, when a refused attempt may try again;
+     * else {@code null}.
+     */
     private final BreakerChanges breakerChanges;
 
     private final Forwarded heldTooLong;
@@ -108,17 +117,24 @@ public class DumpForwarder {
         else {
             this.rateLimit = UnaryOperator.identity();
         }
-        // With retries, an adaptive limit or holding while the breaker is open, no attempt starts past the oldest
+        // With retries, an adaptive limit or holding while the breaker is open, no
+        // attempt starts past the oldest
         // dump's max age; the last one may run its full course.
         boolean waits = retries.enabled() || properties.concurrency().mode() == Concurrency.Mode.ADAPTIVE || hold;
-        this.deadline = (waits ? properties.maxAge() : Duration.ZERO).plus(this.attemptTimeout).plus(permitWait).plus(DEADLINE_SLACK);
+        this.deadline = (waits ? properties.maxAge() : Duration.ZERO).plus(this.attemptTimeout)
+            .plus(permitWait)
+            .plus(DEADLINE_SLACK);
         this.stalled = new Forwarded(Outcome.ERROR, "no outcome within " + this.deadline.toMillis() + " ms");
     }
 
-    /** Sends the dumps in one request (and, with retries on, again after a failure that may pass). */
+    /**
+     * Sends the dumps in one request (and, with retries on, again after a failure that
+     * may pass).
+     */
     public Mono<Forwarded> forward(List<Dump> dumps) {
         return attempt(dumps, 1)
-            // A guard, not a timeout: whatever an operator above does, no dump stays in flight forever.
+            // A guard, not a timeout: whatever an operator above does, no dump stays in
+            // flight forever.
             .timeout(this.deadline, Mono.just(this.stalled));
     }
 
@@ -127,7 +143,8 @@ public class DumpForwarder {
             return send(dumps).flatMap((attempt) -> settle(dumps, number, attempt));
         }
         return Mono.defer(() -> {
-            // Taken before the attempt, so a change between the refusal and the wait is not missed.
+            // Taken before the attempt, so a change between the refusal and the wait is
+            // not missed.
             Mono<Void> breakerMoved = this.breakerChanges.next();
             return send(dumps).flatMap((attempt) -> (attempt.result().outcome() == Outcome.CIRCUIT_OPEN)
                     ? hold(dumps, number, breakerMoved) : settle(dumps, number, attempt));
@@ -135,8 +152,8 @@ public class DumpForwarder {
     }
 
     /**
-     * An attempt the open breaker refused waits for it to move (and for any pause the collector asked for),
-     * then asks again; it is not a retry.
+     * An attempt the open breaker refused waits for it to move (and for any pause the
+     * collector asked for), then asks again; it is not a retry.
      */
     private Mono<Forwarded> hold(List<Dump> dumps, int number, Mono<Void> breakerMoved) {
         long left = expiresAt(dumps) - System.nanoTime();
@@ -148,7 +165,10 @@ public class DumpForwarder {
             .flatMap((moved) -> moved ? this.pause.over().then(attempt(dumps, number)) : Mono.just(this.heldTooLong));
     }
 
-    /** Counts a finished attempt, and returns its result or, after a backoff, that of the next attempt. */
+    /**
+     * Counts a finished attempt, and returns its result or, after a backoff, that of the
+     * next attempt.
+     */
     private Mono<Forwarded> settle(List<Dump> dumps, int number, Attempt attempt) {
         this.retries.attempted(number, attempt.result().outcome(), dumps.size());
         Duration backoff = this.retries.backoff(number, attempt.retryable(), isBreakerOpen(),
@@ -162,15 +182,22 @@ public class DumpForwarder {
         return state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
     }
 
-    /** One request, never failing: its outcome, and whether trying again might succeed. */
+    /**
+     * One request, never failing: its outcome, and whether trying again might succeed.
+     */
     private Mono<Attempt> send(List<Dump> dumps) {
-        // Operators from the inside out: the exchange is bounded by the attempt timeout; the breaker wraps
-        // the timed exchange, so it records timeouts and non-2xx answers as failures and, while open, fails
-        // fast before any connection is touched; the concurrency limit (adaptive mode) and then the rate
-        // limiter are outside it, so the waits for their permits are never timed as slow calls, and an
+        // Operators from the inside out: the exchange is bounded by the attempt timeout;
+        // the breaker wraps
+        // the timed exchange, so it records timeouts and non-2xx answers as failures and,
+        // while open, fails
+        // fast before any connection is touched; the concurrency limit (adaptive mode)
+        // and then the rate
+        // limiter are outside it, so the waits for their permits are never timed as slow
+        // calls, and an
         // attempt refused a permit never reaches the breaker.
         boolean[] answered = { false };
-        Mono<Void> exchange = this.post.send((request, out) -> out.send(Mono.just(body(dumps, request.requestHeaders()))))
+        Mono<Void> exchange = this.post
+            .send((request, out) -> out.send(Mono.just(body(dumps, request.requestHeaders()))))
             .response((response, body) -> {
                 answered[0] = true;
                 return consume(response, body);
@@ -182,7 +209,8 @@ public class DumpForwarder {
         return this.concurrency.around(exchange, expiresAt(dumps))
             .transform(this.rateLimit)
             .thenReturn(Attempt.SUCCESS)
-            .onErrorResume((error) -> Mono.just(new Attempt(Failures.classify(error), Failures.isRetryable(error, answered[0]))));
+            .onErrorResume((error) -> Mono
+                .just(new Attempt(Failures.classify(error), Failures.isRetryable(error, answered[0]))));
     }
 
     /** When the oldest of the dumps passes max age, in {@link System#nanoTime()}. */
@@ -201,8 +229,9 @@ public class DumpForwarder {
     }
 
     /**
-     * The request's body, and the headers that describe it: one dump as it came in, or an NDJSON batch, gzipped
-     * if so configured. Built as the request is written, for each attempt, so a refused attempt costs nothing.
+     * The request's body, and the headers that describe it: one dump as it came in, or an
+     * NDJSON batch, gzipped if so configured. Built as the request is written, for each
+     * attempt, so a refused attempt costs nothing.
      */
     private ByteBuf body(List<Dump> dumps, HttpHeaders headers) {
         if (this.batched) {
@@ -246,8 +275,9 @@ public class DumpForwarder {
     }
 
     /**
-     * Reads and drops the answer's body so the connection goes back to the pool, then judges the status. A
-     * body longer than {@link #MAX_ANSWER_BYTES} is not read on: the connection is closed instead.
+     * Reads and drops the answer's body so the connection goes back to the pool, then
+     * judges the status. A body longer than {@link #MAX_ANSWER_BYTES} is not read on: the
+     * connection is closed instead.
      */
     private static Mono<Void> consume(HttpClientResponse response, ByteBufFlux body) {
         long[] read = { 0 };
@@ -257,7 +287,8 @@ public class DumpForwarder {
             return drained;
         }
         Duration retryAfter = (status == 429 || status == 503)
-                ? RetryAfter.parse(response.responseHeaders().get(HttpHeaderNames.RETRY_AFTER), Clock.systemUTC()) : null;
+                ? RetryAfter.parse(response.responseHeaders().get(HttpHeaderNames.RETRY_AFTER), Clock.systemUTC())
+                : null;
         return drained.then(Mono.error(new DownstreamStatusException(HttpStatusCode.valueOf(status), retryAfter)));
     }
 

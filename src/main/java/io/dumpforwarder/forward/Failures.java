@@ -13,8 +13,9 @@ import io.netty.handler.timeout.ReadTimeoutException;
 import reactor.netty.http.client.PrematureCloseException;
 
 /**
- * The one place where a failed forward becomes an outcome. Netty wraps some transport errors (a TLS failure
- * arrives inside a {@code DecoderException}), so the whole cause chain is searched for the first cause we recognise.
+ * The one place where a failed forward becomes an outcome. Netty wraps some transport
+ * errors (a TLS failure arrives inside a {@code DecoderException}), so the whole cause
+ * chain is searched for the first cause we recognise.
  */
 final class Failures {
 
@@ -32,9 +33,10 @@ final class Failures {
     }
 
     /**
-     * Whether trying again may succeed: a refused or failed connection, one the collector closed before any
-     * answer (a kept-alive connection it dropped as the request went out), a timeout before any answer, or an
-     * answer of 429, 502, 503 or 504. Never another 4xx, a TLS failure, an open breaker or a refused permit.
+     * Whether trying again may succeed: a refused or failed connection, one the collector
+     * closed before any answer (a kept-alive connection it dropped as the request went
+     * out), a timeout before any answer, or an answer of 429, 502, 503 or 504. Never
+     * another 4xx, a TLS failure, an open breaker or a refused permit.
      */
     static boolean isRetryable(Throwable error, boolean answered) {
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
@@ -61,7 +63,10 @@ final class Failures {
         SAMPLE,
         /** The collector is overloaded: a timeout, or a 429, 503 or 504. */
         DROP,
-        /** Nothing about the collector's load: it was not reached (open breaker, failed connection). */
+        /**
+         * Nothing about the collector's load: it was not reached (open breaker, failed
+         * connection).
+         */
         IGNORE
 
     }

@@ -2,7 +2,10 @@ package io.dumpforwarder.forward;
 
 import java.util.Locale;
 
-/** The final outcome of an accepted dump; its tag is the {@code outcome} label of {@code dumps_forwarded_total}. */
+/**
+ * The final outcome of an accepted dump; its tag is the {@code outcome} label of
+ * {@code dumps_forwarded_total}.
+ */
 public enum Outcome {
 
     SUCCESS, TIMEOUT, CONNECT_ERROR, HTTP_4XX, HTTP_5XX, CIRCUIT_OPEN, RATE_LIMITED, EXPIRED, SHUTDOWN, ERROR;
@@ -13,7 +16,10 @@ public enum Outcome {
         return this.tag;
     }
 
-    /** Whether a dump with this outcome went out on the network, so its latency means something. */
+    /**
+     * Whether a dump with this outcome went out on the network, so its latency means
+     * something.
+     */
     public boolean attempted() {
         return switch (this) {
             case SUCCESS, TIMEOUT, CONNECT_ERROR, HTTP_4XX, HTTP_5XX, ERROR -> true;

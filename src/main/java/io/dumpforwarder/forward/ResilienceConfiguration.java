@@ -7,10 +7,11 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The breaker settings YAML cannot carry: the breaker records every outcome on an event-loop thread, so its
- * sliding window must be lock-free (the default guards it with a lock that parks when contended); and it
- * reacts to the collector's health only, so a 4xx answer about the dump itself (other than 408 and 429) is
- * not counted at all. All tuning stays in {@code resilience4j.circuitbreaker.*}.
+ * The breaker settings YAML cannot carry: the breaker records every outcome on an
+ * event-loop thread, so its sliding window must be lock-free (the default guards it with
+ * a lock that parks when contended); and it reacts to the collector's health only, so a
+ * 4xx answer about the dump itself (other than 408 and 429) is not counted at all. All
+ * tuning stays in {@code resilience4j.circuitbreaker.*}.
  */
 @Configuration(proxyBeanMethods = false)
 class ResilienceConfiguration {
@@ -18,11 +19,15 @@ class ResilienceConfiguration {
     @Bean
     CircuitBreakerConfigCustomizer dumpBreakerSeesTheCollectorsHealth() {
         return CircuitBreakerConfigCustomizer.of(DumpForwarder.RESILIENCE_NAME,
-                (breaker) -> breaker.slidingWindowSynchronizationStrategy(SlidingWindowSynchronizationStrategy.LOCK_FREE)
+                (breaker) -> breaker
+                    .slidingWindowSynchronizationStrategy(SlidingWindowSynchronizationStrategy.LOCK_FREE)
                     .ignoreException(ResilienceConfiguration::isAboutTheDump));
     }
 
-    /** A refusal of this one dump (400, 404, 413...), which says nothing about the collector's health. */
+    /**
+     * A refusal of this one dump (400, 404, 413...), which says nothing about the
+     * collector's health.
+     */
     static boolean isAboutTheDump(Throwable error) {
         if (!(error instanceof DownstreamStatusException answer)) {
             return false;

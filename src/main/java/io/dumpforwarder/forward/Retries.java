@@ -13,8 +13,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Counts every attempt and decides whether a failed one is tried again (on unless
- * {@code forwarder.retry.enabled} is false): only failures a later attempt may cure, never past the oldest dump's max
- * age, never while the breaker is open, and within the retry budget.
+ * {@code forwarder.retry.enabled} is false): only failures a later attempt may cure,
+ * never past the oldest dump's max age, never while the breaker is open, and within the
+ * retry budget.
  */
 @Component
 class Retries {
@@ -31,10 +32,11 @@ class Retries {
         this.settings = properties.retry();
         this.budget = new RetryBudget(this.settings.budgetRatio(), this.settings.budgetWindow().toNanos());
         for (Outcome outcome : Outcome.values()) {
-            this.attempts.put(outcome, Counter.builder("dumps.forward.attempts")
-                .description("Dumps per attempt to send them, by the attempt's outcome; retries included")
-                .tag("outcome", outcome.tag())
-                .register(registry));
+            this.attempts.put(outcome,
+                    Counter.builder("dumps.forward.attempts")
+                        .description("Dumps per attempt to send them, by the attempt's outcome; retries included")
+                        .tag("outcome", outcome.tag())
+                        .register(registry));
         }
         this.exhausted = Counter.builder("dumps.retries.budget.exhausted")
             .description("Retries not made because the retry budget was spent")
@@ -45,7 +47,10 @@ class Retries {
         return this.settings.enabled();
     }
 
-    /** Counts one attempt that carried these dumps; a first attempt also earns the budget its share. */
+    /**
+     * Counts one attempt that carried these dumps; a first attempt also earns the budget
+     * its share.
+     */
     void attempted(int attempt, Outcome outcome, int dumps) {
         this.attempts.get(outcome).increment(dumps);
         if (attempt == 1) {
@@ -59,7 +64,8 @@ class Retries {
      * @param retryable whether its failure may be cured by trying again
      * @param breakerOpen whether the breaker is open now
      * @param pausedNanos how long sending is still paused at the collector's request
-     * @param expiresAt {@link System#nanoTime()} when the oldest dump of the attempt passes max age
+     * @param expiresAt {@link System#nanoTime()} when the oldest dump of the attempt
+     * passes max age
      */
     Duration backoff(int attempt, boolean retryable, boolean breakerOpen, long pausedNanos, long expiresAt) {
         if (!this.settings.enabled() || !retryable || breakerOpen || attempt >= this.settings.maxAttempts()) {

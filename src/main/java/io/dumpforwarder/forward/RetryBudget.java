@@ -1,9 +1,10 @@
 package io.dumpforwarder.forward;
 
 /**
- * Retries allowed as a fraction of first attempts over a sliding window (plus one), so that an outage, when
- * every request fails, cannot multiply the load on the collector. The window is ten slots wide; the critical
- * sections are a few additions, never a wait on I/O.
+ * Retries allowed as a fraction of first attempts over a sliding window (plus one), so
+ * that an outage, when every request fails, cannot multiply the load on the collector.
+ * The window is ten slots wide; the critical sections are a few additions, never a wait
+ * on I/O.
  */
 final class RetryBudget {
 

@@ -9,9 +9,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.stereotype.Component;
 
 /**
- * The bytes of request bodies being received and held at once, over all requests, bounded by
- * {@code forwarder.ingest.max-inflight-bytes}. Each request takes a {@link Lease}, reserves what it is about
- * to buffer, and gives all of it back when it is answered.
+ * The bytes of request bodies being received and held at once, over all requests, bounded
+ * by {@code forwarder.ingest.max-inflight-bytes}. Each request takes a {@link Lease},
+ * reserves what it is about to buffer, and gives all of it back when it is answered.
  */
 @Component
 class BodyBudget {
@@ -36,10 +36,16 @@ class BodyBudget {
         return new Lease();
     }
 
-    /** One request's share of the budget, reserved as its body arrives and closed when it is answered. */
+    /**
+     * One request's share of the budget, reserved as its body arrives and closed when it
+     * is answered.
+     */
     final class Lease implements AutoCloseable {
 
-        /** Bytes held; negative once closed, so that a reservation racing the close is given back. */
+        /**
+         * Bytes held; negative once closed, so that a reservation racing the close is
+         * given back.
+         */
         private final AtomicLong held = new AtomicLong();
 
         /** Takes {@code bytes} more, or nothing if the budget has not that much left. */
@@ -59,7 +65,9 @@ class BodyBudget {
             return true;
         }
 
-        /** Gives back everything this request held; closing twice gives back nothing more. */
+        /**
+         * Gives back everything this request held; closing twice gives back nothing more.
+         */
         @Override
         public void close() {
             long held = this.held.getAndSet(Long.MIN_VALUE / 2);

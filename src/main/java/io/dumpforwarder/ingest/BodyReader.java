@@ -7,11 +7,13 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Reads a request body into one array, never holding more than the limit nor more than the request's lease on
- * the body budget grants. Past either it keeps reading and drops what it reads, up to the discard limit, so the
- * caller is still listening when the answer goes out (a server that closes with unread input resets the
- * connection and the caller never sees its answer). The first bound crossed decides the answer, even if the
- * body then stalls or is cut off. The buffers are Reactor Netty's: it releases each one once it has been read.
+ * Reads a request body into one array, never holding more than the limit nor more than
+ * the request's lease on the body budget grants. Past either it keeps reading and drops
+ * what it reads, up to the discard limit, so the caller is still listening when the
+ * answer goes out (a server that closes with unread input resets the connection and the
+ * caller never sees its answer). The first bound crossed decides the answer, even if the
+ * body then stalls or is cut off. The buffers are Reactor Netty's: it releases each one
+ * once it has been read.
  */
 final class BodyReader {
 
@@ -19,13 +21,14 @@ final class BodyReader {
     }
 
     /**
-     * The body's bytes; or a {@link TooLargeException} once it is known to be over the limit, or a
-     * {@link NoBudgetException} once buffering it would pass the body budget.
+     * The body's bytes; or a {@link TooLargeException} once it is known to be over the
+     * limit, or a {@link NoBudgetException} once buffering it would pass the body budget.
      * @param body the request body
      * @param declared the Content-Length, or -1 if unknown
      * @param limit the most bytes kept
      * @param discardLimit the most bytes read in all before giving up on the connection
-     * @param lease the request's share of the body budget, from which every byte buffered is reserved first
+     * @param lease the request's share of the body budget, from which every byte buffered
+     * is reserved first
      */
     static Mono<byte[]> read(Flux<ByteBuf> body, long declared, int limit, long discardLimit, BodyBudget.Lease lease) {
         return Mono.defer(() -> {
@@ -37,8 +40,8 @@ final class BodyReader {
     }
 
     /**
-     * Reads the body and drops it, up to the discard limit, keeping nothing; tells whether all of it was read,
-     * so the connection is reusable.
+     * Reads the body and drops it, up to the discard limit, keeping nothing; tells
+     * whether all of it was read, so the connection is reusable.
      */
     static Mono<Boolean> discard(Flux<ByteBuf> body, long discardLimit) {
         long[] size = { 0 };
@@ -47,8 +50,12 @@ final class BodyReader {
             .then(Mono.fromSupplier(() -> size[0] <= discardLimit));
     }
 
-    /** The body was refused; {@code drained} tells whether all of it was read, so the connection is reusable. */
-    abstract static sealed class RefusedException extends RuntimeException permits TooLargeException, NoBudgetException {
+    /**
+     * The body was refused; {@code drained} tells whether all of it was read, so the
+     * connection is reusable.
+     */
+    abstract static sealed class RefusedException extends RuntimeException
+            permits TooLargeException, NoBudgetException {
 
         private final boolean drained;
 
@@ -95,7 +102,10 @@ final class BodyReader {
 
         private long size;
 
-        /** Why the body is refused, decided by the first bound it crossed; {@code null} while it is kept. */
+        /**
+         * Why the body is refused, decided by the first bound it crossed; {@code null}
+         * while it is kept.
+         */
         private Refusal refusal;
 
         Body(long declared, int limit, long discardLimit, BodyBudget.Lease lease) {
@@ -129,7 +139,10 @@ final class BodyReader {
             buffer.readBytes(this.bytes, (int) this.size - length, length);
         }
 
-        /** Grows the array to {@code capacity}, if the lease grants the bytes; else the body is refused. */
+        /**
+         * Grows the array to {@code capacity}, if the lease grants the bytes; else the
+         * body is refused.
+         */
         private void grow(int capacity) {
             if (this.lease.reserve(capacity - this.bytes.length)) {
                 this.bytes = Arrays.copyOf(this.bytes, capacity);
@@ -143,12 +156,13 @@ final class BodyReader {
             if (this.refusal != null) {
                 return Mono.error(this.refusal.exception(true));
             }
-            return Mono.just((this.size == this.bytes.length) ? this.bytes : Arrays.copyOf(this.bytes, (int) this.size));
+            return Mono
+                .just((this.size == this.bytes.length) ? this.bytes : Arrays.copyOf(this.bytes, (int) this.size));
         }
 
         /**
-         * The refusal already decided, for a body that then failed to arrive whole (or passed the discard limit);
-         * else the failure itself.
+         * The refusal already decided, for a body that then failed to arrive whole (or
+         * passed the discard limit); else the failure itself.
          */
         RuntimeException refusalOr(Throwable failure) {
             if (this.refusal != null || failure == null) {

@@ -14,8 +14,9 @@ import io.dumpforwarder.config.ForwarderProperties;
 import org.springframework.stereotype.Component;
 
 /**
- * Optional bearer-token authentication of callers. Tokens are kept as SHA-256 digests and every one of them
- * is compared in constant time, so neither the time taken nor the answer tells a caller how close it was.
+ * Optional bearer-token authentication of callers. Tokens are kept as SHA-256 digests and
+ * every one of them is compared in constant time, so neither the time taken nor the
+ * answer tells a caller how close it was.
  */
 @Component
 class CallerAuthentication {
@@ -45,13 +46,14 @@ class CallerAuthentication {
                     .forEach(tokens::add);
             }
             catch (IOException ex) {
-                throw new UncheckedIOException("forwarder.ingest.auth.tokens-file cannot be read: " + auth.tokensFile(), ex);
+                throw new UncheckedIOException("forwarder.ingest.auth.tokens-file cannot be read: " + auth.tokensFile(),
+                        ex);
             }
         }
         for (String token : tokens) {
             if (token.strip().length() < MIN_TOKEN_LENGTH) {
-                throw new IllegalStateException("forwarder.ingest.auth: every token needs at least " + MIN_TOKEN_LENGTH
-                        + " characters");
+                throw new IllegalStateException(
+                        "forwarder.ingest.auth: every token needs at least " + MIN_TOKEN_LENGTH + " characters");
             }
             this.digests.add(digest(token.strip()));
         }
@@ -60,7 +62,10 @@ class CallerAuthentication {
         }
     }
 
-    /** Whether the request may pass, given its {@code Authorization} header ({@code null} if absent). */
+    /**
+     * Whether the request may pass, given its {@code Authorization} header ({@code null}
+     * if absent).
+     */
     boolean permits(String authorization) {
         if (!this.enabled) {
             return true;

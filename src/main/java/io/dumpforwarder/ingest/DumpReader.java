@@ -12,13 +12,15 @@ import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.json.JsonFactory;
 
 /**
- * Checks that bytes hold exactly one JSON object, with Jackson's streaming parser and its default nesting,
- * length and number limits, and picks the top-level {@code uid} and {@code traceId} on the way. Nothing is
- * built into a tree and the bytes are not changed.
+ * Checks that bytes hold exactly one JSON object, with Jackson's streaming parser and its
+ * default nesting, length and number limits, and picks the top-level {@code uid} and
+ * {@code traceId} on the way. Nothing is built into a tree and the bytes are not changed.
  */
 final class DumpReader {
 
-    /** Longest uid or trace id taken into logs and headers; longer values are left out. */
+    /**
+     * Longest uid or trace id taken into logs and headers; longer values are left out.
+     */
     static final int MAX_ID_LENGTH = 128;
 
     private static final JsonFactory json = new JsonFactory();
@@ -27,8 +29,9 @@ final class DumpReader {
     }
 
     /**
-     * The dump in {@code body[start, stop)}, its bytes copied unchanged; throws {@link InvalidDumpException}
-     * saying what is wrong otherwise. A trace id from the caller's headers wins over the dump's own.
+     * The dump in {@code body[start, stop)}, its bytes copied unchanged; throws
+     * {@link InvalidDumpException} saying what is wrong otherwise. A trace id from the
+     * caller's headers wins over the dump's own.
      */
     static Dump dump(byte[] body, int start, int stop, String headerTraceId, long receivedNanos) {
         Ids ids = read(body, start, stop - start);
@@ -36,7 +39,10 @@ final class DumpReader {
         return new Dump(bytes, ids.uid(), (headerTraceId != null) ? headerTraceId : ids.traceId(), receivedNanos);
     }
 
-    /** The dump's identifiers; throws {@link InvalidDumpException} saying what is wrong otherwise. */
+    /**
+     * The dump's identifiers; throws {@link InvalidDumpException} saying what is wrong
+     * otherwise.
+     */
     static Ids read(byte[] bytes, int offset, int length) {
         String uid = null;
         String traceId = null;
@@ -58,7 +64,8 @@ final class DumpReader {
                 }
             }
             if (parser.nextToken() != null) {
-                throw new InvalidDumpException("unexpected content after the JSON object at " + where(parser.currentLocation()));
+                throw new InvalidDumpException(
+                        "unexpected content after the JSON object at " + where(parser.currentLocation()));
             }
         }
         catch (JacksonException ex) {
@@ -67,7 +74,10 @@ final class DumpReader {
         return new Ids(uid, traceId);
     }
 
-    /** A scalar identifier as written in the dump (numbers keep every digit), if it is safe as a header. */
+    /**
+     * A scalar identifier as written in the dump (numbers keep every digit), if it is
+     * safe as a header.
+     */
     private static String id(JsonParser parser, JsonToken value) {
         if (value != JsonToken.VALUE_STRING && value != JsonToken.VALUE_NUMBER_INT) {
             return null;
@@ -75,7 +85,10 @@ final class DumpReader {
         return headerSafe(parser.getString());
     }
 
-    /** The value if it is 1 to 128 visible ASCII characters, so it can go into a log line and a header. */
+    /**
+     * The value if it is 1 to 128 visible ASCII characters, so it can go into a log line
+     * and a header.
+     */
     static String headerSafe(String value) {
         if (value == null || value.isEmpty() || value.length() > MAX_ID_LENGTH) {
             return null;
@@ -89,7 +102,10 @@ final class DumpReader {
         return value;
     }
 
-    /** Jackson's message without its source-location suffixes, which only say that the source is hidden. */
+    /**
+     * Jackson's message without its source-location suffixes, which only say that the
+     * source is hidden.
+     */
     private static String reason(JacksonException ex) {
         String message = String.valueOf(ex.getOriginalMessage());
         int cut = message.indexOf(" (start marker at");
@@ -97,7 +113,8 @@ final class DumpReader {
     }
 
     private static String where(TokenStreamLocation location) {
-        return (location != null) ? "line " + location.getLineNr() + ", column " + location.getColumnNr() : "unknown position";
+        return (location != null) ? "line " + location.getLineNr() + ", column " + location.getColumnNr()
+                : "unknown position";
     }
 
     /**

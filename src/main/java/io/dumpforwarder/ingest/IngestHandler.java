@@ -20,9 +20,10 @@ import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 
 /**
- * {@code POST /v1/dumps}, served by Reactor Netty itself: reads the body up to its limit, checks each dump, queues
- * the good ones and answers at once. Every request is counted and timed with its outcome, and every refusal is
- * answered as an RFC 9457 problem, here and only here.
+ * {@code POST /v1/dumps}, served by Reactor Netty itself: reads the body up to its limit,
+ * checks each dump, queues the good ones and answers at once. Every request is counted
+ * and timed with its outcome, and every refusal is answered as an RFC 9457 problem, here
+ * and only here.
  */
 @Component
 class IngestHandler {
@@ -49,7 +50,10 @@ class IngestHandler {
 
     private final AsciiString retryAfter;
 
-    /** Bytes of an over-limit body read and dropped at most, so its sender can read the 413. */
+    /**
+     * Bytes of an over-limit body read and dropped at most, so its sender can read the
+     * 413.
+     */
     private final long discardLimit;
 
     IngestHandler(DumpQueue queue, IngestMetrics metrics, CallerAuthentication authentication, BodyBudget budget,
@@ -67,9 +71,10 @@ class IngestHandler {
 
     Mono<Void> ingest(HttpServerRequest request, HttpServerResponse response) {
         long start = System.nanoTime();
-        return reply(request).flatMap((reply) -> send(response, reply)
-            .doFinally((signal) -> this.metrics.answered(reply.outcome(), start)))
-            // The caller went away while the answer was written: nothing is left to tell it.
+        return reply(request).flatMap(
+                (reply) -> send(response, reply).doFinally((signal) -> this.metrics.answered(reply.outcome(), start)))
+            // The caller went away while the answer was written: nothing is left to tell
+            // it.
             .onErrorResume((error) -> {
                 logger.debug("Ingest answer not sent", error);
                 return Mono.empty();
@@ -95,16 +100,19 @@ class IngestHandler {
             return refuse(Received.UNAVAILABLE, 1);
         }
         if (this.queue.isFull()) {
-            // Shed before the body is copied or parsed: under overload a refusal must cost little.
+            // Shed before the body is copied or parsed: under overload a refusal must
+            // cost little.
             this.metrics.count(Received.QUEUE_FULL, 1);
-            return BodyReader.discard(request.receive(), this.discardLimit).map(this.replies.of(Received.QUEUE_FULL)::drained);
+            return BodyReader.discard(request.receive(), this.discardLimit)
+                .map(this.replies.of(Received.QUEUE_FULL)::drained);
         }
         String traceId = TraceIds.fromHeaders(headers);
         BodyBudget.Lease lease = this.budget.lease();
         return BodyReader.read(request.receive(), declared, limit, this.discardLimit, lease)
             .map((body) -> (format == Format.JSON) ? one(body, traceId) : lines(body, traceId))
             .onErrorResume((ex) -> Mono.just(refused(ex, format)))
-            // Whatever the answer, the body's bytes are either queued as dumps or garbage by now.
+            // Whatever the answer, the body's bytes are either queued as dumps or garbage
+            // by now.
             .doFinally((signal) -> lease.close());
     }
 
@@ -140,7 +148,10 @@ class IngestHandler {
         return this.replies.of(outcome);
     }
 
-    /** Judges each NDJSON line on its own; the good lines are queued together, all or none. */
+    /**
+     * Judges each NDJSON line on its own; the good lines are queued together, all or
+     * none.
+     */
     private Reply lines(byte[] body, String headerTraceId) {
         NdjsonBatch batch = NdjsonBatch.read(body, this.maxDumpSize, headerTraceId, System.nanoTime());
         List<Dump> dumps = batch.dumps();
@@ -184,8 +195,9 @@ class IngestHandler {
     }
 
     /**
-     * The one place an answer goes out. The connection is closed if the body was not read, and while shutting
-     * down, so that keep-alive callers reconnect to another instance.
+     * The one place an answer goes out. The connection is closed if the body was not
+     * read, and while shutting down, so that keep-alive callers reconnect to another
+     * instance.
      */
     private Mono<Void> send(HttpServerResponse response, Reply reply) {
         response.status(reply.status())
@@ -217,7 +229,10 @@ class IngestHandler {
         }
     }
 
-    /** The two accepted body formats; any other media type, or a charset other than UTF-8, is refused. */
+    /**
+     * The two accepted body formats; any other media type, or a charset other than UTF-8,
+     * is refused.
+     */
     private enum Format {
 
         JSON, NDJSON;

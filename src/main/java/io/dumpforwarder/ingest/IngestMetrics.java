@@ -15,10 +15,12 @@ import io.micrometer.core.instrument.Timer;
 import org.springframework.stereotype.Component;
 
 /**
- * The ingest side of the accounting, each request recorded once: {@code dumps_received_total{outcome}} counts
- * every dump (or NDJSON line) that reached ingest, and {@code dumps_ingest_seconds{outcome}} times every answer,
- * from the request's headers to the answer written; {@code dumps_ingest_malformed_total{status}} the requests the
- * HTTP codec refused, and {@code dumps_ingest_connections} the callers' open connections.
+ * The ingest side of the accounting, each request recorded once:
+ * {@code dumps_received_total{outcome}} counts every dump (or NDJSON line) that reached
+ * ingest, and {@code dumps_ingest_seconds{outcome}} times every answer, from the
+ * request's headers to the answer written; {@code dumps_ingest_malformed_total{status}}
+ * the requests the HTTP codec refused, and {@code dumps_ingest_connections} the callers'
+ * open connections.
  */
 @Component
 class IngestMetrics {
@@ -38,10 +40,11 @@ class IngestMetrics {
                 .tag("outcome", outcome.tag())
                 .register(registry));
             this.answers.put(outcome, Timer.builder("dumps.ingest")
-                .description("Time to answer a POST /v1/dumps, from its headers to its answer, by the request's outcome")
+                .description(
+                        "Time to answer a POST /v1/dumps, from its headers to its answer, by the request's outcome")
                 .tag("outcome", outcome.tag())
-                .serviceLevelObjectives(millis(1), millis(2), millis(5), millis(10), millis(25), millis(50), millis(100),
-                        millis(250), millis(500), millis(1000))
+                .serviceLevelObjectives(millis(1), millis(2), millis(5), millis(10), millis(25), millis(50),
+                        millis(100), millis(250), millis(500), millis(1000))
                 .register(registry));
         }
         for (int status : new int[] { 400, 413, 414, 431 }) {
@@ -60,7 +63,10 @@ class IngestMetrics {
         this.received.get(outcome).increment(dumps);
     }
 
-    /** A request was answered with this outcome; it started at {@code startNanos} ({@link System#nanoTime()}). */
+    /**
+     * A request was answered with this outcome; it started at {@code startNanos}
+     * ({@link System#nanoTime()}).
+     */
     void answered(Received outcome, long startNanos) {
         this.answers.get(outcome).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     }

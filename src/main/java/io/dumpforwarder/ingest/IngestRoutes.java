@@ -16,9 +16,10 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.server.MethodNotAllowedException;
 
 /**
- * The ingest API on the ingest port. {@code POST /v1/dumps} is a route of the Reactor Netty server that Spring Boot
- * runs (its port, limits, lifecycle and graceful shutdown), served before WebFlux sees the request, so the hot path
- * pays for no framework layer; WebFlux answers everything else, as RFC 9457 problems too.
+ * The ingest API on the ingest port. {@code POST /v1/dumps} is a route of the Reactor
+ * Netty server that Spring Boot runs (its port, limits, lifecycle and graceful shutdown),
+ * served before WebFlux sees the request, so the hot path pays for no framework layer;
+ * WebFlux answers everything else, as RFC 9457 problems too.
  */
 @Configuration(proxyBeanMethods = false)
 class IngestRoutes {
@@ -27,14 +28,16 @@ class IngestRoutes {
 
     @Bean
     NettyRouteProvider dumpIngestRoute(IngestHandler handler) {
-        // Plain comparisons: Reactor Netty's path templates match a regular expression per request.
+        // Plain comparisons: Reactor Netty's path templates match a regular expression
+        // per request.
         return (routes) -> routes.route((request) -> HttpMethod.POST.name().equals(request.method().name())
                 && isDumpsPath(request.uri(), request), handler::ingest);
     }
 
     /**
-     * Whether the request is for the ingest path: the request line's target as sent, without building a URI for
-     * the usual forms ({@code /v1/dumps}, with a query); any other form as Reactor Netty resolves the path.
+     * Whether the request is for the ingest path: the request line's target as sent,
+     * without building a URI for the usual forms ({@code /v1/dumps}, with a query); any
+     * other form as Reactor Netty resolves the path.
      */
     private static boolean isDumpsPath(String target, HttpServerRequest request) {
         int end = DUMPS_PATH.length();

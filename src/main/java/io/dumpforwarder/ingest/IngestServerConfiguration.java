@@ -16,10 +16,12 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The ingest server's connections: limits on callers that Spring Boot has no property for (a caller that sends a
- * request byte by byte, or never finishes it, is cut off), and the two things about them that no handler sees: how
- * many are open, and the requests the HTTP codec refuses before any handler runs (400, 414, 431), counted by status.
- * Reactor Netty's own per-request server metrics stay off: ingest records each request once, itself.
+ * The ingest server's connections: limits on callers that Spring Boot has no property for
+ * (a caller that sends a request byte by byte, or never finishes it, is cut off), and the
+ * two things about them that no handler sees: how many are open, and the requests the
+ * HTTP codec refuses before any handler runs (400, 414, 431), counted by status. Reactor
+ * Netty's own per-request server metrics stay off: ingest records each request once,
+ * itself.
  */
 @Configuration(proxyBeanMethods = false)
 class IngestServerConfiguration {
@@ -39,7 +41,10 @@ class IngestServerConfiguration {
             });
     }
 
-    /** Counts each request the codec could not decode; Reactor Netty then answers it and closes the connection. */
+    /**
+     * Counts each request the codec could not decode; Reactor Netty then answers it and
+     * closes the connection.
+     */
     @ChannelHandler.Sharable
     static final class CodecRefusals extends ChannelInboundHandlerAdapter {
 

@@ -6,8 +6,9 @@ import java.util.List;
 import io.dumpforwarder.pipeline.Dump;
 
 /**
- * The dumps and the refused lines of one NDJSON body: each line ({@code \n} or {@code \r\n}) is judged on its
- * own, blank lines are skipped, and every other line becomes exactly one dump or one error.
+ * The dumps and the refused lines of one NDJSON body: each line ({@code \n} or
+ * {@code \r\n}) is judged on its own, blank lines are skipped, and every other line
+ * becomes exactly one dump or one error.
  *
  * @param dumps the valid lines, in order
  * @param errors the refused lines, in order

@@ -7,17 +7,15 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import org.springframework.http.HttpStatus;
 
 /**
- * What ingest did with a dump: the {@code outcome} label of {@code dumps_received_total} and, for a
- * rejection, the status and title of the problem response.
+ * What ingest did with a dump: the {@code outcome} label of {@code dumps_received_total}
+ * and, for a rejection, the status and title of the problem response.
  */
 enum Received {
 
-    ACCEPTED(HttpStatus.ACCEPTED, "Accepted"),
-    INVALID(HttpStatus.BAD_REQUEST, "Invalid dump"),
+    ACCEPTED(HttpStatus.ACCEPTED, "Accepted"), INVALID(HttpStatus.BAD_REQUEST, "Invalid dump"),
     TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "Dump too large"),
     UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
-    UNAUTHORIZED(HttpStatus.UNAUTHORIZED, "Unauthorized"),
-    QUEUE_FULL(HttpStatus.SERVICE_UNAVAILABLE, "Queue full"),
+    UNAUTHORIZED(HttpStatus.UNAUTHORIZED, "Unauthorized"), QUEUE_FULL(HttpStatus.SERVICE_UNAVAILABLE, "Queue full"),
     INFLIGHT_FULL(HttpStatus.SERVICE_UNAVAILABLE, "Too many bytes being received"),
     UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "Shutting down");
 

@@ -13,9 +13,10 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.stereotype.Component;
 
 /**
- * The bodies of the ingest API's answers, encoded once where they never change: the 202 of one dump and every
- * refusal whose text is fixed (503s, 401, 415, 413) are bytes ready to send, so that shedding load costs
- * almost nothing. Refusals that name what was wrong, and NDJSON reports, are encoded per request.
+ * The bodies of the ingest API's answers, encoded once where they never change: the 202
+ * of one dump and every refusal whose text is fixed (503s, 401, 415, 413) are bytes ready
+ * to send, so that shedding load costs almost nothing. Refusals that name what was wrong,
+ * and NDJSON reports, are encoded per request.
  */
 @Component
 class Replies {
@@ -50,7 +51,10 @@ class Replies {
         this.ndjsonTooLarge = tooLarge(properties.maxRequestSize().toBytes());
     }
 
-    /** The answer whose text never changes: one dump accepted, or a refusal that names no detail of the request. */
+    /**
+     * The answer whose text never changes: one dump accepted, or a refusal that names no
+     * detail of the request.
+     */
     Reply of(Received outcome) {
         Reply reply = this.fixed.get(outcome);
         if (reply == null) {
@@ -59,12 +63,18 @@ class Replies {
         return reply;
     }
 
-    /** 413 for a body over its limit: max-dump-size for one JSON dump, max-request-size for NDJSON. */
+    /**
+     * 413 for a body over its limit: max-dump-size for one JSON dump, max-request-size
+     * for NDJSON.
+     */
     Reply tooLarge(boolean ndjson) {
         return ndjson ? this.ndjsonTooLarge : this.jsonTooLarge;
     }
 
-    /** A refusal of an NDJSON body whose good lines were not queued (queue full, shutting down), listing the bad ones. */
+    /**
+     * A refusal of an NDJSON body whose good lines were not queued (queue full, shutting
+     * down), listing the bad ones.
+     */
     Reply refusal(Received outcome, List<LineError> errors) {
         return errors.isEmpty() ? of(outcome) : problem(outcome, this.details.get(outcome), errors);
     }
@@ -74,7 +84,10 @@ class Replies {
         return problem(outcome, detail, List.of());
     }
 
-    /** A refusal of an NDJSON body, listing the refused lines (the first {@value #MAX_LISTED_ERRORS} of them). */
+    /**
+     * A refusal of an NDJSON body, listing the refused lines (the first
+     * {@value #MAX_LISTED_ERRORS} of them).
+     */
     Reply problem(Received outcome, String detail, List<LineError> errors) {
         Integer rejected = errors.isEmpty() ? null : errors.size();
         Problem problem = new Problem("about:blank", outcome.title(), outcome.status().value(), detail, outcome,
@@ -82,7 +95,9 @@ class Replies {
         return new Reply(outcome, this.json.writeValueAsBytes(problem), true);
     }
 
-    /** 202 for an NDJSON body: how many dumps were queued and which lines were refused. */
+    /**
+     * 202 for an NDJSON body: how many dumps were queued and which lines were refused.
+     */
     Reply accepted(int accepted, List<LineError> errors) {
         Report report = new Report(accepted, errors.size(), listed(errors));
         return new Reply(Received.ACCEPTED, this.json.writeValueAsBytes(report), true);
@@ -97,7 +112,8 @@ class Replies {
     }
 
     /**
-     * An RFC 9457 problem, with the ingest outcome and, for NDJSON, the refused lines as extension members.
+     * An RFC 9457 problem, with the ingest outcome and, for NDJSON, the refused lines as
+     * extension members.
      *
      * @param type always {@code about:blank}: the status says what happened
      * @param title the outcome's title

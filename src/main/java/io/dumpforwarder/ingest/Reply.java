@@ -7,7 +7,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  *
  * @param outcome what ingest did with the request; a refusal's status and problem title
  * @param body the JSON body: a count for 202, else an RFC 9457 problem
- * @param keepAlive whether the connection may serve another request (false: its body was not read to the end)
+ * @param keepAlive whether the connection may serve another request (false: its body was
+ * not read to the end)
  */
 record Reply(Received outcome, byte[] body, boolean keepAlive) {
 
@@ -19,7 +20,10 @@ record Reply(Received outcome, byte[] body, boolean keepAlive) {
         return this.outcome != Received.ACCEPTED;
     }
 
-    /** The same answer, on a connection closed after it unless the request's body was read through. */
+    /**
+     * The same answer, on a connection closed after it unless the request's body was read
+     * through.
+     */
     Reply drained(boolean drained) {
         return (drained || !this.keepAlive) ? this : new Reply(this.outcome, this.body, false);
     }

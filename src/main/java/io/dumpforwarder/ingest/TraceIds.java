@@ -2,7 +2,10 @@ package io.dumpforwarder.ingest;
 
 import io.netty.handler.codec.http.HttpHeaders;
 
-/** The caller's trace id from a W3C {@code traceparent} header, else from {@code X-Trace-Id}. */
+/**
+ * The caller's trace id from a W3C {@code traceparent} header, else from
+ * {@code X-Trace-Id}.
+ */
 final class TraceIds {
 
     private static final int TRACEPARENT_LENGTH = 55;

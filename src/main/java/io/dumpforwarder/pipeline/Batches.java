@@ -3,15 +3,18 @@ package io.dumpforwarder.pipeline;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Cuts dumps gathered within the batch wait into batches whose NDJSON body stays within the byte bound. */
+/**
+ * Cuts dumps gathered within the batch wait into batches whose NDJSON body stays within
+ * the byte bound.
+ */
 final class Batches {
 
     private Batches() {
     }
 
     /**
-     * Consecutive runs of the dumps, in order, each at most {@code maxBytes} as NDJSON (a newline after every
-     * dump); a dump that alone is larger becomes a batch of its own.
+     * Consecutive runs of the dumps, in order, each at most {@code maxBytes} as NDJSON (a
+     * newline after every dump); a dump that alone is larger becomes a batch of its own.
      */
     static List<List<Dump>> split(List<Dump> dumps, long maxBytes) {
         List<List<Dump>> batches = new ArrayList<>(1);

@@ -3,9 +3,11 @@ package io.dumpforwarder.pipeline;
 /**
  * One accepted dump on its way downstream.
  *
- * @param body the bytes exactly as the caller sent them; forwarded unchanged, never re-serialised
+ * @param body the bytes exactly as the caller sent them; forwarded unchanged, never
+ * re-serialised
  * @param uid the dump's top-level {@code uid}, or {@code null}
- * @param traceId the caller's trace id (header first, then the dump's {@code traceId}), or {@code null}
+ * @param traceId the caller's trace id (header first, then the dump's {@code traceId}),
+ * or {@code null}
  * @param receivedNanos {@link System#nanoTime()} when it was accepted
  */
 public record Dump(byte[] body, String uid, String traceId, long receivedNanos) {

@@ -24,9 +24,10 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Drains the queue into the forwarder with bounded concurrency and settles every dump with one outcome.
- * On shutdown it stops admitting, lets the queue and in-flight forwards drain for the drain timeout, then
- * settles whatever is left as {@code shutdown}: nothing leaves uncounted.
+ * Drains the queue into the forwarder with bounded concurrency and settles every dump
+ * with one outcome. On shutdown it stops admitting, lets the queue and in-flight forwards
+ * drain for the drain timeout, then settles whatever is left as {@code shutdown}: nothing
+ * leaves uncounted.
  */
 @Component
 class DumpPipeline implements SmartLifecycle {
@@ -79,8 +80,10 @@ class DumpPipeline implements SmartLifecycle {
 
     @Override
     public void start() {
-        // Never disposed: a dump that slips in while the queue closes is still settled, as shutdown at worst.
-        // It should never end either; if it does, nothing would drain the queue, so liveness goes down.
+        // Never disposed: a dump that slips in while the queue closes is still settled,
+        // as shutdown at worst.
+        // It should never end either; if it does, nothing would drain the queue, so
+        // liveness goes down.
         requests(this.queue.dumps().doOnNext((dump) -> this.metrics.started()))
             .flatMap(this::settle, this.maxConcurrency)
             .subscribe(null, (error) -> broken(error), () -> broken(null));
@@ -88,17 +91,23 @@ class DumpPipeline implements SmartLifecycle {
         this.running = true;
     }
 
-    /** What goes out in one request: each dump alone, or batches bounded in dumps, bytes and wait. */
+    /**
+     * What goes out in one request: each dump alone, or batches bounded in dumps, bytes
+     * and wait.
+     */
     private Flux<List<Dump>> requests(Flux<Dump> dumps) {
         if (!this.batch.enabled()) {
             return dumps.map(List::of);
         }
-        // Fair backpressure and a prefetch of one: dumps leave the queue only as batches can be sent.
+        // Fair backpressure and a prefetch of one: dumps leave the queue only as batches
+        // can be sent.
         return dumps.bufferTimeout(this.batch.maxDumps(), this.batch.maxWait(), true)
             .concatMapIterable((gathered) -> Batches.split(gathered, this.batch.maxBytes().toBytes()), 1);
     }
 
-    /** Waits out a pause the collector asked for (unless shutdown aborts it), then sends. */
+    /**
+     * Waits out a pause the collector asked for (unless shutdown aborts it), then sends.
+     */
     private Mono<Void> settle(List<Dump> dumps) {
         if (!this.pause.isPaused()) {
             return send(dumps);
@@ -128,7 +137,10 @@ class DumpPipeline implements SmartLifecycle {
             });
     }
 
-    /** Settles the dumps that waited past max age as expired; returns the others, to be sent. */
+    /**
+     * Settles the dumps that waited past max age as expired; returns the others, to be
+     * sent.
+     */
     private List<Dump> fresh(List<Dump> dumps, long now) {
         List<Dump> fresh = new ArrayList<>(dumps.size());
         for (Dump dump : dumps) {
@@ -197,7 +209,10 @@ class DumpPipeline implements SmartLifecycle {
         return this.running;
     }
 
-    /** Stops before the web server's graceful shutdown, so ingest answers 503 while the queue drains. */
+    /**
+     * Stops before the web server's graceful shutdown, so ingest answers 503 while the
+     * queue drains.
+     */
     @Override
     public int getPhase() {
         return SmartLifecycle.DEFAULT_PHASE;

@@ -12,10 +12,12 @@ import reactor.core.publisher.FluxSink;
 import org.springframework.stereotype.Component;
 
 /**
- * The in-memory queue between ingest and forwarding, bounded in dumps waiting and in bytes of dumps held: a dump's
- * bytes count from its admission until it is settled, so the bound covers the dumps being forwarded too, and with
- * it every downstream body (built over the dumps' own bytes). Any thread may offer; the pipeline drains it as one
- * {@link Flux}. A batch of dumps is admitted whole or not at all, so a rejected request leaves nothing behind.
+ * The in-memory queue between ingest and forwarding, bounded in dumps waiting and in
+ * bytes of dumps held: a dump's bytes count from its admission until it is settled, so
+ * the bound covers the dumps being forwarded too, and with it every downstream body
+ * (built over the dumps' own bytes). Any thread may offer; the pipeline drains it as one
+ * {@link Flux}. A batch of dumps is admitted whole or not at all, so a rejected request
+ * leaves nothing behind.
  */
 @Component
 public class DumpQueue {
@@ -49,7 +51,8 @@ public class DumpQueue {
     DumpQueue(ForwarderProperties properties, MeterRegistry registry) {
         this.capacity = properties.queue().capacity();
         this.maxBytes = properties.queue().maxBytes().toBytes();
-        // FluxSink serialises concurrent producers; its buffer holds at most what the counters admitted.
+        // FluxSink serialises concurrent producers; its buffer holds at most what the
+        // counters admitted.
         this.dumps = Flux.<Dump>create((sink) -> this.sink = sink, FluxSink.OverflowStrategy.BUFFER)
             .doOnNext(this::release);
         Gauge.builder("dumps.queued", this.size, AtomicLong::get)
@@ -86,7 +89,10 @@ public class DumpQueue {
         return Admission.ACCEPTED;
     }
 
-    /** Whether not even one more dump fits: a cheap check before a body is read; {@link #offer} decides. */
+    /**
+     * Whether not even one more dump fits: a cheap check before a body is read;
+     * {@link #offer} decides.
+     */
     public boolean isFull() {
         return this.size.get() >= this.capacity || this.bytes.get() >= this.maxBytes;
     }
@@ -99,7 +105,10 @@ public class DumpQueue {
         return this.size.get();
     }
 
-    /** The queued dumps, each leaving the bound in dumps as it is taken; its bytes stay held until it is settled. */
+    /**
+     * The queued dumps, each leaving the bound in dumps as it is taken; its bytes stay
+     * held until it is settled.
+     */
     Flux<Dump> dumps() {
         return this.dumps;
     }

@@ -14,9 +14,10 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Logs failed forwards, at most {@code forwarder.log.failures-per-second} lines per second and outcome, so an
- * outage cannot flood the logs; each line carries the number of lines suppressed since the previous one.
- * Every failure is counted in metrics whether or not it is logged.
+ * Logs failed forwards, at most {@code forwarder.log.failures-per-second} lines per
+ * second and outcome, so an outage cannot flood the logs; each line carries the number of
+ * lines suppressed since the previous one. Every failure is counted in metrics whether or
+ * not it is logged.
  */
 @Component
 class FailureLog {
@@ -70,7 +71,10 @@ class FailureLog {
             this.perSecond = perSecond;
         }
 
-        /** The number of lines suppressed before this one if it may be logged, or -1 if it is suppressed. */
+        /**
+         * The number of lines suppressed before this one if it may be logged, or -1 if it
+         * is suppressed.
+         */
         long tryAcquire() {
             long now = System.nanoTime() / 1_000_000_000L;
             long current = this.second.get();

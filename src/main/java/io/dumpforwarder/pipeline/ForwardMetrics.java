@@ -17,8 +17,10 @@ import io.micrometer.core.instrument.Timer;
 import org.springframework.stereotype.Component;
 
 /**
- * The forwarding side of the accounting: every dump that leaves the queue is in flight until it is
- * settled with exactly one outcome. A batch is settled as a whole: each of its dumps with the batch's outcome. All series are registered at start-up so they read 0, not absent.
+ * The forwarding side of the accounting: every dump that leaves the queue is in flight
+ * until it is settled with exactly one outcome. A batch is settled as a whole: each of
+ * its dumps with the batch's outcome. All series are registered at start-up so they read
+ * 0, not absent.
  */
 @Component
 class ForwardMetrics {
@@ -37,14 +39,16 @@ class ForwardMetrics {
 
     ForwardMetrics(MeterRegistry registry, ForwarderProperties properties) {
         for (Outcome outcome : Outcome.values()) {
-            this.forwarded.put(outcome, Counter.builder("dumps.forwarded")
-                .description("Accepted dumps by final outcome")
-                .tag("outcome", outcome.tag())
-                .register(registry));
-            this.batches.put(outcome, Counter.builder("dumps.batches")
-                .description("Batches by outcome (forwarder.batch.enabled)")
-                .tag("outcome", outcome.tag())
-                .register(registry));
+            this.forwarded.put(outcome,
+                    Counter.builder("dumps.forwarded")
+                        .description("Accepted dumps by final outcome")
+                        .tag("outcome", outcome.tag())
+                        .register(registry));
+            this.batches.put(outcome,
+                    Counter.builder("dumps.batches")
+                        .description("Batches by outcome (forwarder.batch.enabled)")
+                        .tag("outcome", outcome.tag())
+                        .register(registry));
             if (outcome.attempted()) {
                 this.latency.put(outcome, Timer.builder("dumps.forward")
                     .description("Time of a forward request that reached the network, from its start to its outcome")
@@ -73,7 +77,8 @@ class ForwardMetrics {
     }
 
     /**
-     * Settles the dumps of one request (or, for expired and shutdown, of none) with one outcome.
+     * Settles the dumps of one request (or, for expired and shutdown, of none) with one
+     * outcome.
      * @param outcome what became of them
      * @param dumps how many dumps it settles
      * @param startNanos when the request started

@@ -19,27 +19,35 @@ import org.springframework.http.HttpStatus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The adaptive limit's permits: granted in order, never more than the ceiling, and always given back. */
+/**
+ * The adaptive limit's permits: granted in order, never more than the ceiling, and always
+ * given back.
+ */
 class ConcurrencyLimitTests {
 
     private static final int CEILING = 4;
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
-    private final ConcurrencyLimit limit = new ConcurrencyLimit(new Binder(new MapConfigurationPropertySource(Map.of(
-            "forwarder.dump-url", "http://127.0.0.1:9/dumps", "forwarder.max-concurrency", CEILING,
-            "forwarder.concurrency.mode", "adaptive", "forwarder.concurrency.initial-limit", 2)))
+    private final ConcurrencyLimit limit = new ConcurrencyLimit(new Binder(new MapConfigurationPropertySource(
+            Map.of("forwarder.dump-url", "http://127.0.0.1:9/dumps", "forwarder.max-concurrency", CEILING,
+                    "forwarder.concurrency.mode", "adaptive", "forwarder.concurrency.initial-limit", 2)))
         .bind("forwarder", ForwarderProperties.class)
         .get(), this.registry);
 
-    /** Repeated: a lost permit showed up in 2 runs of 60 before permit waits expired under the limit's lock. */
+    /**
+     * Repeated: a lost permit showed up in 2 runs of 60 before permit waits expired under
+     * the limit's lock.
+     */
     @RepeatedTest(10)
     void everyPermitGoesBackWhateverBecomesOfTheAttemptsHoldingOrAwaitingIt() {
         AtomicInteger most = new AtomicInteger();
         AtomicInteger expired = new AtomicInteger();
         Flux<Void> attempts = Flux.range(0, 3000).flatMap((i) -> {
-            // Some attempts expire while they wait; some are cancelled from outside, waiting or holding a permit;
-            // some fail as an overloaded collector would, some as one that was never reached.
+            // Some attempts expire while they wait; some are cancelled from outside,
+            // waiting or holding a permit;
+            // some fail as an overloaded collector would, some as one that was never
+            // reached.
             long expiresAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos((i % 7 == 0) ? 1 : 60_000);
             Mono<Void> attempt = this.limit.around(call(i, most), expiresAt);
             if (i % 5 == 0) {

@@ -10,7 +10,6 @@ import io.dumpforwarder.pipeline.Dump;
 import io.netty.buffer.ByteBuf;
 import org.junit.jupiter.api.Test;
 
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 class DumpBodiesTests {

@@ -16,8 +16,9 @@ import org.springframework.http.HttpStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The translation from a failed forward to its outcome, for the causes the socket tests cannot produce here:
- * a host name that does not resolve would send a DNS query off this machine, which tests must not do.
+ * The translation from a failed forward to its outcome, for the causes the socket tests
+ * cannot produce here: a host name that does not resolve would send a DNS query off this
+ * machine, which tests must not do.
  */
 class FailuresTests {
 
@@ -25,19 +26,21 @@ class FailuresTests {
     void aHostThatDoesNotResolveIsAConnectErrorHoweverWrapped() {
         assertThat(Failures.classify(wrapped(new UnknownHostException("collector.invalid"))).outcome())
             .isEqualTo(Outcome.CONNECT_ERROR);
-        assertThat(Failures.classify(wrapped(new UnresolvedAddressException())).outcome()).isEqualTo(Outcome.CONNECT_ERROR);
+        assertThat(Failures.classify(wrapped(new UnresolvedAddressException())).outcome())
+            .isEqualTo(Outcome.CONNECT_ERROR);
     }
 
     @Test
     void eachKnownCauseHasItsOutcome() {
-        assertThat(Failures.classify(wrapped(new ConnectException("refused"))).outcome()).isEqualTo(Outcome.CONNECT_ERROR);
-        assertThat(Failures.classify(wrapped(new SSLHandshakeException("PKIX"))).outcome()).isEqualTo(Outcome.CONNECT_ERROR);
+        assertThat(Failures.classify(wrapped(new ConnectException("refused"))).outcome())
+            .isEqualTo(Outcome.CONNECT_ERROR);
+        assertThat(Failures.classify(wrapped(new SSLHandshakeException("PKIX"))).outcome())
+            .isEqualTo(Outcome.CONNECT_ERROR);
         assertThat(Failures.classify(new TimeoutException()).outcome()).isEqualTo(Outcome.TIMEOUT);
-        assertThat(Failures.classify(status(HttpStatus.TOO_MANY_REQUESTS)).outcome())
-            .isEqualTo(Outcome.HTTP_4XX);
-        assertThat(Failures.classify(status(HttpStatus.BAD_GATEWAY)).outcome())
-            .isEqualTo(Outcome.HTTP_5XX);
-        assertThat(Failures.classify(new IllegalStateException("surprise"))).isEqualTo(new Forwarded(Outcome.ERROR, "surprise"));
+        assertThat(Failures.classify(status(HttpStatus.TOO_MANY_REQUESTS)).outcome()).isEqualTo(Outcome.HTTP_4XX);
+        assertThat(Failures.classify(status(HttpStatus.BAD_GATEWAY)).outcome()).isEqualTo(Outcome.HTTP_5XX);
+        assertThat(Failures.classify(new IllegalStateException("surprise")))
+            .isEqualTo(new Forwarded(Outcome.ERROR, "surprise"));
     }
 
     @Test

@@ -8,19 +8,24 @@ import org.springframework.http.HttpStatus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Which failed calls the breaker leaves out: answers about the dump, never signs of the collector's health. */
+/**
+ * Which failed calls the breaker leaves out: answers about the dump, never signs of the
+ * collector's health.
+ */
 class ResilienceConfigurationTests {
 
     @Test
     void onlyAnswersAboutTheDumpAreLeftOutOfTheBreaker() {
         for (HttpStatus status : new HttpStatus[] { HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND,
                 HttpStatus.CONTENT_TOO_LARGE, HttpStatus.UNPROCESSABLE_CONTENT }) {
-            assertThat(ResilienceConfiguration.isAboutTheDump(new DownstreamStatusException(status, null))).as("%s", status)
+            assertThat(ResilienceConfiguration.isAboutTheDump(new DownstreamStatusException(status, null)))
+                .as("%s", status)
                 .isTrue();
         }
         for (HttpStatus status : new HttpStatus[] { HttpStatus.REQUEST_TIMEOUT, HttpStatus.TOO_MANY_REQUESTS,
                 HttpStatus.INTERNAL_SERVER_ERROR, HttpStatus.SERVICE_UNAVAILABLE }) {
-            assertThat(ResilienceConfiguration.isAboutTheDump(new DownstreamStatusException(status, null))).as("%s", status)
+            assertThat(ResilienceConfiguration.isAboutTheDump(new DownstreamStatusException(status, null)))
+                .as("%s", status)
                 .isFalse();
         }
         assertThat(ResilienceConfiguration.isAboutTheDump(new TimeoutException())).isFalse();

@@ -37,7 +37,8 @@ class RetryBudgetTests {
             // spend it all
         }
 
-        // Eleven seconds later the old first attempts and retries are out of the window: one retry, as with no traffic.
+        // Eleven seconds later the old first attempts and retries are out of the window:
+        // one retry, as with no traffic.
         assertThat(this.budget.tryRetry(now + 11 * SECOND)).isTrue();
         assertThat(this.budget.tryRetry(now + 11 * SECOND)).isFalse();
     }

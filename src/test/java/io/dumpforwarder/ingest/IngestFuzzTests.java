@@ -10,10 +10,11 @@ import io.dumpforwarder.pipeline.Dump;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Fuzzes ingest validation. Whatever the bytes: no exception but the dump's own rejection escapes, every
- * non-blank NDJSON line becomes exactly one dump or one error (so a batch is never half-read), every dump
- * is an unchanged slice of the body, and every identifier taken from a dump is safe as a header.
- * {@code mvn verify} replays the corpus; with {@code JAZZER_FUZZ=1} (as in CI) it fuzzes for a bounded time.
+ * Fuzzes ingest validation. Whatever the bytes: no exception but the dump's own rejection
+ * escapes, every non-blank NDJSON line becomes exactly one dump or one error (so a batch
+ * is never half-read), every dump is an unchanged slice of the body, and every identifier
+ * taken from a dump is safe as a header. {@code mvn verify} replays the corpus; with
+ * {@code JAZZER_FUZZ=1} (as in CI) it fuzzes for a bounded time.
  */
 class IngestFuzzTests {
 

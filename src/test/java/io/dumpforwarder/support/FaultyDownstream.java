@@ -15,9 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A collector that misbehaves on demand, on plain blocking sockets so it can do what a well-behaved HTTP
- * server never does: hang, never read, reset mid-answer, trickle, send an endless body, flap, or refuse
- * connections. It keeps its port across all of that. One thread per connection; the client bounds them.
+ * A collector that misbehaves on demand, on plain blocking sockets so it can do what a
+ * well-behaved HTTP server never does: hang, never read, reset mid-answer, trickle, send
+ * an endless body, flap, or refuse connections. It keeps its port across all of that. One
+ * thread per connection; the client bounds them.
  */
 public final class FaultyDownstream implements AutoCloseable {
 
@@ -28,7 +29,9 @@ public final class FaultyDownstream implements AutoCloseable {
         HEALTHY,
         /** Reads the request and never answers. */
         HANG,
-        /** Accepts the connection and never reads, so the sender's socket buffers fill up. */
+        /**
+         * Accepts the connection and never reads, so the sender's socket buffers fill up.
+         */
         NO_READ,
         /** Starts a 200 answer, then resets the connection. */
         RESET,
@@ -38,7 +41,10 @@ public final class FaultyDownstream implements AutoCloseable {
         TOO_MANY_REQUESTS,
         /** Answers 503 with Retry-After. */
         UNAVAILABLE,
-        /** Healthy for a second, refusing connections the next, and so on, from the moment it is set. */
+        /**
+         * Healthy for a second, refusing connections the next, and so on, from the moment
+         * it is set.
+         */
         FLAP,
         /** Answers 200 with a body of one byte every 200 ms. */
         TRICKLE,
@@ -85,7 +91,8 @@ public final class FaultyDownstream implements AutoCloseable {
         this.flapStarted = System.nanoTime();
         this.fault = fault;
         if (fault != Fault.HEALTHY) {
-            // Faults apply to kept-alive connections too: drop them so every forward meets the fault.
+            // Faults apply to kept-alive connections too: drop them so every forward
+            // meets the fault.
             this.sockets.forEach(FaultyDownstream::closeQuietly);
         }
     }
@@ -102,7 +109,8 @@ public final class FaultyDownstream implements AutoCloseable {
 
     private boolean listening() {
         Fault now = this.fault;
-        // A flap starts with an up second, so the first forwards after set(FLAP) can succeed.
+        // A flap starts with an up second, so the first forwards after set(FLAP) can
+        // succeed.
         return now != Fault.DOWN
                 && !(now == Fault.FLAP && ((System.nanoTime() - this.flapStarted) / 1_000_000_000L) % 2 == 1);
     }
@@ -186,8 +194,10 @@ public final class FaultyDownstream implements AutoCloseable {
                 return false;
             }
             case SERVER_ERROR -> write(out, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n\r\nboom");
-            case TOO_MANY_REQUESTS -> write(out, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n");
-            case UNAVAILABLE -> write(out, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n");
+            case TOO_MANY_REQUESTS ->
+                write(out, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n");
+            case UNAVAILABLE ->
+                write(out, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n");
             case TRICKLE -> {
                 write(out, "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n");
                 for (int i = 0; i < 50; i++) {
@@ -211,7 +221,10 @@ public final class FaultyDownstream implements AutoCloseable {
         return true;
     }
 
-    /** Reads one request's headers and its Content-Length body; false at the end of the stream. */
+    /**
+     * Reads one request's headers and its Content-Length body; false at the end of the
+     * stream.
+     */
     private static boolean readRequest(InputStream in) throws IOException {
         String head = RawConnection.readHead(in);
         if (head == null) {
@@ -227,7 +240,10 @@ public final class FaultyDownstream implements AutoCloseable {
         return true;
     }
 
-    /** Waits until the client (or {@link #set}) closes the connection, reading and dropping or not reading at all. */
+    /**
+     * Waits until the client (or {@link #set}) closes the connection, reading and
+     * dropping or not reading at all.
+     */
     private void waitForClose(Socket socket, boolean read) throws IOException, InterruptedException {
         while (!socket.isClosed() && !this.closed) {
             if (read) {

@@ -4,11 +4,12 @@ import reactor.blockhound.BlockHound;
 import reactor.blockhound.integration.BlockHoundIntegration;
 
 /**
- * Short lock-guarded sections that may park for microseconds when contended, which is not blocking I/O: the
- * async console appender's queue hand-over, Netty 4.2's adaptive buffer allocator growing its magazines, and
- * Resilience4j's breaker changing state (a lock around a few field writes, taken only on a transition; many
- * forwards released at once, as after a Retry-After pause, can meet there). Everything else that blocks on an
- * event loop fails a test.
+ * Short lock-guarded sections that may park for microseconds when contended, which is not
+ * blocking I/O: the async console appender's queue hand-over, Netty 4.2's adaptive buffer
+ * allocator growing its magazines, and Resilience4j's breaker changing state (a lock
+ * around a few field writes, taken only on a transition; many forwards released at once,
+ * as after a Retry-After pause, can meet there). Everything else that blocks on an event
+ * loop fails a test.
  */
 public class LockBlockHoundIntegration implements BlockHoundIntegration {
 

@@ -9,8 +9,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * The service's own meters, looked up once so they can still be read after the application (and its
- * registry) has closed.
+ * The service's own meters, looked up once so they can still be read after the
+ * application (and its registry) has closed.
  */
 public final class Meters {
 

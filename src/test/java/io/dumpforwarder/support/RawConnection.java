@@ -8,7 +8,9 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
-/** A plain TCP connection to the service, for requests no HTTP client library would send. */
+/**
+ * A plain TCP connection to the service, for requests no HTTP client library would send.
+ */
 public final class RawConnection implements AutoCloseable {
 
     private final Socket socket;
@@ -34,7 +36,10 @@ public final class RawConnection implements AutoCloseable {
         return new String(this.socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 
-    /** The status lines of the next {@code count} answers, each with a Content-Length body. */
+    /**
+     * The status lines of the next {@code count} answers, each with a Content-Length
+     * body.
+     */
     public String[] readStatusLines(int count) throws IOException {
         InputStream in = this.socket.getInputStream();
         String[] statuses = new String[count];
@@ -67,7 +72,10 @@ public final class RawConnection implements AutoCloseable {
         }
     }
 
-    /** An HTTP message's start line and headers, up to the blank line; null if the stream ends first. */
+    /**
+     * An HTTP message's start line and headers, up to the blank line; null if the stream
+     * ends first.
+     */
     static String readHead(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;

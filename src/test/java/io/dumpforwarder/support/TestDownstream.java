@@ -19,9 +19,9 @@ import reactor.netty.http.server.HttpServer;
 import reactor.netty.resources.LoopResources;
 
 /**
- * A real HTTP downstream on 127.0.0.1 and a free port, standing in for the dump collector. Tests script
- * how it answers and read what it recorded: every body and its headers, the connections opened and the
- * most requests it served at once.
+ * A real HTTP downstream on 127.0.0.1 and a free port, standing in for the dump
+ * collector. Tests script how it answers and read what it recorded: every body and its
+ * headers, the connections opened and the most requests it served at once.
  */
 public final class TestDownstream implements AutoCloseable {
 
@@ -51,7 +51,10 @@ public final class TestDownstream implements AutoCloseable {
 
     private volatile Sinks.Empty<Void> hold;
 
-    /** Requests served at once at most, 0 for no limit; the rest wait for their turn. Guarded by turns. */
+    /**
+     * Requests served at once at most, 0 for no limit; the rest wait for their turn.
+     * Guarded by turns.
+     */
     private int capacity;
 
     private int serving;
@@ -64,12 +67,15 @@ public final class TestDownstream implements AutoCloseable {
         this.server = HttpServer.create()
             .host("127.0.0.1")
             .port(0)
-            // Its own event loop, like a collector in another process: closing the app never stops it.
+            // Its own event loop, like a collector in another process: closing the app
+            // never stops it.
             .runOn(this.loops)
             .doOnConnection((connection) -> this.connections.add(connection.channel().id()))
             .handle((request, response) -> {
-                // Active from arrival until the answer starts (or the client gives up), so a client that
-                // already holds its answer never overlaps with its next request in this count.
+                // Active from arrival until the answer starts (or the client gives up),
+                // so a client that
+                // already holds its answer never overlaps with its next request in this
+                // count.
                 long arrived = System.nanoTime();
                 int now = this.active.incrementAndGet();
                 this.maxActive.accumulateAndGet(now, Math::max);
@@ -127,14 +133,19 @@ public final class TestDownstream implements AutoCloseable {
         return this;
     }
 
-    /** Answer every request with this status and a {@code Retry-After} header, at once. */
+    /**
+     * Answer every request with this status and a {@code Retry-After} header, at once.
+     */
     public TestDownstream answerRetryAfter(int status, String retryAfter) {
         answer(status);
         this.retryAfter = retryAfter;
         return this;
     }
 
-    /** Answer the next requests with this status (and Retry-After, unless null), then as before. */
+    /**
+     * Answer the next requests with this status (and Retry-After, unless null), then as
+     * before.
+     */
     public TestDownstream failNext(int count, int status, String retryAfter) {
         this.failureStatus = status;
         this.failureRetryAfter = retryAfter;
@@ -143,8 +154,9 @@ public final class TestDownstream implements AutoCloseable {
     }
 
     /**
-     * Serve at most this many requests at a time, each for the delay of {@link #answer(int, Duration)}; the
-     * others queue in arrival order, as a collector with a fixed number of workers would. Applies at once.
+     * Serve at most this many requests at a time, each for the delay of
+     * {@link #answer(int, Duration)}; the others queue in arrival order, as a collector
+     * with a fixed number of workers would. Applies at once.
      */
     public TestDownstream capacity(int capacity) {
         synchronized (this.turns) {
@@ -162,12 +174,18 @@ public final class TestDownstream implements AutoCloseable {
             .toList();
     }
 
-    /** When each request answered so far arrived, in {@link System#nanoTime()}, in the order answered. */
+    /**
+     * When each request answered so far arrived, in {@link System#nanoTime()}, in the
+     * order answered.
+     */
     public List<Long> arrivals() {
         return this.latencies.stream().map((latency) -> latency[0]).toList();
     }
 
-    /** Completes when the request may be served: at once without a capacity, else on its turn. */
+    /**
+     * Completes when the request may be served: at once without a capacity, else on its
+     * turn.
+     */
     private Mono<Void> take(Turn turn) {
         synchronized (this.turns) {
             if (this.capacity == 0) {
@@ -207,7 +225,10 @@ public final class TestDownstream implements AutoCloseable {
         go.forEach((turn) -> turn.go.tryEmitEmpty());
     }
 
-    /** Keep every request from now on waiting, without an answer, until {@link #release()}. */
+    /**
+     * Keep every request from now on waiting, without an answer, until
+     * {@link #release()}.
+     */
     public void hold() {
         this.hold = Sinks.empty();
     }
@@ -260,7 +281,10 @@ public final class TestDownstream implements AutoCloseable {
         this.loops.dispose();
     }
 
-    /** A request's place with a collector of limited capacity; its state is guarded by the queue of turns. */
+    /**
+     * A request's place with a collector of limited capacity; its state is guarded by the
+     * queue of turns.
+     */
     private static final class Turn {
 
         static final int NEW = 0;
