@@ -28,7 +28,7 @@
 # SERVICE_ARGS go to the service, e.g. -- --forwarder.max-concurrency=50; --jar runs another build (an A/B).
 # Prints one row per run (per rate for open) and, for closed loops, the median ratio to the reference.
 # Needs wrk, hey and nginx (Debian packages wrk, hey, nginx-light), python3 and the jar
-# (built with mvn -DskipTests package when missing).
+# (built with ./mvnw -DskipTests package when missing).
 # The service runs as the container image runs it, with the chart's default memory limit (512 MiB):
 # JAVA_OPTS defaults to the image's flags: "-XX:MaxRAM=512m -XX:+UseParallelGC -XX:MaxRAMPercentage=50
 # -XX:+ExitOnOutOfMemoryError".
@@ -85,7 +85,7 @@ for tool in wrk hey nginx python3 java; do
   command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install wrk hey nginx-light)" >&2; exit 1; }
 done
 [ -n "$jar" ] || jar=$(find target -maxdepth 1 -name "dump-forwarder-*.jar" | head -n 1)
-[ -n "$jar" ] || { mvn -q -DskipTests package; jar=$(find target -maxdepth 1 -name "dump-forwarder-*.jar" | head -n 1); }
+[ -n "$jar" ] || { ./mvnw -q -DskipTests package; jar=$(find target -maxdepth 1 -name "dump-forwarder-*.jar" | head -n 1); }
 
 cleanup() {
   for pid in "$service_pid" "$sink_pid" "$lean_pid"; do

@@ -26,7 +26,7 @@ trap cleanup EXIT
 
 jar=$(find target -maxdepth 1 -name "dump-forwarder-*.jar" | head -n 1)
 if [ -z "$jar" ]; then
-  mvn -q -DskipTests package
+  ./mvnw -q -DskipTests package
   jar=$(find target -maxdepth 1 -name "dump-forwarder-*.jar" | head -n 1)
 fi
 command -v hey >/dev/null || { echo "hey is needed: apt-get install hey" >&2; exit 1; }

@@ -3,7 +3,7 @@
 # read-only root filesystem against a collector on the host, posts dumps and sees them delivered, checks
 # it runs as non-root, then stops it with SIGTERM and checks it drained and exited within the drain
 # timeout. Prints the image size and the start-up time.
-# Needs root (podman); expects the jar in target/ (mvn -DskipTests package).
+# Needs root (podman); expects the jar in target/ (./mvnw -DskipTests package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +33,7 @@ millis() { echo $(( $(date +%s%N) / 1000000 )); }
 
 scripts/setup-podman.sh
 scripts/build-base-image.sh "$base"
-ls target/dump-forwarder-*.jar >/dev/null || fail "no jar in target/: run mvn -DskipTests package first"
+ls target/dump-forwarder-*.jar >/dev/null || fail "no jar in target/: run ./mvnw -DskipTests package first"
 podman build --network=host --build-arg BASE_IMAGE="$base" -t "$image" . > "$work/build.log" 2>&1 \
   || { tail -n 30 "$work/build.log"; fail "image build"; }
 

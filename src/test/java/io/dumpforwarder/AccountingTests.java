@@ -25,7 +25,7 @@ import static org.awaitility.Awaitility.await;
         "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=10",
         "resilience4j.circuitbreaker.instances.dump.failure-rate-threshold=60",
         "resilience4j.circuitbreaker.instances.dump.wait-duration-in-open-state=1h" })
-class AccountingTests extends ServiceTest {
+class AccountingTests extends AbstractServiceTests {
 
     @Test
     void everyAcceptedDumpIsForwardedQueuedOrInFlight() {

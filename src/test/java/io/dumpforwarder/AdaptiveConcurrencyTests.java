@@ -33,7 +33,7 @@ import static org.awaitility.Awaitility.await;
         "forwarder.client.attempt-timeout=3s",
         "resilience4j.circuitbreaker.instances.dump.slow-call-duration-threshold=3s",
         "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
-class AdaptiveConcurrencyTests extends ServiceTest {
+class AdaptiveConcurrencyTests extends AbstractServiceTests {
 
     private static final int CEILING = 30;
 
@@ -109,7 +109,7 @@ class AdaptiveConcurrencyTests extends ServiceTest {
      */
     private Disposable keepQueued(int depth) {
         WebClient client = WebClient.create("http://127.0.0.1:" + this.port);
-        String batch = IntStream.range(0, 200).mapToObj(ServiceTest::dump).collect(Collectors.joining("\n"));
+        String batch = IntStream.range(0, 200).mapToObj(AbstractServiceTests::dump).collect(Collectors.joining("\n"));
         return Flux.interval(Duration.ofMillis(20))
             .onBackpressureDrop()
             .filter((tick) -> this.meters.queued() < depth)

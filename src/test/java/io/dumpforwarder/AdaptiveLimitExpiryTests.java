@@ -1,6 +1,5 @@
 package io.dumpforwarder;
 
-import java.time.Duration;
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
@@ -19,7 +18,7 @@ import static org.awaitility.Awaitility.await;
         "forwarder.max-concurrency=4", "forwarder.max-age=1s", "forwarder.client.response-timeout=5s",
         "forwarder.client.attempt-timeout=6s",
         "resilience4j.circuitbreaker.instances.dump.slow-call-duration-threshold=6s" })
-class AdaptiveLimitExpiryTests extends ServiceTest {
+class AdaptiveLimitExpiryTests extends AbstractServiceTests {
 
     @Test
     void forwardsWaitingForAPermitPastMaxAgeAreCountedExpiredAndNeverSent() {

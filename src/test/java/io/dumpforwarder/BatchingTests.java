@@ -24,7 +24,7 @@ import static org.awaitility.Awaitility.await;
         "forwarder.batch.max-dumps=10", "forwarder.batch.max-bytes=1000", "forwarder.batch.max-wait=200ms",
         "forwarder.max-concurrency=4", "forwarder.client.response-timeout=5s", "forwarder.client.attempt-timeout=5s",
         "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
-class BatchingTests extends ServiceTest {
+class BatchingTests extends AbstractServiceTests {
 
     @Test
     void sendsEveryDumpInExactlyOneBatchWithinBothLimits() {

@@ -21,7 +21,7 @@ import static org.awaitility.Awaitility.await;
  */
 @TestPropertySource(properties = { "forwarder.ingest.max-inflight-bytes=1MB", "forwarder.max-request-size=1MB",
         "forwarder.max-dump-size=64KB", "forwarder.ingest.read-timeout=1s" })
-class BodyBudgetTests extends ServiceTest {
+class BodyBudgetTests extends AbstractServiceTests {
 
     /**
      * 600 lines of about 1 KB: 600 KB of NDJSON, so two such bodies cannot be held at

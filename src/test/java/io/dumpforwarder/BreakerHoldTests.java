@@ -25,7 +25,7 @@ import static org.awaitility.Awaitility.await;
         "forwarder.queue.capacity=20", "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=4",
         "resilience4j.circuitbreaker.instances.dump.wait-duration-in-open-state=1500ms",
         "resilience4j.circuitbreaker.instances.dump.permitted-number-of-calls-in-half-open-state=2" })
-class BreakerHoldTests extends ServiceTest {
+class BreakerHoldTests extends AbstractServiceTests {
 
     @Autowired
     private CircuitBreakerRegistry breakers;

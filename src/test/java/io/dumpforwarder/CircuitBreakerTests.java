@@ -25,7 +25,7 @@ import static org.awaitility.Awaitility.await;
         "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=4",
         "resilience4j.circuitbreaker.instances.dump.wait-duration-in-open-state=5s",
         "resilience4j.circuitbreaker.instances.dump.permitted-number-of-calls-in-half-open-state=2" })
-class CircuitBreakerTests extends ServiceTest {
+class CircuitBreakerTests extends AbstractServiceTests {
 
     @Autowired
     CircuitBreakerRegistry breakers;

@@ -18,7 +18,7 @@ import static org.awaitility.Awaitility.await;
 @TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.max-concurrency=4",
         "forwarder.client.response-timeout=100ms",
         "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
-class ForwardingTests extends ServiceTest {
+class ForwardingTests extends AbstractServiceTests {
 
     @Test
     void neverForwardsMoreThanMaxConcurrencyAndReusesConnections() {

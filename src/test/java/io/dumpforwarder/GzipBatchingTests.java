@@ -23,7 +23,7 @@ import static org.awaitility.Awaitility.await;
  */
 @TestPropertySource(
         properties = { "forwarder.batch.enabled=true", "forwarder.batch.max-dumps=20", "forwarder.compression=gzip" })
-class GzipBatchingTests extends ServiceTest {
+class GzipBatchingTests extends AbstractServiceTests {
 
     @Test
     void gzippedBatchesDecodeToTheDumpsAsSent() {

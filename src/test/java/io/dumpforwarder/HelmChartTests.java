@@ -427,7 +427,7 @@ class HelmChartTests {
 
     private static Object checksum(List<Map<String, Object>> objects) {
         Map<String, Object> template = map(map(find(objects, "Deployment", null), "spec"), "template");
-        return map(template, "metadata").get("annotations") instanceof Map<?, ?> annotations
+        return (map(template, "metadata").get("annotations") instanceof Map<?, ?> annotations)
                 ? annotations.get("checksum/config") : null;
     }
 

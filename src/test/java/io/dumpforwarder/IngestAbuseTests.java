@@ -20,7 +20,7 @@ import static org.awaitility.Awaitility.await;
  */
 @TestPropertySource(properties = { "forwarder.ingest.read-timeout=500ms", "forwarder.ingest.request-timeout=2s",
         "server.netty.idle-timeout=2s" })
-class IngestAbuseTests extends ServiceTest {
+class IngestAbuseTests extends AbstractServiceTests {
 
     private static final String DUMP = "{\"uid\":7,\"traceId\":\"raw\"}";
 

@@ -29,7 +29,7 @@ import static org.awaitility.Awaitility.await;
  * refused leaves no trace.
  */
 @TestPropertySource(properties = { "forwarder.max-dump-size=64KB", "forwarder.max-request-size=256KB" })
-class IngestApiTests extends ServiceTest {
+class IngestApiTests extends AbstractServiceTests {
 
     @Test
     void deliversEveryDumpByteForByteWithoutReserialising() {

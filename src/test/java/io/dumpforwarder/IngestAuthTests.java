@@ -26,7 +26,7 @@ import static org.awaitility.Awaitility.await;
  */
 @TestPropertySource(properties = { "forwarder.ingest.auth.enabled=true",
         "forwarder.ingest.auth.tokens=token-from-environment-0001" })
-class IngestAuthTests extends ServiceTest {
+class IngestAuthTests extends AbstractServiceTests {
 
     @DynamicPropertySource
     static void tokensFile(DynamicPropertyRegistry registry) throws IOException {

@@ -34,7 +34,7 @@ import static org.awaitility.Awaitility.await;
  * too.
  */
 @TestPropertySource(properties = "forwarder.concurrency.mode=adaptive")
-class MonitoringTests extends ServiceTest {
+class MonitoringTests extends AbstractServiceTests {
 
     /** Series that come from Prometheus or kube-state-metrics, not from the service. */
     private static final Set<String> EXTERNAL = Set.of("up", "kube_pod_status_ready");

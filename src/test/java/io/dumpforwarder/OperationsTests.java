@@ -25,7 +25,7 @@ import static org.awaitility.Awaitility.await;
 @TestPropertySource(properties = { "management.endpoints.web.exposure.include=health,info,prometheus,loggers",
         "forwarder.log.failures-per-second=2", "forwarder.client.response-timeout=100ms",
         "forwarder.retry.enabled=false", "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
-class OperationsTests extends ServiceTest {
+class OperationsTests extends AbstractServiceTests {
 
     @ParameterizedTest
     @ValueSource(strings = { "/actuator/health", "/actuator/prometheus", "/actuator/info" })

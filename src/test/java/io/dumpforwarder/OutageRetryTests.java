@@ -17,7 +17,7 @@ import static org.awaitility.Awaitility.await;
 @TestPropertySource(properties = { "forwarder.retry.enabled=true", "forwarder.retry.max-attempts=3",
         "forwarder.retry.initial-backoff=5ms", "forwarder.retry.max-backoff=10ms", "forwarder.retry.budget-ratio=0.1",
         "forwarder.max-concurrency=4", "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
-class OutageRetryTests extends ServiceTest {
+class OutageRetryTests extends AbstractServiceTests {
 
     @Test
     void anOutageCannotMultiplyTheLoad() {

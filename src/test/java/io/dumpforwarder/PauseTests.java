@@ -18,7 +18,7 @@ import static org.awaitility.Awaitility.await;
  */
 @TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.retry-after.max=2s",
         "forwarder.max-concurrency=4", "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
-class PauseTests extends ServiceTest {
+class PauseTests extends AbstractServiceTests {
 
     @Test
     void aRetryAfterPausesEverySendForThatLong() {

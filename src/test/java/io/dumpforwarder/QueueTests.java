@@ -20,7 +20,7 @@ import static org.awaitility.Awaitility.await;
 @TestPropertySource(properties = { "forwarder.max-concurrency=1", "forwarder.queue.capacity=3",
         "forwarder.queue.max-bytes=2KB", "forwarder.queue.retry-after=2s", "forwarder.max-age=300ms",
         "forwarder.client.response-timeout=30s", "forwarder.client.attempt-timeout=30s" })
-class QueueTests extends ServiceTest {
+class QueueTests extends AbstractServiceTests {
 
     @BeforeEach
     void holdOneInFlight() {

@@ -19,7 +19,7 @@ import static org.awaitility.Awaitility.await;
         "resilience4j.ratelimiter.instances.dump.limit-for-period=3",
         "resilience4j.ratelimiter.instances.dump.limit-refresh-period=30s",
         "resilience4j.ratelimiter.instances.dump.timeout-duration=10s" })
-class RateLimiterTests extends ServiceTest {
+class RateLimiterTests extends AbstractServiceTests {
 
     @Test
     void dropsAtOnceADumpThatWouldWaitPastTheTimeout() {

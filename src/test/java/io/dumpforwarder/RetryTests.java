@@ -19,7 +19,7 @@ import static org.awaitility.Awaitility.await;
         "forwarder.retry.initial-backoff=20ms", "forwarder.retry.max-backoff=50ms", "forwarder.retry.budget-ratio=1.0",
         "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_EACH_TEST_METHOD)
-class RetryTests extends ServiceTest {
+class RetryTests extends AbstractServiceTests {
 
     @Test
     void retriesACurableFailureUntilTheDumpIsDelivered() {

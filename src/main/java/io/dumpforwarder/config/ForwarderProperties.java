@@ -46,18 +46,32 @@ import org.springframework.validation.annotation.Validated;
  * @param log failure log throttling
  * @param demo the embedded demo collector
  */
+// @formatter:off (one component a line)
 @Validated
 @ConfigurationProperties("forwarder")
-public record ForwarderProperties(@NotNull(
-        message = "forwarder.dump-url must be set (or start with --spring.profiles.active=demo to use the embedded demo collector)") URI dumpUrl,
-        @DefaultValue("1MB") @NotNull DataSize maxDumpSize, @DefaultValue("16MB") @NotNull DataSize maxRequestSize,
-        @DefaultValue("100") @Min(1) @Max(10_000) int maxConcurrency, @DefaultValue @Valid Concurrency concurrency,
-        @DefaultValue("30s") @NotNull Duration maxAge, @DefaultValue @Valid Ingest ingest,
-        @DefaultValue @Valid Queue queue, @DefaultValue @Valid Client client, @DefaultValue @Valid Batch batch,
-        @DefaultValue("none") @NotNull Compression compression, @DefaultValue @Valid RetryAfter retryAfter,
-        @DefaultValue @Valid Retry retry, @DefaultValue("hold") @NotNull CircuitOpen circuitOpen,
-        @DefaultValue @Valid RateLimiter rateLimiter, @DefaultValue @Valid Shutdown shutdown,
-        @DefaultValue @Valid Log log, @DefaultValue @Valid Demo demo) {
+public record ForwarderProperties(
+        @NotNull(message = DUMP_URL_REQUIRED) URI dumpUrl,
+        @DefaultValue("1MB") @NotNull DataSize maxDumpSize,
+        @DefaultValue("16MB") @NotNull DataSize maxRequestSize,
+        @DefaultValue("100") @Min(1) @Max(10_000) int maxConcurrency,
+        @DefaultValue @Valid Concurrency concurrency,
+        @DefaultValue("30s") @NotNull Duration maxAge,
+        @DefaultValue @Valid Ingest ingest,
+        @DefaultValue @Valid Queue queue,
+        @DefaultValue @Valid Client client,
+        @DefaultValue @Valid Batch batch,
+        @DefaultValue("none") @NotNull Compression compression,
+        @DefaultValue @Valid RetryAfter retryAfter,
+        @DefaultValue @Valid Retry retry,
+        @DefaultValue("hold") @NotNull CircuitOpen circuitOpen,
+        @DefaultValue @Valid RateLimiter rateLimiter,
+        @DefaultValue @Valid Shutdown shutdown,
+        @DefaultValue @Valid Log log,
+        @DefaultValue @Valid Demo demo) {
+    // @formatter:on
+
+    static final String DUMP_URL_REQUIRED = "forwarder.dump-url must be set (or start with "
+            + "--spring.profiles.active=demo to use the embedded demo collector)";
 
     /**
      * Share of the JVM's heap that the bounds on bodies and dumps may take together; the
@@ -104,22 +118,24 @@ public record ForwarderProperties(@NotNull(
 
     @AssertTrue(message = "forwarder.dump-url must be an absolute http:// or https:// URL with a host")
     boolean isDumpUrlHttp() {
-        return dumpUrl == null || (dumpUrl.getHost() != null
-                && ("http".equals(dumpUrl.getScheme()) || "https".equals(dumpUrl.getScheme())));
+        return this.dumpUrl == null || (this.dumpUrl.getHost() != null
+                && ("http".equals(this.dumpUrl.getScheme()) || "https".equals(this.dumpUrl.getScheme())));
     }
 
     @AssertTrue(message = "forwarder.max-dump-size must be positive and at most forwarder.max-request-size")
     boolean isMaxDumpSizeWithinRequestSize() {
-        return maxDumpSize.toBytes() > 0 && maxDumpSize.toBytes() <= maxRequestSize.toBytes()
-                && maxRequestSize.toBytes() <= Integer.MAX_VALUE;
+        return this.maxDumpSize.toBytes() > 0 && this.maxDumpSize.toBytes() <= this.maxRequestSize.toBytes()
+                && this.maxRequestSize.toBytes() <= Integer.MAX_VALUE;
     }
 
     @AssertTrue(message = "forwarder.concurrency.min-limit must be at most forwarder.max-concurrency")
     boolean isMinLimitWithinMaxConcurrency() {
-        return concurrency.minLimit() <= maxConcurrency;
+        return this.concurrency.minLimit() <= this.maxConcurrency;
     }
 
     /**
+     * Forwards in flight ({@code forwarder.concurrency.*}).
+     *
      * @param mode {@code fixed}: up to max-concurrency forwards in flight;
      * {@code adaptive}: a limit that a Vegas algorithm moves between min-limit and
      * max-concurrency from the collector's round-trip times
@@ -127,8 +143,12 @@ public record ForwarderProperties(@NotNull(
      * @param initialLimit the adaptive limit at start-up, within min-limit and
      * max-concurrency
      */
-    public record Concurrency(@DefaultValue("fixed") @NotNull Mode mode, @DefaultValue("1") @Min(1) int minLimit,
+    // @formatter:off
+    public record Concurrency(
+            @DefaultValue("fixed") @NotNull Mode mode,
+            @DefaultValue("1") @Min(1) int minLimit,
             @DefaultValue("20") @Min(1) int initialLimit) {
+        // @formatter:on
 
         /** How the number of forwards in flight is set. */
         public enum Mode {
@@ -143,6 +163,8 @@ public record ForwarderProperties(@NotNull(
     }
 
     /**
+     * Limits on callers of the ingest port ({@code forwarder.ingest.*}).
+     *
      * @param readTimeout longest silence while a request is being received; the
      * connection is then closed
      * @param requestTimeout longest time to receive a whole request, headers and body
@@ -152,9 +174,13 @@ public record ForwarderProperties(@NotNull(
      * before its body is buffered. Unset: an eighth of the heap, at least
      * {@code forwarder.max-request-size}
      */
-    public record Ingest(@DefaultValue("5s") @NotNull Duration readTimeout,
-            @DefaultValue("30s") @NotNull Duration requestTimeout, @DefaultValue @Valid Auth auth,
+    // @formatter:off
+    public record Ingest(
+            @DefaultValue("5s") @NotNull Duration readTimeout,
+            @DefaultValue("30s") @NotNull Duration requestTimeout,
+            @DefaultValue @Valid Auth auth,
             DataSize maxInflightBytes) {
+        // @formatter:on
 
         Ingest withMaxInflightBytes(DataSize bytes) {
             return new Ingest(this.readTimeout, this.requestTimeout, this.auth, bytes);
@@ -163,12 +189,19 @@ public record ForwarderProperties(@NotNull(
     }
 
     /**
+     * Bearer-token authentication of callers ({@code forwarder.ingest.auth.*}).
+     *
      * @param enabled require {@code Authorization: Bearer <token>} on the ingest API
      * @param tokens accepted tokens (e.g. from FORWARDER_INGEST_AUTH_TOKENS=a,b)
      * @param tokensFile a file of accepted tokens, one per line (e.g. a mounted
      * Kubernetes Secret)
      */
-    public record Auth(@DefaultValue("false") boolean enabled, @DefaultValue List<String> tokens, Path tokensFile) {
+    // @formatter:off
+    public record Auth(
+            @DefaultValue("false") boolean enabled,
+            @DefaultValue List<String> tokens,
+            Path tokensFile) {
+        // @formatter:on
 
         @AssertTrue(
                 message = "forwarder.ingest.auth.enabled needs forwarder.ingest.auth.tokens or forwarder.ingest.auth.tokens-file")
@@ -179,16 +212,24 @@ public record ForwarderProperties(@NotNull(
     }
 
     /**
+     * Bounds of the in-memory queue ({@code forwarder.queue.*}).
+     *
      * @param capacity dumps held at most while they wait to be forwarded
      * @param maxBytes bytes of dump bodies held at most while they wait
      * @param retryAfter the {@code Retry-After} a caller gets with a 503 when the queue
      * is full
      */
-    public record Queue(@DefaultValue("10000") @Min(1) int capacity, @DefaultValue("64MB") @NotNull DataSize maxBytes,
+    // @formatter:off
+    public record Queue(
+            @DefaultValue("10000") @Min(1) int capacity,
+            @DefaultValue("64MB") @NotNull DataSize maxBytes,
             @DefaultValue("1s") @NotNull Duration retryAfter) {
+        // @formatter:on
     }
 
     /**
+     * The collector's HTTP client ({@code forwarder.client.*}).
+     *
      * @param connectTimeout TCP connect timeout
      * @param responseTimeout time allowed between sending the request and each read of
      * the response
@@ -201,10 +242,15 @@ public record ForwarderProperties(@NotNull(
      * with the CA to trust and, for mutual TLS, the client certificate; unset, https
      * trusts the JVM's trust store
      */
-    public record Client(@DefaultValue("500ms") @NotNull Duration connectTimeout,
-            @DefaultValue("1s") @NotNull Duration responseTimeout, @DefaultValue("2s") @NotNull Duration attemptTimeout,
-            @DefaultValue("10m") @NotNull Duration idleTimeout, @DefaultValue("30s") @NotNull Duration evictInterval,
+    // @formatter:off
+    public record Client(
+            @DefaultValue("500ms") @NotNull Duration connectTimeout,
+            @DefaultValue("1s") @NotNull Duration responseTimeout,
+            @DefaultValue("2s") @NotNull Duration attemptTimeout,
+            @DefaultValue("10m") @NotNull Duration idleTimeout,
+            @DefaultValue("30s") @NotNull Duration evictInterval,
             String sslBundle) {
+        // @formatter:on
 
         public Client {
             sslBundle = (sslBundle == null || sslBundle.isBlank()) ? null : sslBundle;
@@ -213,14 +259,21 @@ public record ForwarderProperties(@NotNull(
     }
 
     /**
+     * Many dumps in one request to the collector ({@code forwarder.batch.*}).
+     *
      * @param enabled send dumps as NDJSON batches, one downstream request per batch
      * @param maxDumps dumps in one batch at most
      * @param maxBytes bytes of one batch's NDJSON body at most (before compression); a
      * dump that alone is larger is sent as a batch of one
      * @param maxWait longest time the first dump of a batch waits for the batch to fill
      */
-    public record Batch(@DefaultValue("false") boolean enabled, @DefaultValue("100") @Min(1) @Max(10_000) int maxDumps,
-            @DefaultValue("1MB") @NotNull DataSize maxBytes, @DefaultValue("20ms") @NotNull Duration maxWait) {
+    // @formatter:off
+    public record Batch(
+            @DefaultValue("false") boolean enabled,
+            @DefaultValue("100") @Min(1) @Max(10_000) int maxDumps,
+            @DefaultValue("1MB") @NotNull DataSize maxBytes,
+            @DefaultValue("20ms") @NotNull Duration maxWait) {
+        // @formatter:on
 
         @AssertTrue(
                 message = "forwarder.batch.max-bytes must be positive and at most 2GB, forwarder.batch.max-wait positive")
@@ -242,6 +295,9 @@ public record ForwarderProperties(@NotNull(
     }
 
     /**
+     * How a collector's {@code Retry-After} pauses sending
+     * ({@code forwarder.retry-after.*}).
+     *
      * @param max longest pause of all sending a collector's {@code Retry-After} (on a 429
      * or 503) can cause; {@code 0s} ignores Retry-After
      */
@@ -255,6 +311,8 @@ public record ForwarderProperties(@NotNull(
     }
 
     /**
+     * Retries of failed forwards ({@code forwarder.retry.*}).
+     *
      * @param enabled retry failed forwards that may succeed later
      * @param maxAttempts attempts per forward at most, the first included
      * @param initialBackoff the ceiling of the first backoff; each later one doubles it,
@@ -264,10 +322,15 @@ public record ForwarderProperties(@NotNull(
      * window (plus one)
      * @param budgetWindow the sliding window of the retry budget
      */
-    public record Retry(@DefaultValue("true") boolean enabled, @DefaultValue("3") @Min(2) @Max(10) int maxAttempts,
-            @DefaultValue("50ms") @NotNull Duration initialBackoff, @DefaultValue("1s") @NotNull Duration maxBackoff,
+    // @formatter:off
+    public record Retry(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("3") @Min(2) @Max(10) int maxAttempts,
+            @DefaultValue("50ms") @NotNull Duration initialBackoff,
+            @DefaultValue("1s") @NotNull Duration maxBackoff,
             @DefaultValue("0.1") @DecimalMin("0.0") @DecimalMax("1.0") double budgetRatio,
             @DefaultValue("10s") @NotNull Duration budgetWindow) {
+        // @formatter:on
 
         @AssertTrue(
                 message = "forwarder.retry backoffs must be positive with initial-backoff <= max-backoff, and budget-window at least 1s")
@@ -292,12 +355,16 @@ public record ForwarderProperties(@NotNull(
     }
 
     /**
+     * The rate limit on forwards ({@code forwarder.rate-limiter.*}).
+     *
      * @param enabled apply the Resilience4j rate limiter named {@code dump} to forwards
      */
     public record RateLimiter(@DefaultValue("false") boolean enabled) {
     }
 
     /**
+     * Graceful shutdown ({@code forwarder.shutdown.*}).
+     *
      * @param drainTimeout how long the queue and in-flight forwards may drain after
      * SIGTERM
      */
@@ -305,6 +372,8 @@ public record ForwarderProperties(@NotNull(
     }
 
     /**
+     * Throttling of the failure log ({@code forwarder.log.*}).
+     *
      * @param failuresPerSecond forward failure lines logged per second and outcome; the
      * rest are counted and reported as suppressed
      */
@@ -312,10 +381,16 @@ public record ForwarderProperties(@NotNull(
     }
 
     /**
+     * The embedded demo collector ({@code forwarder.demo.*}).
+     *
      * @param enabled start the embedded demo collector (the {@code demo} profile does)
      * @param port port of the demo collector on 127.0.0.1
      */
-    public record Demo(@DefaultValue("false") boolean enabled, @DefaultValue("8090") @Min(1) @Max(65535) int port) {
+    // @formatter:off
+    public record Demo(
+            @DefaultValue("false") boolean enabled,
+            @DefaultValue("8090") @Min(1) @Max(65535) int port) {
+        // @formatter:on
     }
 
 }

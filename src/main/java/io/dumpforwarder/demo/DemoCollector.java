@@ -6,7 +6,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.dumpforwarder.config.ForwarderProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 

@@ -173,8 +173,8 @@ public class DumpForwarder {
         this.retries.attempted(number, attempt.result().outcome(), dumps.size());
         Duration backoff = this.retries.backoff(number, attempt.retryable(), isBreakerOpen(),
                 this.pause.remainingNanos(), expiresAt(dumps));
-        return (backoff == null) ? Mono.just(attempt.result())
-                : Mono.delay(backoff).then(this.pause.over()).then(attempt(dumps, number + 1));
+        return (backoff != null) ? Mono.delay(backoff).then(this.pause.over()).then(attempt(dumps, number + 1))
+                : Mono.just(attempt.result());
     }
 
     private boolean isBreakerOpen() {
@@ -263,6 +263,27 @@ public class DumpForwarder {
     }
 
     /**
+     * Reads and drops the answer's body so the connection goes back to the pool, then
+     * judges the status. A body longer than {@link #MAX_ANSWER_BYTES} is not read on: the
+     * connection is closed instead.
+     */
+    private static Mono<Void> consume(HttpClientResponse response, ByteBufFlux body) {
+        long[] read = { 0 };
+        Mono<Void> drained = body.takeUntil((buffer) -> {
+            read[0] += buffer.readableBytes();
+            return read[0] > MAX_ANSWER_BYTES;
+        }).then();
+        int status = response.status().code();
+        if (status >= 200 && status < 300) {
+            return drained;
+        }
+        Duration retryAfter = (status == 429 || status == 503)
+                ? RetryAfter.parse(response.responseHeaders().get(HttpHeaderNames.RETRY_AFTER), Clock.systemUTC())
+                : null;
+        return drained.then(Mono.error(new DownstreamStatusException(HttpStatusCode.valueOf(status), retryAfter)));
+    }
+
+    /**
      * The outcome of one attempt.
      *
      * @param result what became of it
@@ -272,24 +293,6 @@ public class DumpForwarder {
 
         static final Attempt SUCCESS = new Attempt(Forwarded.SUCCESS, false);
 
-    }
-
-    /**
-     * Reads and drops the answer's body so the connection goes back to the pool, then
-     * judges the status. A body longer than {@link #MAX_ANSWER_BYTES} is not read on: the
-     * connection is closed instead.
-     */
-    private static Mono<Void> consume(HttpClientResponse response, ByteBufFlux body) {
-        long[] read = { 0 };
-        Mono<Void> drained = body.takeUntil((buffer) -> (read[0] += buffer.readableBytes()) > MAX_ANSWER_BYTES).then();
-        int status = response.status().code();
-        if (status >= 200 && status < 300) {
-            return drained;
-        }
-        Duration retryAfter = (status == 429 || status == 503)
-                ? RetryAfter.parse(response.responseHeaders().get(HttpHeaderNames.RETRY_AFTER), Clock.systemUTC())
-                : null;
-        return drained.then(Mono.error(new DownstreamStatusException(HttpStatusCode.valueOf(status), retryAfter)));
     }
 
 }

@@ -3,7 +3,6 @@ package io.dumpforwarder.ingest;
 import java.util.Arrays;
 
 import io.dumpforwarder.pipeline.Dump;
-
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;

@@ -158,8 +158,9 @@ class IngestHandler {
         List<LineError> errors = batch.errors();
         errors.forEach((error) -> this.metrics.count(error.outcome(), 1));
         if (dumps.isEmpty()) {
-            Received outcome = errors.stream().allMatch((error) -> error.outcome() == Received.TOO_LARGE)
-                    && !errors.isEmpty() ? Received.TOO_LARGE : Received.INVALID;
+            boolean allTooLarge = !errors.isEmpty()
+                    && errors.stream().allMatch((error) -> error.outcome() == Received.TOO_LARGE);
+            Received outcome = allTooLarge ? Received.TOO_LARGE : Received.INVALID;
             String detail = errors.isEmpty() ? "no dump in the body" : "no line holds a valid dump";
             return log(this.replies.problem(outcome, detail, errors), detail);
         }

@@ -85,7 +85,7 @@ public final class RawConnection implements AutoCloseable {
                 return null;
             }
             head.write(b);
-            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : ((b == '\r') ? 1 : 0);
         }
         return head.toString(StandardCharsets.ISO_8859_1);
     }

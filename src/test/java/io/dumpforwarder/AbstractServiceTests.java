@@ -24,7 +24,7 @@ import static org.awaitility.Awaitility.await;
  * the pipeline idle and the collector answering 204 at once with nothing recorded.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "management.server.port=0")
-public abstract class ServiceTest {
+public abstract class AbstractServiceTests {
 
     protected static final Duration WAIT = Duration.ofSeconds(10);
 
