@@ -5,7 +5,7 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
 /**
- * dump-forwarder: takes dumps off the callers at once and forwards them downstream,
+ * dump-forwarder: takes dumps off the callers at once and forwards them to the collector,
  * bounded and counted.
  */
 @SpringBootApplication
@@ -13,7 +13,7 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class DumpForwarderApplication {
 
     /**
-     * Reactor Netty's event loops, shared by the ingest server and the downstream client.
+     * Reactor Netty's event loops, shared by the ingest server and the collector client.
      */
     static final String EVENT_LOOPS = "reactor.netty.ioWorkerCount";
 

@@ -3,7 +3,7 @@ package io.dumpforwarder;
 import java.time.Duration;
 
 import io.dumpforwarder.support.Meters;
-import io.dumpforwarder.support.TestDownstream;
+import io.dumpforwarder.support.TestCollector;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -22,6 +22,13 @@ import static org.awaitility.Awaitility.await;
  * The real application on random ingest and management ports, reached over real sockets,
  * forwarding to a real collector. Subclasses bring their settings; each test starts with
  * the pipeline idle and the collector answering 204 at once with nothing recorded.
+ * <p>
+ * Choosing a base for a new test: a test of the running service extends this class and
+ * joins the test class whose settings it needs (each distinct set of settings starts one
+ * more application, cached for the run); it declares new settings only for a behaviour
+ * that the defaults, or an existing class's settings, cannot show. A test that starts,
+ * stops or fails to start the application itself uses {@code support.RunningApp}; one of
+ * a single class, without the application, needs no base.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "management.server.port=0")
 public abstract class AbstractServiceTests {
@@ -29,10 +36,16 @@ public abstract class AbstractServiceTests {
     protected static final Duration WAIT = Duration.ofSeconds(10);
 
     /**
+     * The breaker never has enough calls to judge, so a test of something else never sees
+     * it open.
+     */
+    protected static final String BREAKER_NEVER_OPENS = "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000";
+
+    /**
      * One collector for every test class: each class has its own application, all idle
      * between tests.
      */
-    protected static final TestDownstream downstream = new TestDownstream();
+    protected static final TestCollector collector = new TestCollector();
 
     @LocalServerPort
     protected int port;
@@ -51,7 +64,7 @@ public abstract class AbstractServiceTests {
 
     @DynamicPropertySource
     static void forwardToTheTestCollector(DynamicPropertyRegistry registry) {
-        registry.add("forwarder.dump-url", downstream::url);
+        registry.add("forwarder.dump-url", collector::url);
     }
 
     @BeforeEach
@@ -66,7 +79,7 @@ public abstract class AbstractServiceTests {
             .build();
         this.meters = new Meters(this.registry);
         awaitIdle();
-        downstream.reset();
+        collector.reset();
     }
 
     protected WebTestClient.ResponseSpec postJson(String body) {

@@ -59,7 +59,7 @@ class AccountingTests extends AbstractServiceTests {
     }
 
     private void phase(int status, Duration delay, int dumps, String outcome) {
-        downstream.answer(status, delay);
+        collector.answer(status, delay);
         long before = this.meters.forwarded(outcome);
         IntStream.range(0, dumps).forEach((i) -> accept(dump(i)));
         await().atMost(WAIT).until(() -> this.meters.forwarded(outcome) == before + dumps);

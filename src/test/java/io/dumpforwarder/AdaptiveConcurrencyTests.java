@@ -32,7 +32,7 @@ import static org.awaitility.Awaitility.await;
         "forwarder.queue.capacity=50000", "forwarder.max-age=2m", "forwarder.client.response-timeout=2s",
         "forwarder.client.attempt-timeout=3s",
         "resilience4j.circuitbreaker.instances.dump.slow-call-duration-threshold=3s",
-        "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
+        AbstractServiceTests.BREAKER_NEVER_OPENS })
 class AdaptiveConcurrencyTests extends AbstractServiceTests {
 
     private static final int CEILING = 30;
@@ -50,18 +50,18 @@ class AdaptiveConcurrencyTests extends AbstractServiceTests {
 
     @Test
     void theLimitFallsWithTheCollectorsCapacityRisesWithItAndNeverPassesTheCeiling() {
-        downstream.answer(204, SERVICE_TIME).capacity(20);
+        collector.answer(204, SERVICE_TIME).capacity(20);
         AtomicInteger highest = new AtomicInteger();
         Disposable watch = Flux.interval(Duration.ofMillis(5))
             .subscribe((tick) -> highest.accumulateAndGet(limit(), Math::max));
         Disposable feeder = keepQueued(1000);
         try {
-            await().atMost(LIMIT_WAIT).until(() -> downstream.requestCount() > 1000);
+            await().atMost(LIMIT_WAIT).until(() -> collector.requestCount() > 1000);
 
-            downstream.capacity(4);
+            collector.capacity(4);
             await().atMost(LIMIT_WAIT).until(() -> limit() <= 12);
 
-            downstream.capacity(40);
+            collector.capacity(40);
             await().atMost(LIMIT_WAIT).until(() -> limit() == CEILING);
         }
         finally {
@@ -70,7 +70,7 @@ class AdaptiveConcurrencyTests extends AbstractServiceTests {
         }
         awaitIdle();
         assertThat(highest.get()).isLessThanOrEqualTo(CEILING);
-        assertThat(downstream.maxConcurrentRequests()).isLessThanOrEqualTo(CEILING);
+        assertThat(collector.maxConcurrentRequests()).isLessThanOrEqualTo(CEILING);
         assertThat(this.meters.accountingHolds()).isTrue();
     }
 
@@ -78,10 +78,10 @@ class AdaptiveConcurrencyTests extends AbstractServiceTests {
     void overloadAnswersAreDropsAndOpenBreakerRejectionsAreIgnored() {
         double dropped = calls("dropped");
         double samples = calls("success");
-        downstream.answer(503);
+        collector.answer(503);
         IntStream.range(0, 10).forEach((i) -> accept(dump(i)));
         await().atMost(WAIT).until(() -> calls("dropped") == dropped + 10);
-        downstream.answer(400);
+        collector.answer(400);
         IntStream.range(0, 10).forEach((i) -> accept(dump(i)));
         await().atMost(WAIT).until(() -> calls("success") == samples + 10);
 
@@ -123,11 +123,11 @@ class AdaptiveConcurrencyTests extends AbstractServiceTests {
     }
 
     private int limit() {
-        return (int) this.registry.get("dumps.forward.limit").gauge().value();
+        return (int) this.meters.gauge("dumps.forward.limit");
     }
 
     private double calls(String status) {
-        return this.registry.get("dumps.forward.limit.calls").tag("status", status).counter().count();
+        return this.meters.count("dumps.forward.limit.calls", "status", status);
     }
 
 }

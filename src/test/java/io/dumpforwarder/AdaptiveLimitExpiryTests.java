@@ -24,20 +24,20 @@ class AdaptiveLimitExpiryTests extends AbstractServiceTests {
     void forwardsWaitingForAPermitPastMaxAgeAreCountedExpiredAndNeverSent() {
         long expired = this.meters.forwarded("expired");
         long delivered = this.meters.forwarded("success");
-        downstream.hold();
+        collector.hold();
         try {
             IntStream.range(0, 4).forEach((i) -> accept(dump(i)));
-            await().atMost(WAIT).until(() -> this.registry.get("dumps.forward.limit.waiting").gauge().value() == 3);
+            await().atMost(WAIT).until(() -> this.meters.gauge("dumps.forward.limit.waiting") == 3);
 
             await().atMost(WAIT).until(() -> this.meters.forwarded("expired") == expired + 3);
-            assertThat(downstream.requestCount()).isEqualTo(1);
+            assertThat(collector.requestCount()).isEqualTo(1);
         }
         finally {
-            downstream.release();
+            collector.release();
         }
         await().atMost(WAIT).until(() -> this.meters.forwarded("success") == delivered + 1);
-        assertThat(downstream.requestCount()).isEqualTo(1);
-        assertThat(this.registry.get("dumps.forward.limit.waiting").gauge().value()).isZero();
+        assertThat(collector.requestCount()).isEqualTo(1);
+        assertThat(this.meters.gauge("dumps.forward.limit.waiting")).isZero();
         assertThat(this.meters.accountingHolds()).isTrue();
     }
 

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
-import io.dumpforwarder.support.TestDownstream;
+import io.dumpforwarder.support.TestCollector;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.test.context.TestPropertySource;
@@ -16,14 +16,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Downstream batching against a real collector: each request is one NDJSON batch within
+ * Collector batching against a real collector: each request is one NDJSON batch within
  * both limits, every dump is in exactly one batch, a partial batch leaves after the wait,
  * and a failed batch counts all its dumps.
  */
 @TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.batch.enabled=true",
         "forwarder.batch.max-dumps=10", "forwarder.batch.max-bytes=1000", "forwarder.batch.max-wait=200ms",
         "forwarder.max-concurrency=4", "forwarder.client.response-timeout=5s", "forwarder.client.attempt-timeout=5s",
-        "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
+        AbstractServiceTests.BREAKER_NEVER_OPENS })
 class BatchingTests extends AbstractServiceTests {
 
     @Test
@@ -38,7 +38,7 @@ class BatchingTests extends AbstractServiceTests {
 
         await().atMost(WAIT).until(() -> this.meters.forwarded("success") == delivered + 95);
         List<String> received = new ArrayList<>();
-        for (TestDownstream.Request request : downstream.requests()) {
+        for (TestCollector.Request request : collector.requests()) {
             String body = new String(request.body(), StandardCharsets.UTF_8);
             List<String> lines = List.of(body.split("\n"));
             assertThat(request.headers().get("Content-Type")).isEqualTo("application/x-ndjson");
@@ -50,8 +50,8 @@ class BatchingTests extends AbstractServiceTests {
             received.addAll(lines);
         }
         assertThat(received).containsExactlyInAnyOrderElementsOf(sent);
-        assertThat(downstream.requests().stream().filter((request) -> request.body().length > 900)).isNotEmpty();
-        assertThat(batches("success") - batches).isEqualTo(downstream.requestCount());
+        assertThat(collector.requests().stream().filter((request) -> request.body().length > 900)).isNotEmpty();
+        assertThat(batches("success") - batches).isEqualTo(collector.requestCount());
         assertThat(this.registry.get("dumps.batch.size").summary().totalAmount()).isGreaterThanOrEqualTo(95);
         assertThat(this.meters.accountingHolds()).isTrue();
     }
@@ -62,9 +62,9 @@ class BatchingTests extends AbstractServiceTests {
 
         postNdjson(dump(1) + "\n" + dump(2) + "\n" + dump(3)).expectStatus().isAccepted();
 
-        await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
+        await().atMost(WAIT).until(() -> collector.requestCount() == 1);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
-        assertThat(new String(downstream.requests().get(0).body(), StandardCharsets.UTF_8))
+        assertThat(new String(collector.requests().get(0).body(), StandardCharsets.UTF_8))
             .isEqualTo(dump(1) + "\n" + dump(2) + "\n" + dump(3) + "\n");
     }
 
@@ -74,13 +74,13 @@ class BatchingTests extends AbstractServiceTests {
 
         accept(large);
 
-        await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
-        assertThat(new String(downstream.requests().get(0).body(), StandardCharsets.UTF_8)).isEqualTo(large + "\n");
+        await().atMost(WAIT).until(() -> collector.requestCount() == 1);
+        assertThat(new String(collector.requests().get(0).body(), StandardCharsets.UTF_8)).isEqualTo(large + "\n");
     }
 
     @Test
     void countsEveryDumpOfAFailedBatchWithTheBatchOutcome() {
-        downstream.answer(503);
+        collector.answer(503);
         long failed = this.meters.forwarded("http_5xx");
         long failedBatches = batches("http_5xx");
 
@@ -89,31 +89,31 @@ class BatchingTests extends AbstractServiceTests {
             .isAccepted();
 
         await().atMost(WAIT).until(() -> this.meters.forwarded("http_5xx") == failed + 25);
-        assertThat(batches("http_5xx") - failedBatches).isEqualTo(downstream.requestCount()).isBetween(3L, 25L);
+        assertThat(batches("http_5xx") - failedBatches).isEqualTo(collector.requestCount()).isBetween(3L, 25L);
         awaitIdle();
         assertThat(this.meters.accountingHolds()).isTrue();
     }
 
     @Test
     void holdsNoMoreThanMaxConcurrencyBatchesOutOfTheQueue() {
-        downstream.hold();
+        collector.hold();
 
         postNdjson(IntStream.range(0, 300).mapToObj(BatchingTests::dump).collect(Collectors.joining("\n")))
             .expectStatus()
             .isAccepted();
 
-        await().atMost(WAIT).until(() -> downstream.activeRequests() == 4);
+        await().atMost(WAIT).until(() -> collector.activeRequests() == 4);
         // Four batches of ten in flight, one being gathered and one cut, waiting: the
         // rest stays queued.
         assertThat(this.meters.inflight()).isBetween(40L, 60L);
         assertThat(this.meters.queued()).isEqualTo(300 - this.meters.inflight());
-        downstream.release();
+        collector.release();
         awaitIdle();
         assertThat(this.meters.accountingHolds()).isTrue();
     }
 
     private long batches(String outcome) {
-        return (long) this.registry.get("dumps.batches").tag("outcome", outcome).counter().count();
+        return (long) this.meters.count("dumps.batches", "outcome", outcome);
     }
 
     private static String padded(int uid, int padding) {

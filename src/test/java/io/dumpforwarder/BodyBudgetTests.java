@@ -95,7 +95,7 @@ class BodyBudgetTests extends AbstractServiceTests {
     }
 
     private long inflightBytes() {
-        return (long) this.registry.get("dumps.ingest.inflight.bytes").gauge().value();
+        return (long) this.meters.gauge("dumps.ingest.inflight.bytes");
     }
 
 }

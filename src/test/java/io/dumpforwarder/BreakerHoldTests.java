@@ -44,13 +44,13 @@ class BreakerHoldTests extends AbstractServiceTests {
         long dropped = this.meters.forwarded("circuit_open");
         open();
         long openedAt = System.nanoTime();
-        downstream.answer(204);
+        collector.answer(204);
 
         IntStream.range(0, 20).forEach((i) -> accept(dump(i)));
 
         // Nothing reaches the collector until the breaker lets probes through, 1.5 s
         // after it opened.
-        await().atMost(WAIT).until(() -> downstream.requestCount() > 4);
+        await().atMost(WAIT).until(() -> collector.requestCount() > 4);
         assertThat(Duration.ofNanos(System.nanoTime() - openedAt)).isGreaterThanOrEqualTo(Duration.ofMillis(1400));
         await().atMost(WAIT).until(() -> this.meters.forwarded("success") == delivered + 20);
         assertThat(this.meters.forwarded("circuit_open")).isEqualTo(dropped);
@@ -86,7 +86,7 @@ class BreakerHoldTests extends AbstractServiceTests {
 
     /** Four failed forwards: the breaker opens. */
     private void open() {
-        downstream.answer(500);
+        collector.answer(500);
         long failed = this.meters.forwarded("http_5xx");
         IntStream.range(0, 4).forEach((i) -> accept(dump(i)));
         await().atMost(WAIT).until(() -> this.meters.forwarded("http_5xx") == failed + 4);

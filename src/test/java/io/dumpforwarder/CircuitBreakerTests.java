@@ -45,10 +45,10 @@ class CircuitBreakerTests extends AbstractServiceTests {
             .isEqualTo(CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE);
         assertThat(this.breaker.getCircuitBreakerConfig().getMinimumNumberOfCalls()).as("tuning still comes from YAML")
             .isEqualTo(4);
-        downstream.answer(500);
+        collector.answer(500);
         long failed = this.meters.forwarded("http_5xx");
         long dropped = this.meters.forwarded("circuit_open");
-        int sent = downstream.requestCount();
+        int sent = collector.requestCount();
         IntStream.range(0, 4).forEach((i) -> accept(dump(i)));
         await().atMost(WAIT).until(() -> this.meters.forwarded("http_5xx") == failed + 4);
         assertThat(this.breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
@@ -56,16 +56,16 @@ class CircuitBreakerTests extends AbstractServiceTests {
         // Open for 5 s: the next 20 dumps are dropped without touching the collector.
         IntStream.range(0, 20).forEach((i) -> accept(dump(i)));
         await().atMost(WAIT).until(() -> this.meters.forwarded("circuit_open") == dropped + 20);
-        assertThat(downstream.requestCount()).isEqualTo(sent + 4);
+        assertThat(collector.requestCount()).isEqualTo(sent + 4);
 
-        downstream.answer(204);
+        collector.answer(204);
         // After the open wait the next dumps are the half-open probes; two successes
         // close the breaker.
         await().atMost(WAIT.multipliedBy(2)).pollInterval(Duration.ofMillis(100)).until(() -> {
             accept(dump(99));
             return this.breaker.getState() == CircuitBreaker.State.CLOSED;
         });
-        assertThat(downstream.requestCount()).isGreaterThanOrEqualTo(sent + 6);
+        assertThat(collector.requestCount()).isGreaterThanOrEqualTo(sent + 6);
         awaitIdle();
         assertThat(this.meters.accountingHolds()).isTrue();
     }
@@ -76,10 +76,10 @@ class CircuitBreakerTests extends AbstractServiceTests {
         // collector works.
         long success = this.meters.forwarded("success");
         long refused = this.meters.forwarded("http_4xx");
-        downstream.answer(204, Duration.ofMillis(200));
+        collector.answer(204, Duration.ofMillis(200));
         IntStream.range(0, 6).forEach((i) -> accept(dump(i)));
         await().atMost(WAIT).until(() -> this.meters.forwarded("success") == success + 6);
-        downstream.answer(400);
+        collector.answer(400);
         IntStream.range(0, 6).forEach((i) -> accept(dump(i)));
         await().atMost(WAIT).until(() -> this.meters.forwarded("http_4xx") == refused + 6);
 

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.support.RunningApp;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.env.YamlPropertySourceLoader;
@@ -96,11 +96,7 @@ class ConfigurationTests {
     }
 
     private static void start(String... args) {
-        String[] all = new String[args.length + 2];
-        all[0] = "--server.port=0";
-        all[1] = "--management.server.port=0";
-        System.arraycopy(args, 0, all, 2, args.length);
-        new SpringApplicationBuilder(DumpForwarderApplication.class).run(all).close();
+        RunningApp.start(args).close();
     }
 
     private static ForwarderProperties bind(PropertySource<?> source) {

@@ -11,31 +11,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Forwarding against a real downstream: the concurrency bound, connection reuse, and each
+ * Forwarding against a real collector: the concurrency bound, connection reuse, and each
  * failure counted with its outcome. The breaker is kept closed here (see
  * {@link CircuitBreakerTests}).
  */
 @TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.max-concurrency=4",
-        "forwarder.client.response-timeout=100ms",
-        "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
+        "forwarder.client.response-timeout=100ms", AbstractServiceTests.BREAKER_NEVER_OPENS })
 class ForwardingTests extends AbstractServiceTests {
 
     @Test
     void neverForwardsMoreThanMaxConcurrencyAndReusesConnections() {
-        downstream.answer(200, Duration.ofMillis(20));
+        collector.answer(200, Duration.ofMillis(20));
         long success = this.meters.forwarded("success");
 
         IntStream.range(0, 80).forEach((i) -> accept(dump(i)));
 
         await().atMost(WAIT).until(() -> this.meters.forwarded("success") == success + 80);
-        assertThat(downstream.requestCount()).isEqualTo(80);
-        assertThat(downstream.maxConcurrentRequests()).isBetween(1, 4);
-        assertThat(downstream.connectionsOpened()).isBetween(1, 4);
+        assertThat(collector.requestCount()).isEqualTo(80);
+        assertThat(collector.maxConcurrentRequests()).isBetween(1, 4);
+        assertThat(collector.connectionsOpened()).isBetween(1, 4);
     }
 
     @Test
     void countsASlowAnswerAsATimeout() {
-        downstream.answer(200, Duration.ofSeconds(3));
+        collector.answer(200, Duration.ofSeconds(3));
         long timeouts = this.meters.forwarded("timeout");
 
         accept(dump(1));
@@ -53,26 +52,26 @@ class ForwardingTests extends AbstractServiceTests {
         long serverErrors = this.meters.forwarded("http_5xx");
         long clientErrors = this.meters.forwarded("http_4xx");
 
-        downstream.answer(503);
+        collector.answer(503);
         accept(dump(1));
         await().atMost(WAIT).until(() -> this.meters.forwarded("http_5xx") == serverErrors + 1);
-        downstream.answer(400);
+        collector.answer(400);
         accept(dump(2));
         await().atMost(WAIT).until(() -> this.meters.forwarded("http_4xx") == clientErrors + 1);
     }
 
     @Test
-    void ingestAnswersPromptlyWhileTheDownstreamHangs() {
-        downstream.hold();
+    void ingestAnswersPromptlyWhileTheCollectorHangs() {
+        collector.hold();
         long started = System.nanoTime();
 
         IntStream.range(0, 200).forEach((i) -> accept(dump(i)));
 
         // A functional bound with a wide margin: 200 answers, none of which may wait for
-        // the downstream.
+        // the collector.
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
         assertThat(this.meters.inflight()).isEqualTo(4);
-        downstream.release();
+        collector.release();
         awaitIdle();
         assertThat(this.meters.accountingHolds()).isTrue();
     }

@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.zip.GZIPInputStream;
 
-import io.dumpforwarder.support.TestDownstream;
+import io.dumpforwarder.support.TestCollector;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.test.context.TestPropertySource;
@@ -36,8 +36,8 @@ class GzipBatchingTests extends AbstractServiceTests {
 
         await().atMost(WAIT).until(() -> this.meters.forwarded("success") == delivered + 50);
         StringBuilder received = new StringBuilder();
-        List<TestDownstream.Request> requests = downstream.requests();
-        for (TestDownstream.Request request : requests) {
+        List<TestCollector.Request> requests = collector.requests();
+        for (TestCollector.Request request : requests) {
             assertThat(request.headers().get("Content-Encoding")).isEqualTo("gzip");
             assertThat(request.headers().get("Content-Type")).isEqualTo("application/x-ndjson");
             received.append(gunzip(request.body()));

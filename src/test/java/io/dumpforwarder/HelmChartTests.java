@@ -19,6 +19,7 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.support.RunningApp;
 import io.kubernetes.client.openapi.models.V1ConfigMap;
 import io.kubernetes.client.openapi.models.V1Deployment;
 import io.kubernetes.client.openapi.models.V1NetworkPolicy;
@@ -32,12 +33,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.yaml.snakeyaml.Yaml;
 
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.env.YamlPropertySourceLoader;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.ByteArrayResource;
@@ -136,20 +134,16 @@ class HelmChartTests {
         // The real app, started on the chart's application.yml, serves the probed paths
         // on its management port.
         Path config = writeTemp(configOf(objects));
-        ConfigurableApplicationContext app = new SpringApplicationBuilder(DumpForwarderApplication.class)
-            .run("--spring.config.import=file:" + config, "--server.port=0", "--management.server.port=0");
-        try {
-            int management = app.getEnvironment().getProperty("local.management.port", Integer.class);
-            WebTestClient client = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + management).build();
+        try (RunningApp app = RunningApp.start("--spring.config.import=file:" + config)) {
+            WebTestClient client = WebTestClient.bindToServer()
+                .baseUrl("http://127.0.0.1:" + app.managementPort())
+                .build();
             for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
                 Map<String, Object> httpGet = map(map(container, probe), "httpGet");
                 assertThat(httpGet.get("port")).isEqualTo("management");
                 client.get().uri((String) httpGet.get("path")).exchange().expectStatus().isOk();
             }
-            assertThat(((WebServerApplicationContext) app).getWebServer().getPort()).isPositive();
-        }
-        finally {
-            app.close();
+            assertThat(app.port()).isPositive();
         }
     }
 

@@ -152,7 +152,7 @@ class IngestAbuseTests extends AbstractServiceTests {
                 accept(dump(i));
             }
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
-            await().atMost(WAIT).until(() -> downstream.requestCount() == 20);
+            await().atMost(WAIT).until(() -> collector.requestCount() == 20);
             // The 2 s idle timeout closes them.
             for (RawConnection connection : idle.subList(0, 20)) {
                 assertThat(connection.closedByPeer()).isTrue();
@@ -173,7 +173,7 @@ class IngestAbuseTests extends AbstractServiceTests {
             String answer = connection.readToEnd();
             assertThat(answer).matches("(?s)HTTP/1\\.[01] 202 .*\\{\"accepted\":1}");
         }
-        await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
+        await().atMost(WAIT).until(() -> collector.requestCount() == 1);
     }
 
     @Test
@@ -186,7 +186,7 @@ class IngestAbuseTests extends AbstractServiceTests {
             assertThat(connection.readStatusLines(3)).extracting((line) -> line.substring(9, 12))
                 .containsExactly("202", "400", "202");
         }
-        await().atMost(WAIT).until(() -> downstream.requestCount() == 2);
+        await().atMost(WAIT).until(() -> collector.requestCount() == 2);
     }
 
     /** Keeps sending a little at a time until the service closes the connection. */
@@ -203,20 +203,20 @@ class IngestAbuseTests extends AbstractServiceTests {
     }
 
     private long openConnections() {
-        return (long) this.registry.get("dumps.ingest.connections").gauge().value();
+        return (long) this.meters.gauge("dumps.ingest.connections");
     }
 
     /** Requests the HTTP codec refused before any handler saw them. */
     private long refusedByTheCodec(String status) {
-        return (long) this.registry.get("dumps.ingest.malformed").tag("status", status).counter().count();
+        return (long) this.meters.count("dumps.ingest.malformed", "status", status);
     }
 
     private void assertNothingForwardedAndStillServing() {
         awaitIdle();
-        assertThat(downstream.requestCount()).isZero();
+        assertThat(collector.requestCount()).isZero();
         assertThat(this.meters.accountingHolds()).isTrue();
         accept(dump(1));
-        await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
+        await().atMost(WAIT).until(() -> collector.requestCount() == 1);
     }
 
 }

@@ -1,13 +1,12 @@
 package io.dumpforwarder;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
+import io.dumpforwarder.support.RawConnection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -25,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The ingest API against a healthy downstream: what is accepted arrives intact, what is
+ * The ingest API against a healthy collector: what is accepted arrives intact, what is
  * refused leaves no trace.
  */
 @TestPropertySource(properties = { "forwarder.max-dump-size=64KB", "forwarder.max-request-size=256KB" })
@@ -42,10 +41,10 @@ class IngestApiTests extends AbstractServiceTests {
         }
         sent.forEach(this::accept);
 
-        await().atMost(WAIT).until(() -> downstream.requestCount() == sent.size());
-        assertThat(downstream.requests()).map((request) -> new String(request.body(), StandardCharsets.UTF_8))
+        await().atMost(WAIT).until(() -> collector.requestCount() == sent.size());
+        assertThat(collector.requests()).map((request) -> new String(request.body(), StandardCharsets.UTF_8))
             .containsExactlyInAnyOrderElementsOf(sent);
-        assertThat(downstream.requests())
+        assertThat(collector.requests())
             .filteredOn((request) -> new String(request.body(), StandardCharsets.UTF_8).contains("9007199254740993"))
             .singleElement()
             .satisfies((request) -> {
@@ -92,7 +91,7 @@ class IngestApiTests extends AbstractServiceTests {
             .exchange()
             .expectStatus()
             .is4xxClientError();
-        await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
+        await().atMost(WAIT).until(() -> collector.requestCount() == 1);
     }
 
     private long answers(String outcome) {
@@ -131,8 +130,8 @@ class IngestApiTests extends AbstractServiceTests {
             .isAccepted();
         accept("{\"uid\":\"w\",\"traceId\":\"from-body\"}");
 
-        await().atMost(WAIT).until(() -> downstream.requestCount() == 3);
-        assertThat(downstream.requests())
+        await().atMost(WAIT).until(() -> collector.requestCount() == 3);
+        assertThat(collector.requests())
             .extracting((r) -> r.headers().get("X-Uid") + "=" + r.headers().get("X-Trace-Id"))
             .containsExactlyInAnyOrder("u=4bf92f3577b34da6a3ce929d0e0e4736", "v=from-header", "w=from-body");
     }
@@ -150,8 +149,8 @@ class IngestApiTests extends AbstractServiceTests {
             .expectStatus()
             .isAccepted();
 
-        await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
-        assertThat(downstream.requests().get(0).headers().names()).map(String::toLowerCase)
+        await().atMost(WAIT).until(() -> collector.requestCount() == 1);
+        assertThat(collector.requests().get(0).headers().names()).map(String::toLowerCase)
             .doesNotContain("authorization", "x-injected", "cookie", "x-uid")
             .contains("x-trace-id");
     }
@@ -176,8 +175,8 @@ class IngestApiTests extends AbstractServiceTests {
             .jsonPath("$.errors[*].outcome")
             .isEqualTo(List.of("invalid", "invalid", "too_large"));
 
-        await().atMost(WAIT).until(() -> downstream.requestCount() == 3);
-        assertThat(downstream.requests()).map((r) -> new String(r.body(), StandardCharsets.UTF_8))
+        await().atMost(WAIT).until(() -> collector.requestCount() == 3);
+        assertThat(collector.requests()).map((r) -> new String(r.body(), StandardCharsets.UTF_8))
             .containsExactlyInAnyOrder(dump(1), dump(2), dump(3));
         assertThat(this.meters.received("accepted")).isEqualTo(accepted + 3);
         assertThat(this.meters.received("invalid")).isEqualTo(invalid + 2);
@@ -281,13 +280,11 @@ class IngestApiTests extends AbstractServiceTests {
     @Test
     void answersABodyDeclaredFarOverTheLimitAtOnceAndClosesWithoutReadingIt() throws IOException {
         long before = this.meters.received("too_large");
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), this.port)) {
-            socket.setSoTimeout(5000);
-            socket.getOutputStream()
-                .write(("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        try (RawConnection connection = new RawConnection(this.port)) {
+            String answer = connection
+                .send("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                         + "Content-Length: 100000000\r\n\r\n{\"uid\":")
-                    .getBytes(StandardCharsets.US_ASCII));
-            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                .readToEnd();
 
             assertThat(answer).startsWith("HTTP/1.1 413")
                 .containsIgnoringCase("connection: close")
@@ -300,34 +297,16 @@ class IngestApiTests extends AbstractServiceTests {
     @Test
     void keepsTheConnectionAfterReadingThroughABodyOverTheLimit() throws IOException {
         String big = "{\"pad\":\"" + "x".repeat(65 * 1024) + "\"}";
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), this.port)) {
-            socket.setSoTimeout(5000);
-            var out = socket.getOutputStream();
-            var in = new java.io.BufferedReader(
-                    new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-            out.write(("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
-                    + big.length() + "\r\n\r\n" + big)
-                .getBytes(StandardCharsets.UTF_8));
-            assertThat(in.readLine()).startsWith("HTTP/1.1 413");
-            skipResponse(in);
-            String small = dump(7);
-            out.write(("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
-                    + small.length() + "\r\n\r\n" + small)
-                .getBytes(StandardCharsets.UTF_8));
-            assertThat(in.readLine()).startsWith("HTTP/1.1 202");
+        try (RawConnection connection = new RawConnection(this.port)) {
+            assertThat(connection.send(jsonRequest(big)).readStatusLines(1)[0]).startsWith("HTTP/1.1 413");
+            assertThat(connection.send(jsonRequest(dump(7))).readStatusLines(1)[0]).startsWith("HTTP/1.1 202");
         }
-        await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
+        await().atMost(WAIT).until(() -> collector.requestCount() == 1);
     }
 
-    /** Reads past the headers and the Content-Length body of one response. */
-    private static void skipResponse(java.io.BufferedReader in) throws IOException {
-        int length = 0;
-        for (String line = in.readLine(); !line.isEmpty(); line = in.readLine()) {
-            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
-                length = Integer.parseInt(line.substring(15).trim());
-            }
-        }
-        in.skip(length);
+    private static String jsonRequest(String body) {
+        return "POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body;
     }
 
     @Test
@@ -351,13 +330,12 @@ class IngestApiTests extends AbstractServiceTests {
     }
 
     /**
-     * Nothing is queued or in flight, and the downstream saw nothing since the test
-     * began.
+     * Nothing is queued or in flight, and the collector saw nothing since the test began.
      */
     private void assertNothingForwarded() {
         awaitIdle();
         assertThat(this.meters.accountingHolds()).isTrue();
-        assertThat(downstream.requestCount()).isZero();
+        assertThat(collector.requestCount()).isZero();
     }
 
 }

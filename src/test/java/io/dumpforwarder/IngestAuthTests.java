@@ -41,8 +41,8 @@ class IngestAuthTests extends AbstractServiceTests {
             "bearer token-from-secret-file-0002" })
     void acceptsAConfiguredToken(String authorization) {
         post(authorization).expectStatus().isAccepted();
-        await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
-        assertThat(downstream.requests().get(0).headers().contains(HttpHeaders.AUTHORIZATION)).isFalse();
+        await().atMost(WAIT).until(() -> collector.requestCount() == 1);
+        assertThat(collector.requests().get(0).headers().contains(HttpHeaders.AUTHORIZATION)).isFalse();
     }
 
     static Stream<Arguments> refused() {
@@ -70,7 +70,7 @@ class IngestAuthTests extends AbstractServiceTests {
 
         assertThat(this.meters.received("unauthorized")).isEqualTo(unauthorized + 1);
         awaitIdle();
-        assertThat(downstream.requestCount()).isZero();
+        assertThat(collector.requestCount()).isZero();
     }
 
     private WebTestClient.ResponseSpec post(String authorization) {

@@ -50,7 +50,7 @@ class MonitoringTests extends AbstractServiceTests {
         // The pool's series appear with its first connection, the ingest histogram with
         // its first request.
         accept(dump(1));
-        await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
+        await().atMost(WAIT).until(() -> collector.requestCount() == 1);
         this.scrape = scrape();
     }
 

@@ -24,7 +24,7 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(OutputCaptureExtension.class)
 @TestPropertySource(properties = { "management.endpoints.web.exposure.include=health,info,prometheus,loggers",
         "forwarder.log.failures-per-second=2", "forwarder.client.response-timeout=100ms",
-        "forwarder.retry.enabled=false", "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
+        "forwarder.retry.enabled=false", AbstractServiceTests.BREAKER_NEVER_OPENS })
 class OperationsTests extends AbstractServiceTests {
 
     @ParameterizedTest
@@ -68,7 +68,7 @@ class OperationsTests extends AbstractServiceTests {
     @Test
     void exposesBreakerLimiterPoolJvmAndServerMetrics() {
         accept(dump(1));
-        await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
+        await().atMost(WAIT).until(() -> collector.requestCount() == 1);
         String scrape = scrape();
         assertThat(scrape).contains("resilience4j_circuitbreaker_state{", "name=\"dump\"",
                 "resilience4j_ratelimiter_available_permissions{",
@@ -81,9 +81,9 @@ class OperationsTests extends AbstractServiceTests {
     }
 
     @Test
-    void theDownstreamWiretapCanBeSwitchedOnAtRuntime(CapturedOutput output) {
+    void theCollectorWiretapCanBeSwitchedOnAtRuntime(CapturedOutput output) {
         accept("{\"uid\":\"quiet-1\"}");
-        await().atMost(WAIT).until(() -> downstream.requestCount() == 1);
+        await().atMost(WAIT).until(() -> collector.requestCount() == 1);
         awaitIdle();
         assertThat(output.getOut()).doesNotContain("quiet-1");
 
@@ -102,10 +102,10 @@ class OperationsTests extends AbstractServiceTests {
 
     @Test
     void failuresAreLoggedAsJsonWithIdsAndThrottledPerSecond(CapturedOutput output) {
-        downstream.answer(500);
+        collector.answer(500);
         long started = System.nanoTime();
         IntStream.range(0, 40).forEach((i) -> accept(dump(i)));
-        await().atMost(WAIT).until(() -> downstream.requestCount() == 40);
+        await().atMost(WAIT).until(() -> collector.requestCount() == 40);
         awaitIdle();
         // Windows are whole seconds of nanoTime: an interval of T seconds touches at most
         // floor(T) + 2 of them.
@@ -119,7 +119,7 @@ class OperationsTests extends AbstractServiceTests {
 
     @Test
     void failedExchangesAreLoggedOnlyByTheThrottledFailureLog(CapturedOutput output) {
-        downstream.answer(200, Duration.ofMillis(500));
+        collector.answer(200, Duration.ofMillis(500));
         long timeouts = this.meters.forwarded("timeout");
 
         IntStream.range(0, 20).forEach((i) -> accept(dump(i)));

@@ -17,7 +17,7 @@ import static org.awaitility.Awaitility.await;
  * breaker is kept closed here.
  */
 @TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.retry-after.max=2s",
-        "forwarder.max-concurrency=4", "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
+        "forwarder.max-concurrency=4", AbstractServiceTests.BREAKER_NEVER_OPENS })
 class PauseTests extends AbstractServiceTests {
 
     @Test
@@ -25,10 +25,10 @@ class PauseTests extends AbstractServiceTests {
         double pauses = counter("dumps.pauses");
         double paused = counter("dumps.paused");
         long delivered = this.meters.forwarded("success");
-        downstream.answerRetryAfter(503, "2");
+        collector.answerRetryAfter(503, "2");
         accept(dump(1));
-        await().atMost(WAIT).until(() -> this.meters.forwarded("http_5xx") > 0 && downstream.requestCount() == 1);
-        downstream.answer(204);
+        await().atMost(WAIT).until(() -> this.meters.forwarded("http_5xx") > 0 && collector.requestCount() == 1);
+        collector.answer(204);
 
         IntStream.range(2, 8).forEach((i) -> accept(dump(i)));
 
@@ -36,7 +36,7 @@ class PauseTests extends AbstractServiceTests {
         // The pause began when the 503 came back, after the first request arrived: none
         // of the six reached the
         // collector within 2 s of that arrival, however slow this machine is.
-        List<Long> arrivals = downstream.arrivals();
+        List<Long> arrivals = collector.arrivals();
         assertThat(arrivals).hasSize(7);
         long first = arrivals.get(0);
         assertThat(arrivals.subList(1, 7)).allSatisfy((arrival) -> assertThat(Duration.ofNanos(arrival - first))
@@ -50,10 +50,10 @@ class PauseTests extends AbstractServiceTests {
     void aLongRetryAfterIsCappedByTheConfiguredMaximum() {
         double paused = counter("dumps.paused");
         long delivered = this.meters.forwarded("success");
-        downstream.answerRetryAfter(429, "3600");
+        collector.answerRetryAfter(429, "3600");
         accept(dump(1));
         await().atMost(WAIT).until(() -> this.meters.forwarded("http_4xx") > 0);
-        downstream.answer(204);
+        collector.answer(204);
 
         accept(dump(2));
 
@@ -62,7 +62,7 @@ class PauseTests extends AbstractServiceTests {
     }
 
     private double counter(String name) {
-        return this.registry.get(name).counter().count();
+        return this.meters.count(name);
     }
 
 }

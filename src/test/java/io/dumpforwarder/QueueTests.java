@@ -15,7 +15,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The queue's two bounds and the max age, with one forward held in flight at the
- * downstream.
+ * collector.
  */
 @TestPropertySource(properties = { "forwarder.max-concurrency=1", "forwarder.queue.capacity=3",
         "forwarder.queue.max-bytes=2KB", "forwarder.queue.retry-after=2s", "forwarder.max-age=300ms",
@@ -24,14 +24,14 @@ class QueueTests extends AbstractServiceTests {
 
     @BeforeEach
     void holdOneInFlight() {
-        downstream.hold();
+        collector.hold();
         accept(dump(0));
-        await().atMost(WAIT).until(() -> downstream.activeRequests() == 1);
+        await().atMost(WAIT).until(() -> collector.activeRequests() == 1);
     }
 
     @AfterEach
     void release() {
-        downstream.release();
+        collector.release();
         awaitIdle();
         assertThat(this.meters.accountingHolds()).isTrue();
     }
@@ -103,10 +103,10 @@ class QueueTests extends AbstractServiceTests {
         // The queued dumps grow older than forwarder.max-age (300 ms) before the held
         // forward ends.
         await().atMost(WAIT).until(() -> Duration.ofNanos(System.nanoTime() - accepted).toMillis() > 600);
-        downstream.release();
+        collector.release();
 
         await().atMost(WAIT).until(() -> this.meters.forwarded("expired") == expired + 3);
-        assertThat(downstream.requestCount()).isEqualTo(1);
+        assertThat(collector.requestCount()).isEqualTo(1);
     }
 
 }

@@ -32,7 +32,7 @@ class RateLimiterTests extends AbstractServiceTests {
         // would take 10 s at least.
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
         assertThat(this.meters.forwarded("success")).isEqualTo(3);
-        assertThat(downstream.requestCount()).isEqualTo(3);
+        assertThat(collector.requestCount()).isEqualTo(3);
         awaitIdle();
         assertThat(this.meters.accountingHolds()).isTrue();
     }

@@ -17,61 +17,61 @@ import static org.awaitility.Awaitility.await;
  */
 @TestPropertySource(properties = { "forwarder.retry.enabled=true", "forwarder.retry.max-attempts=3",
         "forwarder.retry.initial-backoff=20ms", "forwarder.retry.max-backoff=50ms", "forwarder.retry.budget-ratio=1.0",
-        "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000000" })
+        AbstractServiceTests.BREAKER_NEVER_OPENS })
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_EACH_TEST_METHOD)
 class RetryTests extends AbstractServiceTests {
 
     @Test
     void retriesACurableFailureUntilTheDumpIsDelivered() {
-        downstream.failNext(2, 503, null);
+        collector.failNext(2, 503, null);
 
         accept(dump(1));
 
         await().atMost(WAIT).until(() -> this.meters.forwarded("success") == 1);
-        assertThat(downstream.requestCount()).isEqualTo(3);
+        assertThat(collector.requestCount()).isEqualTo(3);
         assertThat(attempts("http_5xx")).isEqualTo(2);
         assertThat(attempts("success")).isEqualTo(1);
         assertThat(this.meters.forwarded("http_5xx")).isZero();
-        assertThat(new String(downstream.requests().get(2).body())).isEqualTo(dump(1));
+        assertThat(new String(collector.requests().get(2).body())).isEqualTo(dump(1));
     }
 
     @Test
     void neverRetriesAClientError() {
-        downstream.answer(400);
+        collector.answer(400);
 
         accept(dump(1));
 
         await().atMost(WAIT).until(() -> this.meters.forwarded("http_4xx") == 1);
-        assertThat(downstream.requestCount()).isEqualTo(1);
+        assertThat(collector.requestCount()).isEqualTo(1);
         assertThat(attempts("http_4xx")).isEqualTo(1);
     }
 
     @Test
     void stopsAtMaxAttemptsWithTheLastAttemptsOutcome() {
-        downstream.answer(502);
+        collector.answer(502);
 
         accept(dump(1));
 
         await().atMost(WAIT).until(() -> this.meters.forwarded("http_5xx") == 1);
-        assertThat(downstream.requestCount()).isEqualTo(3);
+        assertThat(collector.requestCount()).isEqualTo(3);
         assertThat(attempts("http_5xx")).isEqualTo(3);
         assertThat(this.meters.accountingHolds()).isTrue();
     }
 
     @Test
     void aRetryWaitsOutTheCollectorsRetryAfter() {
-        downstream.failNext(1, 429, "1");
+        collector.failNext(1, 429, "1");
         long started = System.nanoTime();
 
         accept(dump(1));
 
         await().atMost(WAIT).until(() -> this.meters.forwarded("success") == 1);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
-        assertThat(downstream.requestCount()).isEqualTo(2);
+        assertThat(collector.requestCount()).isEqualTo(2);
     }
 
     private long attempts(String outcome) {
-        return (long) this.registry.get("dumps.forward.attempts").tag("outcome", outcome).counter().count();
+        return (long) this.meters.count("dumps.forward.attempts", "outcome", outcome);
     }
 
 }

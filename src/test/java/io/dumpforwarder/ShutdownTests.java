@@ -5,17 +5,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 
 import io.dumpforwarder.support.Meters;
-import io.dumpforwarder.support.TestDownstream;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.dumpforwarder.support.RunningApp;
+import io.dumpforwarder.support.TestCollector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.ReadinessState;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,46 +23,44 @@ import static org.awaitility.Awaitility.await;
  */
 class ShutdownTests {
 
-    static final TestDownstream downstream = new TestDownstream();
+    static final TestCollector collector = new TestCollector();
 
     @AfterAll
     static void close() {
-        downstream.close();
+        collector.close();
     }
 
     @Test
-    void drainsTheQueueWhenTheDownstreamAnswersWithinTheDrainTimeout() {
-        downstream.reset();
-        downstream.answer(204, Duration.ofMillis(50));
-        ConfigurableApplicationContext app = start("5s");
-        Meters meters = new Meters(app.getBean(MeterRegistry.class));
-        WebTestClient ingest = ingest(app);
-        IntStream.range(0, 20).forEach((i) -> post(ingest, i).expectStatus().isAccepted());
+    void drainsTheQueueWhenTheCollectorAnswersWithinTheDrainTimeout() {
+        collector.reset();
+        collector.answer(204, Duration.ofMillis(50));
+        RunningApp app = start("5s");
+        Meters meters = app.meters();
+        IntStream.range(0, 20).forEach((i) -> post(app, i).expectStatus().isAccepted());
 
         app.close();
 
         assertThat(meters.forwarded("success")).isEqualTo(20);
         assertThat(meters.forwarded("shutdown")).isZero();
-        assertThat(downstream.requestCount()).isEqualTo(20);
+        assertThat(collector.requestCount()).isEqualTo(20);
     }
 
     @Test
     void refusesNewDumpsWhileDrainingAndCountsWhatIsLeftAsShutdown() {
-        downstream.reset();
-        downstream.hold();
-        ConfigurableApplicationContext app = start("1s");
-        Meters meters = new Meters(app.getBean(MeterRegistry.class));
-        WebTestClient ingest = ingest(app);
-        IntStream.range(0, 6).forEach((i) -> post(ingest, i).expectStatus().isAccepted());
-        await().atMost(Duration.ofSeconds(5)).until(() -> downstream.activeRequests() == 2);
+        collector.reset();
+        collector.hold();
+        RunningApp app = start("1s");
+        Meters meters = app.meters();
+        IntStream.range(0, 6).forEach((i) -> post(app, i).expectStatus().isAccepted());
+        await().atMost(Duration.ofSeconds(5)).until(() -> collector.activeRequests() == 2);
 
         long started = System.nanoTime();
         CompletableFuture<Void> closing = CompletableFuture.runAsync(app::close);
-        ApplicationAvailability availability = app.getBean(ApplicationAvailability.class);
+        ApplicationAvailability availability = app.bean(ApplicationAvailability.class);
         await().atMost(Duration.ofSeconds(5))
             .until(() -> availability.getReadinessState() == ReadinessState.REFUSING_TRAFFIC);
-        await().atMost(Duration.ofSeconds(5)).until(() -> status(post(ingest, 99)) == 503);
-        post(ingest, 100).expectStatus()
+        await().atMost(Duration.ofSeconds(5)).until(() -> status(post(app, 99)) == 503);
+        post(app, 100).expectStatus()
             .isEqualTo(503)
             .expectHeader()
             .valueEquals("Connection", "close")
@@ -89,24 +83,14 @@ class ShutdownTests {
         return response.returnResult(String.class).getStatus().value();
     }
 
-    private static ConfigurableApplicationContext start(String drainTimeout) {
-        return new SpringApplicationBuilder(DumpForwarderApplication.class).run("--server.port=0",
-                "--management.server.port=0", "--forwarder.max-concurrency=2",
-                "--forwarder.shutdown.drain-timeout=" + drainTimeout, "--forwarder.client.response-timeout=30s",
-                "--forwarder.client.attempt-timeout=30s", "--forwarder.dump-url=" + downstream.url());
+    private static RunningApp start(String drainTimeout) {
+        return RunningApp.start("--forwarder.max-concurrency=2", "--forwarder.shutdown.drain-timeout=" + drainTimeout,
+                "--forwarder.client.response-timeout=30s", "--forwarder.client.attempt-timeout=30s",
+                "--forwarder.dump-url=" + collector.url());
     }
 
-    private static WebTestClient ingest(ConfigurableApplicationContext app) {
-        int port = ((WebServerApplicationContext) app).getWebServer().getPort();
-        return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build();
-    }
-
-    private static WebTestClient.ResponseSpec post(WebTestClient ingest, int uid) {
-        return ingest.post()
-            .uri("/v1/dumps")
-            .contentType(MediaType.APPLICATION_JSON)
-            .bodyValue("{\"uid\":" + uid + "}")
-            .exchange();
+    private static WebTestClient.ResponseSpec post(RunningApp app, int uid) {
+        return app.postJson("{\"uid\":" + uid + "}");
     }
 
 }

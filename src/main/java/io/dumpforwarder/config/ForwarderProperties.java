@@ -27,7 +27,7 @@ import org.springframework.validation.annotation.Validated;
  * @param dumpUrl where dumps are POSTed; required unless the demo collector is enabled
  * @param maxDumpSize largest accepted dump (one JSON body or one NDJSON line)
  * @param maxRequestSize largest accepted NDJSON request body
- * @param maxConcurrency forwards in flight at most; also the size of the downstream
+ * @param maxConcurrency forwards in flight at most; also the size of the collector
  * connection pool
  * @param concurrency whether forwards in flight are fixed at the maximum or set by an
  * adaptive limit below it
@@ -35,9 +35,9 @@ import org.springframework.validation.annotation.Validated;
  * {@code expired}
  * @param ingest limits on callers of the ingest port
  * @param queue bounds of the in-memory queue
- * @param client downstream HTTP client timeouts and pool
- * @param batch sending many dumps in one downstream request
- * @param compression encoding of the downstream request body
+ * @param client collector HTTP client timeouts and pool
+ * @param batch sending many dumps in one request to the collector
+ * @param compression encoding of the request body sent to the collector
  * @param retryAfter how a collector's {@code Retry-After} pauses sending
  * @param retry retries of failed forwards
  * @param circuitOpen what becomes of a forward the open circuit breaker refuses
@@ -64,7 +64,7 @@ public record ForwarderProperties(
         @DefaultValue @Valid RetryAfter retryAfter,
         @DefaultValue @Valid Retry retry,
         @DefaultValue("hold") @NotNull CircuitOpen circuitOpen,
-        @DefaultValue @Valid RateLimiter rateLimiter,
+        @DefaultValue @Valid RateLimit rateLimiter,
         @DefaultValue @Valid Shutdown shutdown,
         @DefaultValue @Valid Log log,
         @DefaultValue @Valid Demo demo) {
@@ -107,9 +107,9 @@ public record ForwarderProperties(
 
     /**
      * The most heap the bounds let bodies and dumps take at once: the dumps held (waiting
-     * or being forwarded; downstream bodies are views over them, or gzip copies no
-     * larger), and bodies being received, each of which may briefly exist twice (the body
-     * and the dumps cut from it).
+     * or being forwarded; bodies sent to the collector are views over them, or gzip
+     * copies no larger), and bodies being received, each of which may briefly exist twice
+     * (the body and the dumps cut from it).
      */
     public long boundedBytes() {
         long held = this.queue.maxBytes().toBytes() * ((this.compression == Compression.GZIP) ? 2 : 1);
@@ -261,7 +261,7 @@ public record ForwarderProperties(
     /**
      * Many dumps in one request to the collector ({@code forwarder.batch.*}).
      *
-     * @param enabled send dumps as NDJSON batches, one downstream request per batch
+     * @param enabled send dumps as NDJSON batches, one request to the collector per batch
      * @param maxDumps dumps in one batch at most
      * @param maxBytes bytes of one batch's NDJSON body at most (before compression); a
      * dump that alone is larger is sent as a batch of one
@@ -284,7 +284,7 @@ public record ForwarderProperties(
 
     }
 
-    /** How the downstream request body is encoded. */
+    /** How the request body sent to the collector is encoded. */
     public enum Compression {
 
         /** Sent as is. */
@@ -359,7 +359,7 @@ public record ForwarderProperties(
      *
      * @param enabled apply the Resilience4j rate limiter named {@code dump} to forwards
      */
-    public record RateLimiter(@DefaultValue("false") boolean enabled) {
+    public record RateLimit(@DefaultValue("false") boolean enabled) {
     }
 
     /**

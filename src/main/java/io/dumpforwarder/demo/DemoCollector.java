@@ -14,7 +14,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * A stand-in downstream for trying the service out: a tiny HTTP server on 127.0.0.1 that
+ * A stand-in collector for trying the service out: a tiny HTTP server on 127.0.0.1 that
  * logs every dump it receives. Only started when {@code forwarder.demo.enabled} is true
  * (the {@code demo} profile).
  */

@@ -4,12 +4,8 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 import com.netflix.concurrency.limits.Limiter;
-import com.netflix.concurrency.limits.MetricIds;
-import com.netflix.concurrency.limits.MetricRegistry;
 import com.netflix.concurrency.limits.limit.VegasLimit;
 import com.netflix.concurrency.limits.limit.functions.Log10RootIntFunction;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
@@ -49,7 +45,7 @@ class ConcurrencyLimit {
         }
         int ceiling = properties.maxConcurrency();
         int floor = settings.minLimit();
-        Meters meters = new Meters(registry);
+        LimitMeters meters = new LimitMeters(registry);
         VegasLimit vegas = VegasLimit.newBuilder()
             .initialLimit(Math.max(floor, Math.min(ceiling, settings.initialLimit())))
             .maxConcurrency(ceiling)
@@ -69,22 +65,19 @@ class ConcurrencyLimit {
     }
 
     /**
-     * The call, once a permit is granted if the limit is adaptive. Its outcome feeds the
-     * limit: an answer is a round-trip sample, a timeout or an overload answer a drop,
-     * and anything that did not reach the collector (an open breaker, a failed
-     * connection) is ignored.
-     * @param call the attempt
+     * The attempt, once a permit is granted if the limit is adaptive. What it came to
+     * feeds the limit ({@link Attempt#feedback()}); an attempt cancelled while it holds
+     * the permit tells it nothing.
+     * @param attempt the attempt, which never fails
      * @param expiresAt {@link System#nanoTime()} past which the attempt's oldest dump
      * expires: the wait for a permit ends there with {@link ExpiredWaitingException}
      */
-    Mono<Void> around(Mono<Void> call, long expiresAt) {
+    Mono<Attempt> around(Mono<Attempt> attempt, long expiresAt) {
         if (this.limiter == null) {
-            return call;
+            return attempt;
         }
-        return permit(expiresAt)
-            .flatMap((permit) -> call.doOnSuccess((done) -> permit.release(Failures.Feedback.SAMPLE))
-                .doOnError((error) -> permit.release(Failures.feedback(error)))
-                .doOnCancel(() -> permit.release(Failures.Feedback.IGNORE)));
+        return permit(expiresAt).flatMap((permit) -> attempt.doOnNext((done) -> permit.release(done.feedback()))
+            .doFinally((signal) -> permit.release(Attempt.Feedback.IGNORE)));
     }
 
     /**
@@ -115,7 +108,7 @@ class ConcurrencyLimit {
             }
             long left = Math.max(0, expiresAt - System.nanoTime());
             sink.onDispose(Schedulers.parallel().schedule(() -> expire(waiter), left, TimeUnit.NANOSECONDS));
-        }).doOnDiscard(Permit.class, (permit) -> permit.release(Failures.Feedback.IGNORE));
+        }).doOnDiscard(Permit.class, (permit) -> permit.release(Attempt.Feedback.IGNORE));
     }
 
     private synchronized void giveUp(Waiter waiter) {
@@ -181,7 +174,7 @@ class ConcurrencyLimit {
             this.listener = listener;
         }
 
-        void release(Failures.Feedback feedback) {
+        void release(Attempt.Feedback feedback) {
             if (!this.released.compareAndSet(false, true)) {
                 return;
             }
@@ -191,61 +184,6 @@ class ConcurrencyLimit {
                 case IGNORE -> this.listener.onIgnore();
             }
             grantWaiting();
-        }
-
-    }
-
-    /**
-     * Publishes what the limiter and its algorithm measure as
-     * {@code dumps.forward.limit*} meters.
-     */
-    private static final class Meters implements MetricRegistry {
-
-        private final MeterRegistry registry;
-
-        Meters(MeterRegistry registry) {
-            this.registry = registry;
-        }
-
-        @Override
-        public void gauge(String id, Supplier<Number> supplier, String... tags) {
-            if (MetricIds.LIMIT_NAME.equals(id)) {
-                Gauge.builder("dumps.forward.limit", supplier)
-                    .description("The adaptive limit on attempts in flight")
-                    .register(this.registry);
-            }
-        }
-
-        @Override
-        public Counter counter(String id, String... tags) {
-            String status = tags[tags.length - 1];
-            if (!MetricIds.CALL_NAME.equals(id) || "bypassed".equals(status)) {
-                return () -> {
-                };
-            }
-            io.micrometer.core.instrument.Counter counter = io.micrometer.core.instrument.Counter
-                .builder("dumps.forward.limit.calls")
-                .description(
-                        "Permits of the adaptive limit by what they told it: success (a round-trip sample), dropped "
-                                + "(timeout or overload), ignored (the collector was not reached); rejected: none was free, so "
-                                + "the attempt waited")
-                .tag("status", status)
-                .register(this.registry);
-            return counter::increment;
-        }
-
-        @Override
-        public SampleListener distribution(String id, String... tags) {
-            if (!MetricIds.MIN_RTT_NAME.equals(id)) {
-                return (value) -> {
-                };
-            }
-            AtomicLong latest = new AtomicLong();
-            Gauge.builder("dumps.forward.limit.min.rtt", latest, (nanos) -> nanos.get() / 1e9)
-                .description("The adaptive limit's estimate of the collector's round trip without queueing")
-                .baseUnit("seconds")
-                .register(this.registry);
-            return (value) -> latest.set(value.longValue());
         }
 
     }

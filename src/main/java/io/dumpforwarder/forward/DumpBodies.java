@@ -6,7 +6,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
-import io.dumpforwarder.pipeline.Dump;
+import io.dumpforwarder.dump.Dump;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 

@@ -7,88 +7,54 @@ import java.util.concurrent.TimeoutException;
 
 import javax.net.ssl.SSLException;
 
+import io.dumpforwarder.dump.Forwarded;
+import io.dumpforwarder.dump.Outcome;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.ratelimiter.RequestNotPermitted;
 import io.netty.handler.timeout.ReadTimeoutException;
 import reactor.netty.http.client.PrematureCloseException;
 
 /**
- * The one place where a failed forward becomes an outcome. Netty wraps some transport
- * errors (a TLS failure arrives inside a {@code DecoderException}), so the whole cause
- * chain is searched for the first cause we recognise.
+ * The one place where a failed attempt becomes an outcome. Netty wraps some transport
+ * errors (a TLS failure arrives inside a {@code DecoderException}), so the cause chain is
+ * walked, once, to the first cause we recognise.
  */
 final class Failures {
 
     private Failures() {
     }
 
-    static Forwarded classify(Throwable error) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            Outcome outcome = outcomeOf(cause);
-            if (outcome != null) {
-                return new Forwarded(outcome, describe(cause));
-            }
-        }
-        return new Forwarded(Outcome.ERROR, describe(error));
-    }
-
     /**
-     * Whether trying again may succeed: a refused or failed connection, one the collector
+     * The failed attempt's outcome, whether trying again may succeed, and what it tells
+     * the adaptive limit. Retryable: a refused or failed connection, one the collector
      * closed before any answer (a kept-alive connection it dropped as the request went
-     * out), a timeout before any answer, or an answer of 429, 502, 503 or 504. Never
-     * another 4xx, a TLS failure, an open breaker or a refused permit.
+     * out), a timeout before any answer, or a retryable status; never another 4xx, a TLS
+     * failure, an open breaker or a refused permit. A timeout or an overload answer is a
+     * drop, any other answer a sample, and anything that did not reach the collector is
+     * ignored.
+     * @param error what the attempt failed with
+     * @param answered whether the collector's answer had started to arrive
      */
-    static boolean isRetryable(Throwable error, boolean answered) {
+    static Attempt classify(Throwable error, boolean answered) {
+        Boolean retryable = null;
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof PrematureCloseException) {
-                return !answered;
-            }
-            if (cause instanceof DownstreamStatusException status) {
-                int code = status.status().value();
-                return code == 429 || code == 502 || code == 503 || code == 504;
+            if (retryable == null && cause instanceof PrematureCloseException) {
+                retryable = !answered;
             }
             Outcome outcome = outcomeOf(cause);
             if (outcome != null) {
-                return (outcome == Outcome.CONNECT_ERROR && !(cause instanceof SSLException))
-                        || (outcome == Outcome.TIMEOUT && !answered);
+                boolean retry = (retryable != null) ? retryable : isRetryable(cause, outcome, answered);
+                return new Attempt(new Forwarded(outcome, describe(cause)), retry, feedback(cause, outcome));
             }
         }
-        return false;
-    }
-
-    /** What a failed attempt tells the adaptive concurrency limit. */
-    enum Feedback {
-
-        /** The collector answered: the round trip is a sample of its latency. */
-        SAMPLE,
-        /** The collector is overloaded: a timeout, or a 429, 503 or 504. */
-        DROP,
-        /**
-         * Nothing about the collector's load: it was not reached (open breaker, failed
-         * connection).
-         */
-        IGNORE
-
-    }
-
-    static Feedback feedback(Throwable error) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof DownstreamStatusException status) {
-                int code = status.status().value();
-                return (code == 429 || code == 503 || code == 504) ? Feedback.DROP : Feedback.SAMPLE;
-            }
-            Outcome outcome = outcomeOf(cause);
-            if (outcome != null) {
-                return (outcome == Outcome.TIMEOUT) ? Feedback.DROP : Feedback.IGNORE;
-            }
-        }
-        return Feedback.IGNORE;
+        return new Attempt(new Forwarded(Outcome.ERROR, describe(error)), Boolean.TRUE.equals(retryable),
+                Attempt.Feedback.IGNORE);
     }
 
     private static Outcome outcomeOf(Throwable cause) {
-        if (cause instanceof DownstreamStatusException status) {
-            return status.status().is4xxClientError() ? Outcome.HTTP_4XX
-                    : status.status().is5xxServerError() ? Outcome.HTTP_5XX : Outcome.ERROR;
+        if (cause instanceof CollectorStatusException answer) {
+            return answer.isClientError() ? Outcome.HTTP_4XX
+                    : answer.isServerError() ? Outcome.HTTP_5XX : Outcome.ERROR;
         }
         if (cause instanceof TimeoutException || cause instanceof ReadTimeoutException) {
             return Outcome.TIMEOUT;
@@ -107,6 +73,21 @@ final class Failures {
             return Outcome.EXPIRED;
         }
         return null;
+    }
+
+    private static boolean isRetryable(Throwable cause, Outcome outcome, boolean answered) {
+        if (cause instanceof CollectorStatusException answer) {
+            return answer.isRetryable();
+        }
+        return (outcome == Outcome.CONNECT_ERROR && !(cause instanceof SSLException))
+                || (outcome == Outcome.TIMEOUT && !answered);
+    }
+
+    private static Attempt.Feedback feedback(Throwable cause, Outcome outcome) {
+        if (cause instanceof CollectorStatusException answer) {
+            return answer.isOverload() ? Attempt.Feedback.DROP : Attempt.Feedback.SAMPLE;
+        }
+        return (outcome == Outcome.TIMEOUT) ? Attempt.Feedback.DROP : Attempt.Feedback.IGNORE;
     }
 
     private static String describe(Throwable cause) {

@@ -24,16 +24,9 @@ class ResilienceConfiguration {
                     .ignoreException(ResilienceConfiguration::isAboutTheDump));
     }
 
-    /**
-     * A refusal of this one dump (400, 404, 413...), which says nothing about the
-     * collector's health.
-     */
+    /** A refusal of this one dump, which says nothing about the collector's health. */
     static boolean isAboutTheDump(Throwable error) {
-        if (!(error instanceof DownstreamStatusException answer)) {
-            return false;
-        }
-        int status = answer.status().value();
-        return answer.status().is4xxClientError() && status != 408 && status != 429;
+        return error instanceof CollectorStatusException answer && answer.isAboutTheDump();
     }
 
 }

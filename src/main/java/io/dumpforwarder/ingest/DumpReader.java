@@ -2,7 +2,7 @@ package io.dumpforwarder.ingest;
 
 import java.util.Arrays;
 
-import io.dumpforwarder.pipeline.Dump;
+import io.dumpforwarder.dump.Dump;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;

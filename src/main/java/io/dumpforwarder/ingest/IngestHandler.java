@@ -3,8 +3,8 @@ package io.dumpforwarder.ingest;
 import java.util.List;
 
 import io.dumpforwarder.config.ForwarderProperties;
-import io.dumpforwarder.ingest.NdjsonBatch.LineError;
-import io.dumpforwarder.pipeline.Dump;
+import io.dumpforwarder.dump.Dump;
+import io.dumpforwarder.ingest.NdjsonBody.LineError;
 import io.dumpforwarder.pipeline.DumpQueue;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -153,9 +153,9 @@ class IngestHandler {
      * none.
      */
     private Reply lines(byte[] body, String headerTraceId) {
-        NdjsonBatch batch = NdjsonBatch.read(body, this.maxDumpSize, headerTraceId, System.nanoTime());
-        List<Dump> dumps = batch.dumps();
-        List<LineError> errors = batch.errors();
+        NdjsonBody ndjson = NdjsonBody.read(body, this.maxDumpSize, headerTraceId, System.nanoTime());
+        List<Dump> dumps = ndjson.dumps();
+        List<LineError> errors = ndjson.errors();
         errors.forEach((error) -> this.metrics.count(error.outcome(), 1));
         if (dumps.isEmpty()) {
             boolean allTooLarge = !errors.isEmpty()

@@ -7,7 +7,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.dumpforwarder.config.ForwarderProperties;
-import io.dumpforwarder.ingest.NdjsonBatch.LineError;
+import io.dumpforwarder.ingest.NdjsonBody.LineError;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.stereotype.Component;

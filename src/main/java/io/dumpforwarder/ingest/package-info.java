@@ -1,5 +1,5 @@
 /**
- * The HTTP edge: reads, checks and admits dumps, and answers the caller at once. Uses the
- * pipeline's queue, the shared dump vocabulary and the settings.
+ * The HTTP edge: reads, checks and admits dumps into the queue, and answers the caller at
+ * once. Uses the pipeline's queue, the shared dump vocabulary and the settings.
  */
 package io.dumpforwarder.ingest;

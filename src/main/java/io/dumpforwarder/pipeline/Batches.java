@@ -3,6 +3,8 @@ package io.dumpforwarder.pipeline;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.dumpforwarder.dump.Dump;
+
 /**
  * Cuts dumps gathered within the batch wait into batches whose NDJSON body stays within
  * the byte bound.

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.dump.Dump;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.publisher.Flux;
@@ -14,20 +15,20 @@ import org.springframework.stereotype.Component;
 /**
  * The in-memory queue between ingest and forwarding, bounded in dumps waiting and in
  * bytes of dumps held: a dump's bytes count from its admission until it is settled, so
- * the bound covers the dumps being forwarded too, and with it every downstream body
- * (built over the dumps' own bytes). Any thread may offer; the pipeline drains it as one
- * {@link Flux}. A batch of dumps is admitted whole or not at all, so a rejected request
- * leaves nothing behind.
+ * the bound covers the dumps being forwarded too, and with it every body sent to the
+ * collector (built over the dumps' own bytes). Any thread may offer; the pipeline drains
+ * it as one {@link Flux}. The dumps of a request are admitted whole or not at all, so a
+ * rejected request leaves nothing behind.
  */
 @Component
 public class DumpQueue {
 
-    /** What {@link #offer} did with a batch. */
+    /** What {@link #offer} did with a request's dumps. */
     public enum Admission {
 
-        /** Every dump of the batch is queued. */
+        /** Every dump of the request is queued. */
         ACCEPTED,
-        /** Nothing is queued: the batch does not fit. */
+        /** Nothing is queued: the dumps do not fit. */
         FULL,
         /** Nothing is queued: the pipeline is not running (starting or shutting down). */
         CLOSED
@@ -71,21 +72,21 @@ public class DumpQueue {
             .register(registry);
     }
 
-    /** Queues every dump of the batch, or none of them. */
-    public Admission offer(List<Dump> batch) {
+    /** Queues every dump of one request, or none of them. */
+    public Admission offer(List<Dump> dumps) {
         FluxSink<Dump> sink = this.sink;
         if (!this.open || sink == null) {
             return Admission.CLOSED;
         }
-        long batchBytes = bytesOf(batch);
-        if (!reserve(this.size, batch.size(), this.capacity)) {
+        long requestBytes = bytesOf(dumps);
+        if (!reserve(this.size, dumps.size(), this.capacity)) {
             return Admission.FULL;
         }
-        if (!reserve(this.bytes, batchBytes, this.maxBytes)) {
-            this.size.addAndGet(-batch.size());
+        if (!reserve(this.bytes, requestBytes, this.maxBytes)) {
+            this.size.addAndGet(-dumps.size());
             return Admission.FULL;
         }
-        batch.forEach(sink::next);
+        dumps.forEach(sink::next);
         return Admission.ACCEPTED;
     }
 

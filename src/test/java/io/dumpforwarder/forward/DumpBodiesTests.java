@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 
-import io.dumpforwarder.pipeline.Dump;
+import io.dumpforwarder.dump.Dump;
 import io.netty.buffer.ByteBuf;
 import org.junit.jupiter.api.Test;
 

@@ -7,6 +7,8 @@ import java.util.concurrent.TimeoutException;
 
 import javax.net.ssl.SSLHandshakeException;
 
+import io.dumpforwarder.dump.Forwarded;
+import io.dumpforwarder.dump.Outcome;
 import io.netty.handler.codec.DecoderException;
 import org.junit.jupiter.api.Test;
 import reactor.netty.http.client.PrematureCloseException;
@@ -24,62 +26,70 @@ class FailuresTests {
 
     @Test
     void aHostThatDoesNotResolveIsAConnectErrorHoweverWrapped() {
-        assertThat(Failures.classify(wrapped(new UnknownHostException("collector.invalid"))).outcome())
-            .isEqualTo(Outcome.CONNECT_ERROR);
-        assertThat(Failures.classify(wrapped(new UnresolvedAddressException())).outcome())
-            .isEqualTo(Outcome.CONNECT_ERROR);
+        assertThat(outcome(wrapped(new UnknownHostException("collector.invalid")))).isEqualTo(Outcome.CONNECT_ERROR);
+        assertThat(outcome(wrapped(new UnresolvedAddressException()))).isEqualTo(Outcome.CONNECT_ERROR);
     }
 
     @Test
     void eachKnownCauseHasItsOutcome() {
-        assertThat(Failures.classify(wrapped(new ConnectException("refused"))).outcome())
-            .isEqualTo(Outcome.CONNECT_ERROR);
-        assertThat(Failures.classify(wrapped(new SSLHandshakeException("PKIX"))).outcome())
-            .isEqualTo(Outcome.CONNECT_ERROR);
-        assertThat(Failures.classify(new TimeoutException()).outcome()).isEqualTo(Outcome.TIMEOUT);
-        assertThat(Failures.classify(status(HttpStatus.TOO_MANY_REQUESTS)).outcome()).isEqualTo(Outcome.HTTP_4XX);
-        assertThat(Failures.classify(status(HttpStatus.BAD_GATEWAY)).outcome()).isEqualTo(Outcome.HTTP_5XX);
-        assertThat(Failures.classify(new IllegalStateException("surprise")))
+        assertThat(outcome(wrapped(new ConnectException("refused")))).isEqualTo(Outcome.CONNECT_ERROR);
+        assertThat(outcome(wrapped(new SSLHandshakeException("PKIX")))).isEqualTo(Outcome.CONNECT_ERROR);
+        assertThat(outcome(new TimeoutException())).isEqualTo(Outcome.TIMEOUT);
+        assertThat(outcome(status(HttpStatus.TOO_MANY_REQUESTS))).isEqualTo(Outcome.HTTP_4XX);
+        assertThat(outcome(status(HttpStatus.BAD_GATEWAY))).isEqualTo(Outcome.HTTP_5XX);
+        assertThat(Failures.classify(new IllegalStateException("surprise"), false).result())
             .isEqualTo(new Forwarded(Outcome.ERROR, "surprise"));
     }
 
     @Test
     void onlyFailuresALaterAttemptMayCureAreRetryable() {
-        assertThat(Failures.isRetryable(wrapped(new ConnectException("refused")), false)).isTrue();
-        assertThat(Failures.isRetryable(new TimeoutException(), false)).isTrue();
-        assertThat(Failures.isRetryable(new TimeoutException(), true)).isFalse();
-        assertThat(Failures.isRetryable(wrapped(PrematureCloseException.TEST_EXCEPTION), false)).isTrue();
-        assertThat(Failures.isRetryable(wrapped(PrematureCloseException.TEST_EXCEPTION), true)).isFalse();
+        assertThat(retryable(wrapped(new ConnectException("refused")), false)).isTrue();
+        assertThat(retryable(new TimeoutException(), false)).isTrue();
+        assertThat(retryable(new TimeoutException(), true)).isFalse();
+        assertThat(retryable(wrapped(PrematureCloseException.TEST_EXCEPTION), false)).isTrue();
+        assertThat(retryable(wrapped(PrematureCloseException.TEST_EXCEPTION), true)).isFalse();
         for (HttpStatus status : new HttpStatus[] { HttpStatus.TOO_MANY_REQUESTS, HttpStatus.BAD_GATEWAY,
                 HttpStatus.SERVICE_UNAVAILABLE, HttpStatus.GATEWAY_TIMEOUT }) {
-            assertThat(Failures.isRetryable(status(status), true)).as("%s", status).isTrue();
+            assertThat(retryable(status(status), true)).as("%s", status).isTrue();
         }
         for (HttpStatus status : new HttpStatus[] { HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND,
                 HttpStatus.PAYLOAD_TOO_LARGE, HttpStatus.INTERNAL_SERVER_ERROR }) {
-            assertThat(Failures.isRetryable(status(status), true)).as("%s", status).isFalse();
+            assertThat(retryable(status(status), true)).as("%s", status).isFalse();
         }
-        assertThat(Failures.isRetryable(wrapped(new SSLHandshakeException("PKIX")), false)).isFalse();
-        assertThat(Failures.isRetryable(new IllegalStateException("surprise"), false)).isFalse();
+        assertThat(retryable(wrapped(new SSLHandshakeException("PKIX")), false)).isFalse();
+        assertThat(retryable(new IllegalStateException("surprise"), false)).isFalse();
     }
 
     @Test
     void timeoutsAndOverloadAnswersAreDropsOtherAnswersSamplesTheRestIgnored() {
-        assertThat(Failures.feedback(new TimeoutException())).isEqualTo(Failures.Feedback.DROP);
+        assertThat(feedback(new TimeoutException())).isEqualTo(Attempt.Feedback.DROP);
         for (HttpStatus status : new HttpStatus[] { HttpStatus.TOO_MANY_REQUESTS, HttpStatus.SERVICE_UNAVAILABLE,
                 HttpStatus.GATEWAY_TIMEOUT }) {
-            assertThat(Failures.feedback(status(status))).as("%s", status).isEqualTo(Failures.Feedback.DROP);
+            assertThat(feedback(status(status))).as("%s", status).isEqualTo(Attempt.Feedback.DROP);
         }
         for (HttpStatus status : new HttpStatus[] { HttpStatus.BAD_REQUEST, HttpStatus.INTERNAL_SERVER_ERROR,
                 HttpStatus.BAD_GATEWAY }) {
-            assertThat(Failures.feedback(status(status))).as("%s", status).isEqualTo(Failures.Feedback.SAMPLE);
+            assertThat(feedback(status(status))).as("%s", status).isEqualTo(Attempt.Feedback.SAMPLE);
         }
-        assertThat(Failures.feedback(wrapped(new ConnectException("refused")))).isEqualTo(Failures.Feedback.IGNORE);
-        assertThat(Failures.feedback(new IllegalStateException("surprise"))).isEqualTo(Failures.Feedback.IGNORE);
-        assertThat(Failures.classify(new ExpiredWaitingException()).outcome()).isEqualTo(Outcome.EXPIRED);
+        assertThat(feedback(wrapped(new ConnectException("refused")))).isEqualTo(Attempt.Feedback.IGNORE);
+        assertThat(feedback(new IllegalStateException("surprise"))).isEqualTo(Attempt.Feedback.IGNORE);
+        assertThat(outcome(new ExpiredWaitingException())).isEqualTo(Outcome.EXPIRED);
     }
 
-    private static DownstreamStatusException status(HttpStatus status) {
-        return new DownstreamStatusException(status, null);
+    private static Outcome outcome(Throwable error) {
+        return Failures.classify(error, false).result().outcome();
+    }
+
+    private static boolean retryable(Throwable error, boolean answered) {
+        return Failures.classify(error, answered).retryable();
+    }
+
+    private static Attempt.Feedback feedback(Throwable error) {
+        return Failures.classify(error, false).feedback();
+    }
+
+    private static CollectorStatusException status(HttpStatus status) {
+        return new CollectorStatusException(status.value(), null);
     }
 
     private static Throwable wrapped(Throwable cause) {

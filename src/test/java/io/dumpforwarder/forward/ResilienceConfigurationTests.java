@@ -18,13 +18,13 @@ class ResilienceConfigurationTests {
     void onlyAnswersAboutTheDumpAreLeftOutOfTheBreaker() {
         for (HttpStatus status : new HttpStatus[] { HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND,
                 HttpStatus.CONTENT_TOO_LARGE, HttpStatus.UNPROCESSABLE_CONTENT }) {
-            assertThat(ResilienceConfiguration.isAboutTheDump(new DownstreamStatusException(status, null)))
+            assertThat(ResilienceConfiguration.isAboutTheDump(new CollectorStatusException(status.value(), null)))
                 .as("%s", status)
                 .isTrue();
         }
         for (HttpStatus status : new HttpStatus[] { HttpStatus.REQUEST_TIMEOUT, HttpStatus.TOO_MANY_REQUESTS,
                 HttpStatus.INTERNAL_SERVER_ERROR, HttpStatus.SERVICE_UNAVAILABLE }) {
-            assertThat(ResilienceConfiguration.isAboutTheDump(new DownstreamStatusException(status, null)))
+            assertThat(ResilienceConfiguration.isAboutTheDump(new CollectorStatusException(status.value(), null)))
                 .as("%s", status)
                 .isFalse();
         }

@@ -5,7 +5,7 @@ import java.util.Arrays;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.dumpforwarder.pipeline.Dump;
+import io.dumpforwarder.dump.Dump;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,7 +23,7 @@ class IngestFuzzTests {
         int maxDumpSize = data.consumeInt(1, 2048);
         byte[] body = data.consumeRemainingAsBytes();
 
-        NdjsonBatch batch = NdjsonBatch.read(body, maxDumpSize, null, 0);
+        NdjsonBody batch = NdjsonBody.read(body, maxDumpSize, null, 0);
 
         assertThat(batch.dumps().size() + batch.errors().size()).isEqualTo(judgedLines(body));
         for (Dump dump : batch.dumps()) {

@@ -2,6 +2,7 @@ package io.dumpforwarder.pipeline;
 
 import java.util.List;
 
+import io.dumpforwarder.dump.Dump;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

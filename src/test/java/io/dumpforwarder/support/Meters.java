@@ -14,6 +14,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  */
 public final class Meters {
 
+    private final MeterRegistry registry;
+
     private final Map<String, Counter> received;
 
     private final Map<String, Counter> forwarded;
@@ -25,6 +27,7 @@ public final class Meters {
     private final Gauge inflight;
 
     public Meters(MeterRegistry registry) {
+        this.registry = registry;
         this.received = byOutcome(registry, "dumps.received");
         this.forwarded = byOutcome(registry, "dumps.forwarded");
         this.queued = registry.get("dumps.queued").gauge();
@@ -37,6 +40,16 @@ public final class Meters {
             .counters()
             .stream()
             .collect(Collectors.toMap((counter) -> counter.getId().getTag("outcome"), Function.identity()));
+    }
+
+    /** The count of the counter of this name and tags (key, value, ...), read now. */
+    public double count(String name, String... tags) {
+        return this.registry.get(name).tags(tags).counter().count();
+    }
+
+    /** The value of the gauge of this name and tags (key, value, ...), read now. */
+    public double gauge(String name, String... tags) {
+        return this.registry.get(name).tags(tags).gauge().value();
     }
 
     public long received(String outcome) {

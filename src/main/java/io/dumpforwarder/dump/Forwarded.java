@@ -1,4 +1,4 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.dump;
 
 /**
  * What became of one forward: the outcome and, for a failure, a short human-readable

@@ -1,4 +1,4 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.dump;
 
 import java.util.Locale;
 

@@ -15,21 +15,21 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The downstream HTTP client, built once: a dedicated, bounded connection pool sized to
+ * The collector's HTTP client, built once: a dedicated, bounded connection pool sized to
  * the forward concurrency, the timeouts of {@code forwarder.client.*} and, for https, an
  * optional SSL bundle.
  */
 @Configuration(proxyBeanMethods = false)
-class DownstreamClientConfiguration {
+class CollectorClientConfiguration {
 
     /**
-     * Logger category of the downstream wiretap; set it to DEBUG at runtime to see the
+     * Logger category of the collector wiretap; set it to DEBUG at runtime to see the
      * traffic.
      */
     static final String WIRETAP_CATEGORY = "io.dumpforwarder.wiretap";
 
     @Bean(destroyMethod = "dispose")
-    ConnectionProvider downstreamConnectionProvider(ForwarderProperties properties) {
+    ConnectionProvider collectorConnectionProvider(ForwarderProperties properties) {
         ForwarderProperties.Client client = properties.client();
         // flatMap never runs more forwards than there are connections, so acquires rarely
         // wait; the bound
@@ -50,7 +50,7 @@ class DownstreamClientConfiguration {
      * so no WebClient layer sits on the hot path.
      */
     @Bean
-    HttpClient downstreamHttpClient(ConnectionProvider downstreamConnectionProvider, ForwarderProperties properties,
+    HttpClient collectorHttpClient(ConnectionProvider collectorConnectionProvider, ForwarderProperties properties,
             SslBundles sslBundles) {
         ForwarderProperties.Client client = properties.client();
         // An https dump URL trusts the JVM's trust store, unless an SSL bundle names a CA
@@ -63,7 +63,7 @@ class DownstreamClientConfiguration {
             .withRedirects(HttpRedirects.DONT_FOLLOW)
             .withSslBundle(ssl);
         return new ReactorHttpClientBuilder()
-            .withHttpClientFactory(() -> HttpClient.create(downstreamConnectionProvider))
+            .withHttpClientFactory(() -> HttpClient.create(collectorConnectionProvider))
             // Logs nothing until the category is set to DEBUG (e.g. through the Actuator
             // loggers endpoint).
             .withHttpClientCustomizer(

@@ -20,9 +20,9 @@ import org.springframework.stereotype.Component;
  * ingest keeps answering.
  */
 @Component
-public class DownstreamPause {
+class CollectorPause {
 
-    private static final Logger logger = LoggerFactory.getLogger(DownstreamPause.class);
+    private static final Logger logger = LoggerFactory.getLogger(CollectorPause.class);
 
     private final long maxNanos;
 
@@ -33,7 +33,7 @@ public class DownstreamPause {
 
     private final Counter paused;
 
-    DownstreamPause(ForwarderProperties properties, MeterRegistry registry) {
+    CollectorPause(ForwarderProperties properties, MeterRegistry registry) {
         this.maxNanos = properties.retryAfter().max().toNanos();
         this.pauses = Counter.builder("dumps.pauses")
             .description("Pauses of all sending asked for by the collector (Retry-After on a 429 or 503)")
@@ -48,7 +48,7 @@ public class DownstreamPause {
      * Completes at once when sending is not paused, else when the pause (however
      * extended) is over.
      */
-    public Mono<Void> over() {
+    Mono<Void> over() {
         return Mono.defer(() -> {
             long left = this.until.get() - System.nanoTime();
             return (left <= 0) ? Mono.empty() : Mono.delay(Duration.ofNanos(left)).then(over());
@@ -56,7 +56,7 @@ public class DownstreamPause {
     }
 
     /** Whether sending is paused right now. */
-    public boolean isPaused() {
+    boolean isPaused() {
         return this.until.get() - System.nanoTime() > 0;
     }
 

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * an endless body, flap, or refuse connections. It keeps its port across all of that. One
  * thread per connection; the client bounds them.
  */
-public final class FaultyDownstream implements AutoCloseable {
+public final class FaultyCollector implements AutoCloseable {
 
     /** How the collector behaves from now on. */
     public enum Fault {
@@ -69,14 +69,14 @@ public final class FaultyDownstream implements AutoCloseable {
 
     private volatile boolean closed;
 
-    public FaultyDownstream() {
+    public FaultyCollector() {
         try (ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             this.port = probe.getLocalPort();
         }
         catch (IOException ex) {
             throw new IllegalStateException(ex);
         }
-        this.acceptor = new Thread(this::acceptLoop, "faulty-downstream");
+        this.acceptor = new Thread(this::acceptLoop, "faulty-collector");
         this.acceptor.setDaemon(true);
         this.acceptor.start();
     }
@@ -93,7 +93,7 @@ public final class FaultyDownstream implements AutoCloseable {
         if (fault != Fault.HEALTHY) {
             // Faults apply to kept-alive connections too: drop them so every forward
             // meets the fault.
-            this.sockets.forEach(FaultyDownstream::closeQuietly);
+            this.sockets.forEach(FaultyCollector::closeQuietly);
         }
     }
 
@@ -134,7 +134,7 @@ public final class FaultyDownstream implements AutoCloseable {
                 }
                 Socket socket = server.accept();
                 this.sockets.add(socket);
-                Thread handler = new Thread(() -> serve(socket), "faulty-downstream-connection");
+                Thread handler = new Thread(() -> serve(socket), "faulty-collector-connection");
                 handler.setDaemon(true);
                 handler.start();
             }
@@ -276,7 +276,7 @@ public final class FaultyDownstream implements AutoCloseable {
     @Override
     public void close() {
         this.closed = true;
-        this.sockets.forEach(FaultyDownstream::closeQuietly);
+        this.sockets.forEach(FaultyCollector::closeQuietly);
     }
 
 }

@@ -10,9 +10,9 @@ import java.time.format.DateTimeParseException;
 /**
  * Reads a {@code Retry-After} header (RFC 9110): a number of seconds, or an HTTP date.
  */
-final class RetryAfter {
+final class RetryAfterHeader {
 
-    private RetryAfter() {
+    private RetryAfterHeader() {
     }
 
     /**

@@ -8,8 +8,8 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
-import io.dumpforwarder.support.FaultyDownstream;
-import io.dumpforwarder.support.FaultyDownstream.Fault;
+import io.dumpforwarder.support.FaultyCollector;
+import io.dumpforwarder.support.FaultyCollector.Fault;
 import io.dumpforwarder.support.Meters;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.Gauge;
@@ -46,9 +46,9 @@ import static org.awaitility.Awaitility.await;
                 "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=10",
                 "resilience4j.circuitbreaker.instances.dump.wait-duration-in-open-state=1s",
                 "resilience4j.circuitbreaker.instances.dump.permitted-number-of-calls-in-half-open-state=2" })
-class DownstreamFaultTests {
+class CollectorFaultTests {
 
-    private static final FaultyDownstream collector = new FaultyDownstream();
+    private static final FaultyCollector collector = new FaultyCollector();
 
     private static final Duration BREAKER_WAIT = Duration.ofSeconds(1);
 
@@ -97,7 +97,7 @@ class DownstreamFaultTests {
      * Each fault with the outcomes its dumps may get, the one it must produce first. The
      * collector applies a fault by closing the connections it kept alive; a forward that
      * takes one of them from the pool before the pool has seen it closed, or that is in
-     * flight on one, fails as error (2 of 14 runs on this machine).
+     * flight on one, fails as error.
      */
     static Stream<Arguments> faults() {
         return Stream.of(Arguments.of(Fault.HANG, "timeout", Set.of("timeout", "circuit_open", "error")),

@@ -1,4 +1,4 @@
-package io.dumpforwarder.pipeline;
+package io.dumpforwarder.forward;
 
 import java.util.EnumMap;
 import java.util.List;
@@ -6,8 +6,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.dumpforwarder.config.ForwarderProperties;
-import io.dumpforwarder.forward.Forwarded;
-import io.dumpforwarder.forward.Outcome;
+import io.dumpforwarder.dump.Dump;
+import io.dumpforwarder.dump.Forwarded;
+import io.dumpforwarder.dump.Outcome;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,7 @@ import org.springframework.stereotype.Component;
  * not it is logged.
  */
 @Component
-class FailureLog {
+public class FailureLog {
 
     private static final Logger logger = LoggerFactory.getLogger(FailureLog.class);
 
@@ -32,7 +33,7 @@ class FailureLog {
         }
     }
 
-    void log(List<Dump> dumps, Forwarded result) {
+    public void log(List<Dump> dumps, Forwarded result) {
         Dump first = dumps.get(0);
         if (result.outcome() == Outcome.SUCCESS) {
             logger.atDebug()

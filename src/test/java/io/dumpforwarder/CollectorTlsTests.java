@@ -10,7 +10,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 import io.dumpforwarder.support.Meters;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.dumpforwarder.support.RunningApp;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
@@ -23,12 +23,6 @@ import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.resources.LoopResources;
 
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.http.MediaType;
-import org.springframework.test.web.reactive.server.WebTestClient;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -38,7 +32,7 @@ import static org.awaitility.Awaitility.await;
  * without a bundle the JVM's trust store is used, so the test CA is not trusted; a bundle
  * without a client certificate is refused by the collector.
  */
-class DownstreamTlsTests {
+class CollectorTlsTests {
 
     private static final LoopResources loops = LoopResources.create("tls-collector", 1, true);
 
@@ -140,33 +134,18 @@ class DownstreamTlsTests {
      * outcome.
      */
     private static String forwardOne(List<String> arguments) {
-        List<String> all = new ArrayList<>(List.of("--server.port=0", "--management.server.port=0",
-                "--forwarder.dump-url=https://localhost:" + collector.port() + "/dumps"));
+        List<String> all = new ArrayList<>(
+                List.of("--forwarder.dump-url=https://localhost:" + collector.port() + "/dumps"));
         all.addAll(arguments);
-        ConfigurableApplicationContext app = new SpringApplicationBuilder(DumpForwarderApplication.class)
-            .run(all.toArray(String[]::new));
-        try {
-            Meters meters = new Meters(app.getBean(MeterRegistry.class));
-            int port = ((WebServerApplicationContext) app).getWebServer().getPort();
-            WebTestClient.bindToServer()
-                .baseUrl("http://127.0.0.1:" + port)
-                .build()
-                .post()
-                .uri("/v1/dumps")
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue("{\"uid\":\"tls\"}")
-                .exchange()
-                .expectStatus()
-                .isAccepted();
+        try (RunningApp app = RunningApp.start(all.toArray(String[]::new))) {
+            Meters meters = app.meters();
+            app.postJson("{\"uid\":\"tls\"}").expectStatus().isAccepted();
             await().atMost(Duration.ofSeconds(10)).until(() -> meters.forwardedTotal() == 1);
             return List.of("success", "connect_error", "error", "timeout")
                 .stream()
                 .filter((outcome) -> meters.forwarded(outcome) == 1)
                 .findFirst()
                 .orElse("other");
-        }
-        finally {
-            app.close();
         }
     }
 

@@ -1,4 +1,4 @@
-package io.dumpforwarder.pipeline;
+package io.dumpforwarder.forward;
 
 import java.time.Duration;
 import java.util.EnumMap;
@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.dumpforwarder.config.ForwarderProperties;
-import io.dumpforwarder.forward.Outcome;
+import io.dumpforwarder.dump.Outcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -23,7 +23,7 @@ import org.springframework.stereotype.Component;
  * 0, not absent.
  */
 @Component
-class ForwardMetrics {
+public class ForwardMetrics {
 
     private final AtomicInteger inflight = new AtomicInteger();
 
@@ -51,7 +51,8 @@ class ForwardMetrics {
                         .register(registry));
             if (outcome.attempted()) {
                 this.latency.put(outcome, Timer.builder("dumps.forward")
-                    .description("Time of a forward request that reached the network, from its start to its outcome")
+                    .description(
+                            "Time of a forward that reached the network, from its first attempt to its outcome, waits and retries included")
                     .tag("outcome", outcome.tag())
                     .serviceLevelObjectives(millis(1), millis(2), millis(5), millis(10), millis(25), millis(50),
                             millis(100), millis(250), millis(500), millis(1000), millis(2500))
@@ -72,7 +73,7 @@ class ForwardMetrics {
             .register(registry);
     }
 
-    void started() {
+    public void started() {
         this.inflight.incrementAndGet();
     }
 
@@ -83,7 +84,7 @@ class ForwardMetrics {
      * @param dumps how many dumps it settles
      * @param startNanos when the request started
      */
-    void settled(Outcome outcome, int dumps, long startNanos) {
+    public void settled(Outcome outcome, int dumps, long startNanos) {
         this.forwarded.get(outcome).increment(dumps);
         Timer timer = this.latency.get(outcome);
         if (timer != null) {
@@ -96,15 +97,15 @@ class ForwardMetrics {
         this.inflight.addAndGet(-dumps);
     }
 
-    int inflight() {
+    public int inflight() {
         return this.inflight.get();
     }
 
-    long count(Outcome outcome) {
+    public long count(Outcome outcome) {
         return (long) this.forwarded.get(outcome).count();
     }
 
-    long settledTotal() {
+    public long settledTotal() {
         long total = 0;
         for (Counter counter : this.forwarded.values()) {
             total += (long) counter.count();

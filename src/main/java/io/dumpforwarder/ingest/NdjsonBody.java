@@ -3,7 +3,7 @@ package io.dumpforwarder.ingest;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.dumpforwarder.pipeline.Dump;
+import io.dumpforwarder.dump.Dump;
 
 /**
  * The dumps and the refused lines of one NDJSON body: each line ({@code \n} or
@@ -13,9 +13,9 @@ import io.dumpforwarder.pipeline.Dump;
  * @param dumps the valid lines, in order
  * @param errors the refused lines, in order
  */
-record NdjsonBatch(List<Dump> dumps, List<LineError> errors) {
+record NdjsonBody(List<Dump> dumps, List<LineError> errors) {
 
-    static NdjsonBatch read(byte[] body, int maxDumpSize, String headerTraceId, long receivedNanos) {
+    static NdjsonBody read(byte[] body, int maxDumpSize, String headerTraceId, long receivedNanos) {
         List<Dump> dumps = new ArrayList<>();
         List<LineError> errors = new ArrayList<>();
         int lineNumber = 0;
@@ -40,7 +40,7 @@ record NdjsonBatch(List<Dump> dumps, List<LineError> errors) {
             }
             start = end + 1;
         }
-        return new NdjsonBatch(dumps, errors);
+        return new NdjsonBody(dumps, errors);
     }
 
     private static int indexOf(byte[] bytes, byte value, int from) {

@@ -1,7 +1,7 @@
-package io.dumpforwarder.pipeline;
+package io.dumpforwarder.dump;
 
 /**
- * One accepted dump on its way downstream.
+ * One accepted dump on its way to the collector.
  *
  * @param body the bytes exactly as the caller sent them; forwarded unchanged, never
  * re-serialised

@@ -19,13 +19,13 @@ import reactor.netty.http.server.HttpServer;
 import reactor.netty.resources.LoopResources;
 
 /**
- * A real HTTP downstream on 127.0.0.1 and a free port, standing in for the dump
- * collector. Tests script how it answers and read what it recorded: every body and its
- * headers, the connections opened and the most requests it served at once.
+ * A real HTTP collector on 127.0.0.1 and a free port, standing in for the dump collector.
+ * Tests script how it answers and read what it recorded: every body and its headers, the
+ * connections opened and the most requests it served at once.
  */
-public final class TestDownstream implements AutoCloseable {
+public final class TestCollector implements AutoCloseable {
 
-    private final LoopResources loops = LoopResources.create("test-downstream", 1, true);
+    private final LoopResources loops = LoopResources.create("test-collector", 1, true);
 
     private final DisposableServer server;
 
@@ -63,7 +63,7 @@ public final class TestDownstream implements AutoCloseable {
 
     private final Queue<long[]> latencies = new ConcurrentLinkedQueue<>();
 
-    public TestDownstream() {
+    public TestCollector() {
         this.server = HttpServer.create()
             .host("127.0.0.1")
             .port(0)
@@ -121,12 +121,12 @@ public final class TestDownstream implements AutoCloseable {
     }
 
     /** Answer every request with this status, at once. */
-    public TestDownstream answer(int status) {
+    public TestCollector answer(int status) {
         return answer(status, Duration.ZERO);
     }
 
     /** Answer every request with this status after this delay. */
-    public TestDownstream answer(int status, Duration delay) {
+    public TestCollector answer(int status, Duration delay) {
         this.status = status;
         this.delay = delay;
         this.retryAfter = null;
@@ -136,7 +136,7 @@ public final class TestDownstream implements AutoCloseable {
     /**
      * Answer every request with this status and a {@code Retry-After} header, at once.
      */
-    public TestDownstream answerRetryAfter(int status, String retryAfter) {
+    public TestCollector answerRetryAfter(int status, String retryAfter) {
         answer(status);
         this.retryAfter = retryAfter;
         return this;
@@ -146,7 +146,7 @@ public final class TestDownstream implements AutoCloseable {
      * Answer the next requests with this status (and Retry-After, unless null), then as
      * before.
      */
-    public TestDownstream failNext(int count, int status, String retryAfter) {
+    public TestCollector failNext(int count, int status, String retryAfter) {
         this.failureStatus = status;
         this.failureRetryAfter = retryAfter;
         this.failures.set(count);
@@ -158,7 +158,7 @@ public final class TestDownstream implements AutoCloseable {
      * {@link #answer(int, Duration)}; the others queue in arrival order, as a collector
      * with a fixed number of workers would. Applies at once.
      */
-    public TestDownstream capacity(int capacity) {
+    public TestCollector capacity(int capacity) {
         synchronized (this.turns) {
             this.capacity = capacity;
         }
@@ -302,7 +302,7 @@ public final class TestDownstream implements AutoCloseable {
     }
 
     /**
-     * One request the downstream received.
+     * One request the collector received.
      *
      * @param body its body
      * @param headers its headers

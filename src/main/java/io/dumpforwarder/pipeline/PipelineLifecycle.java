@@ -1,0 +1,108 @@
+package io.dumpforwarder.pipeline;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.dump.Outcome;
+import io.dumpforwarder.forward.ForwardMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Starts the pipeline with the application, and runs the shutdown sequence: stop
+ * admitting, let the queue and in-flight forwards drain for the drain timeout, then
+ * settle whatever is left as {@code shutdown}, so nothing leaves uncounted.
+ */
+@Component
+class PipelineLifecycle implements SmartLifecycle {
+
+    private static final Logger logger = LoggerFactory.getLogger(PipelineLifecycle.class);
+
+    private static final Duration IDLE_POLL = Duration.ofMillis(20);
+
+    private static final Duration ABORT_GRACE = Duration.ofSeconds(5);
+
+    private final DumpPipeline pipeline;
+
+    private final DumpQueue queue;
+
+    private final ForwardMetrics metrics;
+
+    private final Duration drainTimeout;
+
+    private volatile boolean running;
+
+    PipelineLifecycle(DumpPipeline pipeline, DumpQueue queue, ForwardMetrics metrics, ForwarderProperties properties) {
+        this.pipeline = pipeline;
+        this.queue = queue;
+        this.metrics = metrics;
+        this.drainTimeout = properties.shutdown().drainTimeout();
+    }
+
+    @Override
+    public void start() {
+        this.pipeline.start();
+        this.running = true;
+    }
+
+    @Override
+    public void stop(Runnable callback) {
+        this.queue.close();
+        long started = System.nanoTime();
+        long settledBefore = this.metrics.settledTotal();
+        long shutdownBefore = this.metrics.count(Outcome.SHUTDOWN);
+        logger.info("Draining {} dumps for at most {}", unsettled(), this.drainTimeout);
+        idle().timeout(this.drainTimeout).onErrorResume(TimeoutException.class, (timeout) -> {
+            this.pipeline.abort();
+            return idle().timeout(ABORT_GRACE);
+        }).doFinally((signal) -> {
+            this.running = false;
+            long settled = this.metrics.settledTotal() - settledBefore;
+            long shutdown = this.metrics.count(Outcome.SHUTDOWN) - shutdownBefore;
+            logger.atInfo()
+                .addKeyValue("settled", settled)
+                .addKeyValue("shutdown", shutdown)
+                .addKeyValue("unsettled", unsettled())
+                .log("Drain finished in {} ms: {} dumps settled, {} of them dropped as shutdown",
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), settled, shutdown);
+            callback.run();
+        }).subscribe((ignored) -> {
+        }, (error) -> logger.error("Drain did not finish", error));
+    }
+
+    private long unsettled() {
+        return this.queue.size() + this.metrics.inflight();
+    }
+
+    private Mono<Long> idle() {
+        return Flux.interval(Duration.ZERO, IDLE_POLL).filter((tick) -> this.pipeline.isIdle()).next();
+    }
+
+    @Override
+    public void stop() {
+        stop(() -> {
+        });
+    }
+
+    @Override
+    public boolean isRunning() {
+        return this.running;
+    }
+
+    /**
+     * Stops before the web server's graceful shutdown, so ingest answers 503 while the
+     * queue drains.
+     */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE;
+    }
+
+}
