@@ -5,8 +5,6 @@ import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 
-import org.springframework.test.context.TestPropertySource;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -15,8 +13,7 @@ import static org.awaitility.Awaitility.await;
  * failure counted with its outcome. The breaker is kept closed here (see
  * {@link CircuitBreakerTests}).
  */
-@TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.max-concurrency=4",
-        "forwarder.client.response-timeout=100ms", AbstractServiceTests.BREAKER_NEVER_OPENS })
+@PlainForwarding
 class ForwardingTests extends AbstractServiceTests {
 
     @Test

@@ -12,7 +12,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -22,9 +21,7 @@ import static org.awaitility.Awaitility.await;
  * wiretap and the logs.
  */
 @ExtendWith(OutputCaptureExtension.class)
-@TestPropertySource(properties = { "management.endpoints.web.exposure.include=health,info,prometheus,loggers",
-        "forwarder.log.failures-per-second=2", "forwarder.client.response-timeout=100ms",
-        "forwarder.retry.enabled=false", AbstractServiceTests.BREAKER_NEVER_OPENS })
+@PlainForwarding
 class OperationsTests extends AbstractServiceTests {
 
     @ParameterizedTest

@@ -6,8 +6,6 @@ import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 
-import org.springframework.test.context.TestPropertySource;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -16,8 +14,7 @@ import static org.awaitility.Awaitility.await;
  * answered, capped by forwarder.retry-after.max; ingest keeps answering meanwhile. The
  * breaker is kept closed here.
  */
-@TestPropertySource(properties = { "forwarder.retry.enabled=false", "forwarder.retry-after.max=2s",
-        "forwarder.max-concurrency=4", AbstractServiceTests.BREAKER_NEVER_OPENS })
+@PlainForwarding
 class PauseTests extends AbstractServiceTests {
 
     @Test
@@ -34,8 +31,8 @@ class PauseTests extends AbstractServiceTests {
 
         await().atMost(WAIT).until(() -> this.meters.forwarded("success") == delivered + 6);
         // The pause began when the 503 came back, after the first request arrived: none
-        // of the six reached the
-        // collector within 2 s of that arrival, however slow this machine is.
+        // of the six reached the collector within 2 s of that arrival, however slow the
+        // machine.
         List<Long> arrivals = collector.arrivals();
         assertThat(arrivals).hasSize(7);
         long first = arrivals.get(0);

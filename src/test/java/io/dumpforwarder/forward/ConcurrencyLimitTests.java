@@ -44,9 +44,8 @@ class ConcurrencyLimitTests {
         AtomicInteger expired = new AtomicInteger();
         Flux<Void> attempts = Flux.range(0, 3000).flatMap((i) -> {
             // Some attempts expire while they wait; some are cancelled from outside,
-            // waiting or holding a permit;
-            // some fail as an overloaded collector would, some as one that was never
-            // reached.
+            // waiting or holding a permit; some fail as an overloaded collector would,
+            // some as one that was never reached.
             long expiresAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos((i % 7 == 0) ? 1 : 60_000);
             Mono<Attempt> attempt = this.limit.around(call(i, most), expiresAt);
             if (i % 5 == 0) {
