@@ -4,6 +4,8 @@ import java.time.Duration;
 
 import io.dumpforwarder.support.Meters;
 import io.dumpforwarder.support.TestCollector;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -56,6 +58,9 @@ public abstract class AbstractServiceTests {
     @Autowired
     protected MeterRegistry registry;
 
+    @Autowired
+    private CircuitBreakerRegistry breakers;
+
     protected WebTestClient ingest;
 
     protected WebTestClient management;
@@ -104,6 +109,11 @@ public abstract class AbstractServiceTests {
             .expectBody(String.class)
             .returnResult()
             .getResponseBody();
+    }
+
+    /** The forwarder's circuit breaker. */
+    protected CircuitBreaker breaker() {
+        return this.breakers.circuitBreaker("dump");
     }
 
     protected void awaitIdle() {

@@ -6,12 +6,10 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.TestPropertySource;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -44,9 +42,6 @@ class AdaptiveConcurrencyTests extends AbstractServiceTests {
      * generous.
      */
     private static final Duration LIMIT_WAIT = Duration.ofSeconds(60);
-
-    @Autowired
-    private CircuitBreakerRegistry breakers;
 
     @Test
     void theLimitFallsWithTheCollectorsCapacityRisesWithItAndNeverPassesTheCeiling() {
@@ -85,7 +80,7 @@ class AdaptiveConcurrencyTests extends AbstractServiceTests {
         IntStream.range(0, 10).forEach((i) -> accept(dump(i)));
         await().atMost(WAIT).until(() -> calls("success") == samples + 10);
 
-        CircuitBreaker breaker = this.breakers.circuitBreaker("dump");
+        CircuitBreaker breaker = breaker();
         breaker.transitionToForcedOpenState();
         try {
             double ignored = calls("ignored");

@@ -5,11 +5,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,14 +25,11 @@ import static org.awaitility.Awaitility.await;
         "resilience4j.circuitbreaker.instances.dump.permitted-number-of-calls-in-half-open-state=2" })
 class BreakerHoldTests extends AbstractServiceTests {
 
-    @Autowired
-    private CircuitBreakerRegistry breakers;
-
     private CircuitBreaker breaker;
 
     @BeforeEach
     void closeTheBreaker() {
-        this.breaker = this.breakers.circuitBreaker("dump");
+        this.breaker = breaker();
         this.breaker.reset();
     }
 

@@ -70,9 +70,7 @@ class MonitoringTests extends AbstractServiceTests {
 
     @Test
     void dashboardOnlyQueriesMetricsTheServiceExposes() throws IOException {
-        JsonNode dashboard = JsonMapper.builder()
-            .build()
-            .readTree(Files.readString(Path.of("monitoring/dashboard.json")));
+        JsonNode dashboard = dashboard();
         List<String> expressions = new ArrayList<>();
         dashboard.get("panels")
             .forEach((panel) -> panel.get("targets")
@@ -93,9 +91,7 @@ class MonitoringTests extends AbstractServiceTests {
 
     @Test
     void dashboardPanelsSitOnTheGridAndSayWhatTheyShow() throws IOException {
-        JsonNode dashboard = JsonMapper.builder()
-            .build()
-            .readTree(Files.readString(Path.of("monitoring/dashboard.json")));
+        JsonNode dashboard = dashboard();
         Set<String> places = new HashSet<>();
 
         dashboard.get("panels").forEach((panel) -> {
@@ -176,6 +172,10 @@ class MonitoringTests extends AbstractServiceTests {
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> listOf(Object value) {
         return (List<Map<String, Object>>) value;
+    }
+
+    private static JsonNode dashboard() throws IOException {
+        return JsonMapper.builder().build().readTree(Files.readString(Path.of("monitoring/dashboard.json")));
     }
 
 }

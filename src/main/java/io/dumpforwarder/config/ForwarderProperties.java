@@ -203,8 +203,8 @@ public record ForwarderProperties(
             Path tokensFile) {
         // @formatter:on
 
-        @AssertTrue(
-                message = "forwarder.ingest.auth.enabled needs forwarder.ingest.auth.tokens or forwarder.ingest.auth.tokens-file")
+        @AssertTrue(message = "forwarder.ingest.auth.enabled needs forwarder.ingest.auth.tokens "
+                + "or forwarder.ingest.auth.tokens-file")
         boolean isTokenSourceGiven() {
             return !this.enabled || !this.tokens.isEmpty() || this.tokensFile != null;
         }
@@ -275,8 +275,8 @@ public record ForwarderProperties(
             @DefaultValue("20ms") @NotNull Duration maxWait) {
         // @formatter:on
 
-        @AssertTrue(
-                message = "forwarder.batch.max-bytes must be positive and at most 2GB, forwarder.batch.max-wait positive")
+        @AssertTrue(message = "forwarder.batch.max-bytes must be positive and at most 2GB, "
+                + "forwarder.batch.max-wait positive")
         boolean isBounded() {
             return this.maxBytes.toBytes() > 0 && this.maxBytes.toBytes() <= Integer.MAX_VALUE
                     && !this.maxWait.isNegative() && !this.maxWait.isZero();
@@ -332,8 +332,8 @@ public record ForwarderProperties(
             @DefaultValue("10s") @NotNull Duration budgetWindow) {
         // @formatter:on
 
-        @AssertTrue(
-                message = "forwarder.retry backoffs must be positive with initial-backoff <= max-backoff, and budget-window at least 1s")
+        @AssertTrue(message = "forwarder.retry backoffs must be positive with initial-backoff <= max-backoff, "
+                + "and budget-window at least 1s")
         boolean isConsistent() {
             return !this.initialBackoff.isNegative() && !this.initialBackoff.isZero()
                     && this.initialBackoff.compareTo(this.maxBackoff) <= 0 && this.budgetWindow.toSeconds() >= 1;

@@ -7,7 +7,6 @@ import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.ingest.NdjsonBody.LineError;
 import io.dumpforwarder.pipeline.DumpQueue;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import org.slf4j.Logger;
@@ -16,7 +15,6 @@ import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 
 /**
@@ -29,10 +27,6 @@ import org.springframework.stereotype.Component;
 class IngestHandler {
 
     private static final Logger logger = LoggerFactory.getLogger(IngestHandler.class);
-
-    private static final AsciiString APPLICATION_PROBLEM_JSON = AsciiString.cached("application/problem+json");
-
-    private static final AsciiString BEARER = AsciiString.cached("Bearer");
 
     private final DumpQueue queue;
 
@@ -71,8 +65,9 @@ class IngestHandler {
 
     Mono<Void> ingest(HttpServerRequest request, HttpServerResponse response) {
         long start = System.nanoTime();
-        return reply(request).flatMap(
-                (reply) -> send(response, reply).doFinally((signal) -> this.metrics.answered(reply.outcome(), start)))
+        return reply(request)
+            .flatMap((reply) -> reply.send(response, this.retryAfter)
+                .doFinally((signal) -> this.metrics.answered(reply.outcome(), start)))
             // The caller went away while the answer was written: nothing is left to tell
             // it.
             .onErrorResume((error) -> {
@@ -86,11 +81,11 @@ class IngestHandler {
         if (!this.authentication.permits(headers.get(HttpHeaderNames.AUTHORIZATION))) {
             return refuse(Received.UNAUTHORIZED, 1);
         }
-        Format format = Format.of(headers.get(HttpHeaderNames.CONTENT_TYPE));
+        BodyFormat format = BodyFormat.of(headers.get(HttpHeaderNames.CONTENT_TYPE));
         if (format == null) {
             return refuse(Received.UNSUPPORTED_MEDIA_TYPE, 1);
         }
-        int limit = (format == Format.JSON) ? this.maxDumpSize : this.maxRequestSize;
+        int limit = (format == BodyFormat.JSON) ? this.maxDumpSize : this.maxRequestSize;
         long declared = contentLength(headers);
         if (declared > this.discardLimit) {
             // Too large to read through: answer now and close, rather than read it all.
@@ -109,14 +104,14 @@ class IngestHandler {
         String traceId = TraceIds.fromHeaders(headers);
         BodyBudget.Lease lease = this.budget.lease();
         return BodyReader.read(request.receive(), declared, limit, this.discardLimit, lease)
-            .map((body) -> (format == Format.JSON) ? one(body, traceId) : lines(body, traceId))
+            .map((body) -> (format == BodyFormat.JSON) ? one(body, traceId) : lines(body, traceId))
             .onErrorResume((ex) -> Mono.just(refused(ex, format)))
             // Whatever the answer, the body's bytes are either queued as dumps or garbage
             // by now.
             .doFinally((signal) -> lease.close());
     }
 
-    private Reply refused(Throwable ex, Format format) {
+    private Reply refused(Throwable ex, BodyFormat format) {
         if (ex instanceof BodyReader.TooLargeException tooLarge) {
             return tooLarge(format, tooLarge.drained());
         }
@@ -127,9 +122,9 @@ class IngestHandler {
         return problem(Received.INVALID, 1, "the body could not be read to its end: " + ex.getMessage());
     }
 
-    private Reply tooLarge(Format format, boolean drained) {
+    private Reply tooLarge(BodyFormat format, boolean drained) {
         this.metrics.count(Received.TOO_LARGE, 1);
-        return this.replies.tooLarge(format == Format.NDJSON).drained(drained);
+        return this.replies.tooLarge(format == BodyFormat.NDJSON).drained(drained);
     }
 
     private Reply one(byte[] body, String headerTraceId) {
@@ -195,28 +190,6 @@ class IngestHandler {
         return reply;
     }
 
-    /**
-     * The one place an answer goes out. The connection is closed if the body was not
-     * read, and while shutting down, so that keep-alive callers reconnect to another
-     * instance.
-     */
-    private Mono<Void> send(HttpServerResponse response, Reply reply) {
-        response.status(reply.status())
-            .header(HttpHeaderNames.CONTENT_TYPE,
-                    reply.isProblem() ? APPLICATION_PROBLEM_JSON : HttpHeaderValues.APPLICATION_JSON);
-        Received outcome = reply.outcome();
-        if (outcome == Received.QUEUE_FULL || outcome == Received.INFLIGHT_FULL) {
-            response.header(HttpHeaderNames.RETRY_AFTER, this.retryAfter);
-        }
-        if (outcome == Received.UNAUTHORIZED) {
-            response.header(HttpHeaderNames.WWW_AUTHENTICATE, BEARER);
-        }
-        if (!reply.keepAlive() || outcome == Received.UNAVAILABLE) {
-            response.keepAlive(false);
-        }
-        return response.sendByteArray(Mono.just(reply.body())).then();
-    }
-
     private static long contentLength(HttpHeaders headers) {
         String value = headers.get(HttpHeaderNames.CONTENT_LENGTH);
         if (value == null) {
@@ -228,44 +201,6 @@ class IngestHandler {
         catch (NumberFormatException ex) {
             return -1;
         }
-    }
-
-    /**
-     * The two accepted body formats; any other media type, or a charset other than UTF-8,
-     * is refused.
-     */
-    private enum Format {
-
-        JSON, NDJSON;
-
-        static Format of(String contentType) {
-            if (contentType == null) {
-                return null;
-            }
-            // The common case without parsing: the bare media type.
-            if (HttpHeaderValues.APPLICATION_JSON.contentEqualsIgnoreCase(contentType)) {
-                return JSON;
-            }
-            if (MediaType.APPLICATION_NDJSON_VALUE.equalsIgnoreCase(contentType)) {
-                return NDJSON;
-            }
-            MediaType type;
-            try {
-                type = MediaType.parseMediaType(contentType);
-                if (type.getCharset() != null && !"UTF-8".equalsIgnoreCase(type.getCharset().name())) {
-                    return null;
-                }
-            }
-            catch (IllegalArgumentException ex) {
-                // Not a media type, or a charset that does not exist.
-                return null;
-            }
-            if (MediaType.APPLICATION_JSON.equalsTypeAndSubtype(type)) {
-                return JSON;
-            }
-            return MediaType.APPLICATION_NDJSON.equalsTypeAndSubtype(type) ? NDJSON : null;
-        }
-
     }
 
 }

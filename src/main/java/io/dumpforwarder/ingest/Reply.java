@@ -1,6 +1,11 @@
 package io.dumpforwarder.ingest;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.AsciiString;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * One answer of the ingest API, its body already encoded.
@@ -11,6 +16,10 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * not read to the end)
  */
 record Reply(Received outcome, byte[] body, boolean keepAlive) {
+
+    private static final AsciiString APPLICATION_PROBLEM_JSON = AsciiString.cached("application/problem+json");
+
+    private static final AsciiString BEARER = AsciiString.cached("Bearer");
 
     HttpResponseStatus status() {
         return HttpResponseStatus.valueOf(this.outcome.status().value());
@@ -26,6 +35,30 @@ record Reply(Received outcome, byte[] body, boolean keepAlive) {
      */
     Reply drained(boolean drained) {
         return (drained || !this.keepAlive) ? this : new Reply(this.outcome, this.body, false);
+    }
+
+    /**
+     * Writes the answer: the one place an answer goes out. The connection is closed if
+     * the body was not read, and while shutting down, so that keep-alive callers
+     * reconnect to another instance.
+     * @param response the response to write to
+     * @param retryAfter the {@code Retry-After} of a refusal the caller may retry soon
+     */
+    Mono<Void> send(HttpServerResponse response, AsciiString retryAfter) {
+        response.status(status())
+            .header(HttpHeaderNames.CONTENT_TYPE,
+                    isProblem() ? APPLICATION_PROBLEM_JSON : HttpHeaderValues.APPLICATION_JSON);
+        Received outcome = this.outcome;
+        if (outcome == Received.QUEUE_FULL || outcome == Received.INFLIGHT_FULL) {
+            response.header(HttpHeaderNames.RETRY_AFTER, retryAfter);
+        }
+        if (outcome == Received.UNAUTHORIZED) {
+            response.header(HttpHeaderNames.WWW_AUTHENTICATE, BEARER);
+        }
+        if (!this.keepAlive || outcome == Received.UNAVAILABLE) {
+            response.keepAlive(false);
+        }
+        return response.sendByteArray(Mono.just(this.body)).then();
     }
 
 }
