@@ -25,12 +25,9 @@ import static org.awaitility.Awaitility.await;
         "resilience4j.circuitbreaker.instances.dump.permitted-number-of-calls-in-half-open-state=2" })
 class BreakerHoldTests extends AbstractServiceTests {
 
-    private CircuitBreaker breaker;
-
     @BeforeEach
     void closeTheBreaker() {
-        this.breaker = breaker();
-        this.breaker.reset();
+        breaker().reset();
     }
 
     @Test
@@ -49,7 +46,7 @@ class BreakerHoldTests extends AbstractServiceTests {
         assertThat(Duration.ofNanos(System.nanoTime() - openedAt)).isGreaterThanOrEqualTo(Duration.ofMillis(1400));
         await().atMost(WAIT).until(() -> this.meters.forwarded("success") == delivered + 20);
         assertThat(this.meters.forwarded("circuit_open")).isEqualTo(dropped);
-        assertThat(this.breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(breaker().getState()).isEqualTo(CircuitBreaker.State.CLOSED);
         assertThat(this.meters.accountingHolds()).isTrue();
     }
 
@@ -85,7 +82,7 @@ class BreakerHoldTests extends AbstractServiceTests {
         long failed = this.meters.forwarded("http_5xx");
         IntStream.range(0, 4).forEach((i) -> accept(dump(i)));
         await().atMost(WAIT).until(() -> this.meters.forwarded("http_5xx") == failed + 4);
-        assertThat(this.breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(breaker().getState()).isEqualTo(CircuitBreaker.State.OPEN);
     }
 
 }

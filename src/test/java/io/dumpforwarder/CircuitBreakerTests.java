@@ -25,20 +25,17 @@ import static org.awaitility.Awaitility.await;
         "resilience4j.circuitbreaker.instances.dump.permitted-number-of-calls-in-half-open-state=2" })
 class CircuitBreakerTests extends AbstractServiceTests {
 
-    private CircuitBreaker breaker;
-
     @BeforeEach
-    void closed() {
-        this.breaker = breaker();
-        this.breaker.reset();
+    void closeTheBreaker() {
+        breaker().reset();
     }
 
     @Test
     void opensFailsFastThenHalfOpensAndClosesAfterRecovery() {
-        assertThat(this.breaker.getCircuitBreakerConfig().getSlidingWindowSynchronizationStrategy())
+        assertThat(breaker().getCircuitBreakerConfig().getSlidingWindowSynchronizationStrategy())
             .as("records outcomes on event loops without a lock")
             .isEqualTo(CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE);
-        assertThat(this.breaker.getCircuitBreakerConfig().getMinimumNumberOfCalls()).as("tuning still comes from YAML")
+        assertThat(breaker().getCircuitBreakerConfig().getMinimumNumberOfCalls()).as("tuning still comes from YAML")
             .isEqualTo(4);
         collector.answer(500);
         long failed = this.meters.forwarded("http_5xx");
@@ -46,7 +43,7 @@ class CircuitBreakerTests extends AbstractServiceTests {
         int sent = collector.requestCount();
         IntStream.range(0, 4).forEach((i) -> accept(dump(i)));
         await().atMost(WAIT).until(() -> this.meters.forwarded("http_5xx") == failed + 4);
-        assertThat(this.breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(breaker().getState()).isEqualTo(CircuitBreaker.State.OPEN);
 
         // Open for 5 s: the next 20 dumps are dropped without touching the collector.
         IntStream.range(0, 20).forEach((i) -> accept(dump(i)));
@@ -58,7 +55,7 @@ class CircuitBreakerTests extends AbstractServiceTests {
         // close the breaker.
         await().atMost(WAIT.multipliedBy(2)).pollInterval(Duration.ofMillis(100)).until(() -> {
             accept(dump(99));
-            return this.breaker.getState() == CircuitBreaker.State.CLOSED;
+            return breaker().getState() == CircuitBreaker.State.CLOSED;
         });
         assertThat(collector.requestCount()).isGreaterThanOrEqualTo(sent + 6);
         awaitIdle();
@@ -78,8 +75,8 @@ class CircuitBreakerTests extends AbstractServiceTests {
         IntStream.range(0, 6).forEach((i) -> accept(dump(i)));
         await().atMost(WAIT).until(() -> this.meters.forwarded("http_4xx") == refused + 6);
 
-        assertThat(this.breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
-        CircuitBreaker.Metrics metrics = this.breaker.getMetrics();
+        assertThat(breaker().getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+        CircuitBreaker.Metrics metrics = breaker().getMetrics();
         assertThat(metrics.getNumberOfSlowCalls()).isZero();
         assertThat(metrics.getNumberOfFailedCalls()).isZero();
         assertThat(metrics.getNumberOfBufferedCalls()).as("the 400s are not counted at all").isEqualTo(6);

@@ -10,24 +10,16 @@ import java.util.stream.Stream;
 
 import io.dumpforwarder.support.FaultyCollector;
 import io.dumpforwarder.support.FaultyCollector.Fault;
-import io.dumpforwarder.support.Meters;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalManagementPort;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -40,13 +32,12 @@ import static org.awaitility.Awaitility.await;
  * ({@code circuit-open=drop}), so every fault ends in counted outcomes at once; holding
  * is {@link BreakerHoldTests}.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = { "management.server.port=0", "forwarder.max-concurrency=8", "forwarder.circuit-open=drop",
-                "forwarder.client.response-timeout=100ms", "forwarder.client.attempt-timeout=1s",
-                "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=10",
-                "resilience4j.circuitbreaker.instances.dump.wait-duration-in-open-state=1s",
-                "resilience4j.circuitbreaker.instances.dump.permitted-number-of-calls-in-half-open-state=2" })
-class CollectorFaultTests {
+@TestPropertySource(properties = { "forwarder.max-concurrency=8", "forwarder.circuit-open=drop",
+        "forwarder.client.response-timeout=100ms", "forwarder.client.attempt-timeout=1s",
+        "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=10",
+        "resilience4j.circuitbreaker.instances.dump.wait-duration-in-open-state=1s",
+        "resilience4j.circuitbreaker.instances.dump.permitted-number-of-calls-in-half-open-state=2" })
+class CollectorFaultTests extends AbstractAppTests {
 
     private static final FaultyCollector collector = new FaultyCollector();
 
@@ -68,29 +59,11 @@ class CollectorFaultTests {
         collector.close();
     }
 
-    @LocalServerPort
-    int port;
-
-    @LocalManagementPort
-    int managementPort;
-
-    @Autowired
-    MeterRegistry registry;
-
-    @Autowired
-    CircuitBreakerRegistry breakers;
-
-    private Meters meters;
-
-    private WebTestClient ingest;
-
     @BeforeEach
     void healthy() {
-        this.meters = new Meters(this.registry);
-        this.ingest = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + this.port).build();
         collector.set(Fault.HEALTHY);
-        await().atMost(Duration.ofSeconds(10)).until(this.meters::idle);
-        this.breakers.circuitBreaker("dump").reset();
+        awaitIdle();
+        breaker().reset();
     }
 
     /**
@@ -119,7 +92,7 @@ class CollectorFaultTests {
         collector.set(fault);
 
         long started = System.nanoTime();
-        IntStream.range(0, 40).forEach((i) -> post(BIG_DUMP).expectStatus().isAccepted());
+        IntStream.range(0, 40).forEach((i) -> postJson(BIG_DUMP).expectStatus().isAccepted());
         // Functional bound with a wide margin: 40 answers of 10 MB in all, none waiting
         // on the collector.
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
@@ -144,25 +117,14 @@ class CollectorFaultTests {
         long success = this.meters.forwarded("success");
         long healed = System.nanoTime();
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            post("{\"uid\":2}").expectStatus().isAccepted();
+            postJson("{\"uid\":2}").expectStatus().isAccepted();
             return this.meters.forwarded("success") > success;
         });
         assertThat(Duration.ofNanos(System.nanoTime() - healed)).isLessThan(BREAKER_WAIT.plusSeconds(6));
     }
 
-    private WebTestClient.ResponseSpec post(String body) {
-        return this.ingest.post().uri("/v1/dumps").contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange();
-    }
-
     private void readinessIsUp() {
-        WebTestClient.bindToServer()
-            .baseUrl("http://127.0.0.1:" + this.managementPort)
-            .build()
-            .get()
-            .uri("/actuator/health/readiness")
-            .exchange()
-            .expectStatus()
-            .isOk();
+        this.management.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
     }
 
     private long poolGauge(String name) {

@@ -20,17 +20,12 @@ import java.util.concurrent.atomic.LongAccumulator;
 
 import io.dumpforwarder.support.Meters;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalManagementPort;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -45,8 +40,7 @@ import static org.awaitility.Awaitility.await;
  * 202, 413 or 503, accounts for every dump, and keeps Netty's direct memory bounded. The
  * collector only counts, so the test itself holds almost nothing.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "management.server.port=0")
-class SmallHeapTests {
+class SmallHeapTests extends AbstractAppTests {
 
     private static final int CALLERS = 24;
 
@@ -72,15 +66,6 @@ class SmallHeapTests {
     static void close() {
         collector.disposeNow();
     }
-
-    @LocalServerPort
-    int port;
-
-    @LocalManagementPort
-    int managementPort;
-
-    @Autowired
-    MeterRegistry registry;
 
     @Test
     void aBurstOfLargeBodiesNeitherKillsTheServiceNorLosesTrackOfADump() throws Exception {
