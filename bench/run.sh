@@ -18,6 +18,8 @@
 #            the sink's p50/p99 (arrival to answer) and the service's CPU milliseconds per 1000 delivered dumps
 #   capacity open loop at --rates (default 5000) against a sink that serves 20 requests at a time, 5 ms each
 #            (4,000/s at most) and queues the rest: forwarder.concurrency.mode fixed (100) then adaptive, per run
+#   ratelimit open loop at --rates (default 2000) with no rate limit, then a pod-scope and a cluster-scope
+#            (redis-server on 127.0.0.1:18379) limit too high to refuse anything: what the limiter costs per dump
 # From a cold start, each run a fresh JVM loaded the moment it is ready, no warm-up:
 #   coldstart     closed loop (wrk, 64 connections) for --duration (default 20 s), healthy sink
 #   slowcollector open loop at 500 dumps/s for --duration (default 15 s), the sink answers after 92 ms
@@ -64,6 +66,7 @@ case "$scenario" in
   shed) service_args+=(--forwarder.queue.capacity=100) ;;
   open) rates=${rates:-2000,5000,8000} ;;
   capacity) sink_delay=5; sink_capacity=20; rates=${rates:-5000}; modes=(fixed adaptive) ;;
+  ratelimit) rates=${rates:-2000}; modes=(nolimit pod cluster) ;;
   slow) sink_delay=300 ;;
   batch) service_args+=(--forwarder.batch.enabled=true) ;;
   coldstart) ;;
@@ -80,6 +83,8 @@ work=$(mktemp -d)
 service_pid=
 sink_pid=
 lean_pid=
+redis_pid=
+redis_port=18379
 
 for tool in wrk hey nginx python3 java; do
   command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install wrk hey nginx-light)" >&2; exit 1; }
@@ -88,7 +93,7 @@ done
 [ -n "$jar" ] || { ./mvnw -q -DskipTests package; jar=$(find target -maxdepth 1 -name "dump-forwarder-*.jar" | head -n 1); }
 
 cleanup() {
-  for pid in "$service_pid" "$sink_pid" "$lean_pid"; do
+  for pid in "$service_pid" "$sink_pid" "$lean_pid" "$redis_pid"; do
     if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
   done
   if [ -f "$work/nginx.conf" ]; then nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; fi
@@ -303,12 +308,29 @@ case "$scenario" in
     exit 0 ;;
 esac
 
+# mode_args MODE: the service arguments of one variant of an open-loop scenario.
+mode_args() {
+  local limit="--forwarder.rate-limiter.enabled=true --forwarder.rate-limiter.rate=1000000 --forwarder.rate-limiter.burst=100000"
+  case "$1" in
+    fixed | adaptive) echo "--forwarder.concurrency.mode=$1" ;;
+    pod) echo "$limit" ;;
+    cluster) echo "$limit --forwarder.rate-limiter.scope=cluster --forwarder.rate-limiter.fallback-rate=1000000 --spring.data.redis.port=$redis_port" ;;
+  esac
+}
+
+if [ "$scenario" = ratelimit ]; then
+  command -v redis-server >/dev/null || { echo "redis-server is needed (apt-get install redis-server)" >&2; exit 1; }
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no > "$work/redis.log" 2>&1 &
+  redis_pid=$!
+fi
+
 if [ -n "$rates" ]; then
   printf '%-4s %8s %8s %10s %11s %9s %9s %9s %9s %9s %5s %7s %11s\n' run variant offered/s accepted/s delivered/s \
     delivered p50 p99 sink_p50 sink_p99 limit rss_MB cpu-ms/1000
   for run in $(seq 1 "$runs"); do
     for mode in "${modes[@]}"; do
-      if [ "$mode" = default ]; then start_service; else start_service --forwarder.concurrency.mode="$mode"; fi
+      # shellcheck disable=SC2046 # mode_args is a list of flags
+      start_service $(mode_args "$mode")
       hey -z "${warmup}s" -c 40 -q 100 -m POST -T application/json -D "$work/dump.json" \
         "http://127.0.0.1:$ingest/v1/dumps" > /dev/null
       for rate in ${rates//,/ }; do

@@ -87,7 +87,7 @@ The application.yml the pods read: the chart's settings, then config.extra merge
     "retry-after" (dict "max" $c.retryAfterMax)
     "retry" (dict "enabled" $c.retry.enabled "max-attempts" $c.retry.maxAttempts "initial-backoff" $c.retry.initialBackoff "max-backoff" $c.retry.maxBackoff "budget-ratio" $c.retry.budgetRatio "budget-window" $c.retry.budgetWindow)
     "circuit-open" $c.circuitOpen
-    "rate-limiter" (dict "enabled" $c.rateLimiter.enabled)
+    "rate-limiter" (dict "enabled" $c.rateLimiter.enabled "rate" $c.rateLimiter.rate "burst" $c.rateLimiter.burst "unit" $c.rateLimiter.unit "max-wait" $c.rateLimiter.maxWait "scope" $c.rateLimiter.scope "fallback-rate" $c.rateLimiter.fallbackRate "key" $c.rateLimiter.key "redis-timeout" $c.rateLimiter.redisTimeout)
     "shutdown" (dict "drain-timeout" (printf "%ds" (int $c.drainTimeoutSeconds)))
     "ingest" $ingest)
   "resilience4j" (dict
@@ -96,11 +96,7 @@ The application.yml the pods read: the chart's settings, then config.extra merge
       "slow-call-duration-threshold" $c.circuitBreaker.slowCallDurationThreshold
       "slow-call-rate-threshold" $c.circuitBreaker.slowCallRateThreshold
       "minimum-number-of-calls" $c.circuitBreaker.minimumNumberOfCalls
-      "wait-duration-in-open-state" $c.circuitBreaker.waitDurationInOpenState)))
-    "ratelimiter" (dict "configs" (dict "default" (dict
-      "limit-for-period" $c.rateLimiter.limitForPeriod
-      "limit-refresh-period" $c.rateLimiter.limitRefreshPeriod
-      "timeout-duration" $c.rateLimiter.timeoutDuration))))
+      "wait-duration-in-open-state" $c.circuitBreaker.waitDurationInOpenState))))
   "spring" (dict "lifecycle" (dict "timeout-per-shutdown-phase" (printf "%ds" (add (int $c.drainTimeoutSeconds) 20))))
 -}}
 {{- mustMergeOverwrite $settings (deepCopy $c.extra) | toYaml }}

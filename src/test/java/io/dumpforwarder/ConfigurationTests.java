@@ -71,6 +71,26 @@ class ConfigurationTests {
     }
 
     @Test
+    void startFailsWhenABatchCouldNeedMoreTokensThanTheBurst() {
+        assertThatThrownBy(() -> start("--forwarder.dump-url=" + URL, "--forwarder.rate-limiter.enabled=true",
+                "--forwarder.rate-limiter.burst=50", "--forwarder.batch.enabled=true",
+                "--forwarder.batch.max-dumps=100"))
+            .rootCause()
+            .hasMessageContaining("forwarder.batch.max-dumps is above forwarder.rate-limiter.burst");
+        start("--forwarder.dump-url=" + URL, "--forwarder.rate-limiter.enabled=true",
+                "--forwarder.rate-limiter.burst=50", "--forwarder.rate-limiter.unit=requests",
+                "--forwarder.batch.enabled=true", "--forwarder.batch.max-dumps=100");
+    }
+
+    @Test
+    void startFailsOnAClusterRateLimitWithoutAFallbackRate() {
+        assertThatThrownBy(() -> start("--forwarder.dump-url=" + URL, "--forwarder.rate-limiter.enabled=true",
+                "--forwarder.rate-limiter.scope=cluster"))
+            .rootCause()
+            .hasMessageContaining("forwarder.rate-limiter.fallback-rate");
+    }
+
+    @Test
     void theBodyBudgetDefaultsToAnEighthOfTheHeapAndHoldsTheLargestBody() {
         long heap = Runtime.getRuntime().maxMemory();
         assertThat(bind(null).ingest().maxInflightBytes().toBytes()).isEqualTo(Math.max(heap / 8, 16L * 1024 * 1024));

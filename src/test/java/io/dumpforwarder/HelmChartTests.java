@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -110,7 +111,7 @@ class HelmChartTests {
                 "networkpolicy", "NetworkPolicy", "dashboard", "ConfigMap");
         List<Object> core = List.of("ServiceAccount", "ConfigMap", "Service", "Service", "Deployment");
 
-        if (List.of("default", "auth", "delivery").contains(feature)) {
+        if (List.of("default", "auth", "delivery", "ratelimit").contains(feature)) {
             assertThat(kinds).containsExactlyInAnyOrderElementsOf(core);
         }
         else {
@@ -181,6 +182,25 @@ class HelmChartTests {
         assertThat(properties.retry().enabled()).isFalse();
         assertThat(properties.ingest().maxInflightBytes()).isEqualTo(DataSize.ofMegabytes(48));
         assertThat(properties.log().failuresPerSecond()).isEqualTo(9);
+    }
+
+    @Test
+    void aClusterRateLimitTakesRedisFromTheValuesAndItsPasswordFromASecret() {
+        List<Map<String, Object>> objects = render(CHART.resolve("ci/ratelimit-values.yaml"));
+
+        ForwarderProperties.RateLimit limit = bind(configOf(objects)).rateLimiter();
+        assertThat(limit.scope()).isEqualTo(ForwarderProperties.RateLimit.Scope.CLUSTER);
+        assertThat(limit.rate()).isEqualTo(2000);
+        assertThat(limit.burst()).isEqualTo(200);
+        assertThat(limit.fallbackRate()).isEqualTo(500);
+        Map<String, Map<String, Object>> env = new HashMap<>();
+        list(container(find(objects, "Deployment", null)), "env")
+            .forEach((variable) -> env.put((String) variable.get("name"), variable));
+        assertThat(env.get("SPRING_DATA_REDIS_URL")).containsEntry("value", "redis://redis-master.cache.svc:6379");
+        assertThat(map(map(env.get("SPRING_DATA_REDIS_PASSWORD"), "valueFrom"), "secretKeyRef"))
+            .containsEntry("name", "redis-auth")
+            .containsEntry("key", "password");
+        assertThat(container(find(render(DEFAULT_VALUES), "Deployment", null))).doesNotContainKey("env");
     }
 
     @Test

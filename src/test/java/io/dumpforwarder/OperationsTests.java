@@ -68,7 +68,7 @@ class OperationsTests extends AbstractServiceTests {
         await().atMost(WAIT).until(() -> collector.requestCount() == 1);
         String scrape = scrape();
         assertThat(scrape).contains("resilience4j_circuitbreaker_state{", "name=\"dump\"",
-                "resilience4j_ratelimiter_available_permissions{",
+                "dumps_rate_limit_tokens_total{", "dumps_rate_limit_fallback ",
                 "reactor_netty_connection_provider_total_connections{",
                 "reactor_netty_connection_provider_max_connections{", "jvm_memory_used_bytes{",
                 "dumps_ingest_seconds_count{", "dumps_ingest_seconds_bucket{", "dumps_forward_seconds_bucket{",

@@ -1,8 +1,9 @@
 package io.dumpforwarder;
 
 import java.time.Duration;
-import java.util.stream.IntStream;
+import java.util.List;
 
+import io.dumpforwarder.support.Load;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.test.context.TestPropertySource;
@@ -11,30 +12,48 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * With the limiter on, a dump whose wait for a permit would pass the limiter's timeout is
- * dropped at once, the way golang.org/x/time/rate's WaitN fails at once when the wait
- * would pass the context's deadline.
+ * The pod's token bucket in front of every request to the collector: what is offered
+ * beyond the rate is refused at once as {@code rate_limited}, the way
+ * golang.org/x/time/rate's WaitN fails at once when the wait would pass the deadline, and
+ * the collector sees the rate.
  */
-@TestPropertySource(properties = { "forwarder.rate-limiter.enabled=true",
-        "resilience4j.ratelimiter.instances.dump.limit-for-period=3",
-        "resilience4j.ratelimiter.instances.dump.limit-refresh-period=30s",
-        "resilience4j.ratelimiter.instances.dump.timeout-duration=10s" })
+@TestPropertySource(properties = { "forwarder.rate-limiter.enabled=true", "forwarder.rate-limiter.rate=200",
+        "forwarder.rate-limiter.burst=20", "forwarder.rate-limiter.max-wait=100ms", "forwarder.retry.enabled=false",
+        AbstractServiceTests.BREAKER_NEVER_OPENS })
 class RateLimiterTests extends AbstractServiceTests {
 
+    /** Longest a wait for tokens may overrun max-wait on a loaded machine. */
+    private static final Duration TIMER_SLACK = Duration.ofMillis(400);
+
     @Test
-    void dropsAtOnceADumpThatWouldWaitPastTheTimeout() {
-        long started = System.nanoTime();
+    void theCollectorSeesTheRateAndTheRestIsRefusedAtOnce() {
+        Load load = new Load(this.port);
 
-        IntStream.range(0, 10).forEach((i) -> accept(dump(i)));
+        load.offer(1000, Duration.ofMillis(2)).block(Duration.ofSeconds(30));
 
-        await().atMost(WAIT).until(() -> this.meters.forwarded("rate_limited") == 7);
-        // The next permits come in up to 30 s, past the 10 s timeout: waiting for them
-        // would take 10 s at least.
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
-        assertThat(this.meters.forwarded("success")).isEqualTo(3);
-        assertThat(collector.requestCount()).isEqualTo(3);
+        assertThat(load.answered(202)).isEqualTo(1000);
+        await().atMost(WAIT)
+            .until(() -> this.meters.forwarded("success") + this.meters.forwarded("rate_limited") == 1000);
+        assertRate(collector.arrivals(), 200);
+        assertThat(collector.requestCount()).isEqualTo((int) this.meters.forwarded("success"));
+        assertThat(this.registry.get("dumps.rate.limit.wait").timer().max(java.util.concurrent.TimeUnit.NANOSECONDS))
+            .isLessThan(Duration.ofMillis(100).plus(TIMER_SLACK).toNanos());
         awaitIdle();
         assertThat(this.meters.accountingHolds()).isTrue();
+    }
+
+    /**
+     * Arrivals in the steady middle of the run (past the burst, before the offer ends)
+     * come at the rate, within 10 %.
+     */
+    static void assertRate(List<Long> arrivals, int perSecond) {
+        assertThat(arrivals).hasSizeGreaterThan(perSecond);
+        long from = arrivals.get(0) + Duration.ofMillis(300).toNanos();
+        long to = arrivals.get(arrivals.size() - 1) - Duration.ofMillis(200).toNanos();
+        assertThat(Duration.ofNanos(to - from)).as("steady part of the run").isGreaterThan(Duration.ofMillis(800));
+        long inWindow = arrivals.stream().filter((at) -> at - from >= 0 && at - to < 0).count();
+        double rate = inWindow / ((to - from) / 1e9);
+        assertThat(rate).as("arrivals per second").isBetween(perSecond * 0.9, perSecond * 1.1);
     }
 
 }

@@ -41,7 +41,7 @@ import org.springframework.validation.annotation.Validated;
  * @param retryAfter how a collector's {@code Retry-After} pauses sending
  * @param retry retries of failed forwards
  * @param circuitOpen what becomes of a forward the open circuit breaker refuses
- * @param rateLimiter whether the {@code dump} rate limiter applies
+ * @param rateLimiter the rate limit on requests to the collector
  * @param shutdown graceful shutdown
  * @param log failure log throttling
  * @param demo the embedded demo collector
@@ -126,6 +126,13 @@ public record ForwarderProperties(
     boolean isMaxDumpSizeWithinRequestSize() {
         return this.maxDumpSize.toBytes() > 0 && this.maxDumpSize.toBytes() <= this.maxRequestSize.toBytes()
                 && this.maxRequestSize.toBytes() <= Integer.MAX_VALUE;
+    }
+
+    @AssertTrue(message = "forwarder.batch.max-dumps is above forwarder.rate-limiter.burst with "
+            + "forwarder.rate-limiter.unit=dumps: a full batch would need more tokens than the bucket holds")
+    boolean isBatchWithinBurst() {
+        return !this.rateLimiter.enabled() || this.rateLimiter.unit() != RateLimit.Unit.DUMPS || !this.batch.enabled()
+                || this.batch.maxDumps() <= this.rateLimiter.burst();
     }
 
     @AssertTrue(message = "forwarder.concurrency.min-limit must be at most forwarder.max-concurrency")
@@ -355,11 +362,64 @@ public record ForwarderProperties(
     }
 
     /**
-     * The rate limit on forwards ({@code forwarder.rate-limiter.*}).
+     * The rate limit on requests to the collector ({@code forwarder.rate-limiter.*}).
      *
-     * @param enabled apply the Resilience4j rate limiter named {@code dump} to forwards
+     * @param enabled apply it
+     * @param rate tokens added a second
+     * @param burst tokens the bucket holds at most
+     * @param unit what a token stands for: one dump (a batch of 100 takes 100) or one
+     * request
+     * @param maxWait longest wait for tokens; an attempt whose tokens would come later
+     * fails at once as {@code rate_limited}. Never past the oldest dump's max age
+     * @param scope {@code pod}: a bucket in each pod; {@code cluster}: one bucket in
+     * Redis shared by every replica ({@code spring.data.redis.*})
+     * @param fallbackRate with scope cluster, the rate of the pod's own bucket while
+     * Redis cannot be reached: the rate divided by the replicas expected
+     * @param key with scope cluster, the prefix of the shared bucket's Redis key
+     * @param redisTimeout with scope cluster, the longest a call to Redis may take before
+     * the pod falls back to its own bucket
      */
-    public record RateLimit(@DefaultValue("false") boolean enabled) {
+    // @formatter:off
+    public record RateLimit(
+            @DefaultValue("false") boolean enabled,
+            @DefaultValue("1000") @Min(1) int rate,
+            @DefaultValue("100") @Min(1) int burst,
+            @DefaultValue("dumps") @NotNull Unit unit,
+            @DefaultValue("100ms") @NotNull Duration maxWait,
+            @DefaultValue("pod") @NotNull Scope scope,
+            @Min(1) Integer fallbackRate,
+            @DefaultValue("dump-forwarder:rate-limit") @NotNull String key,
+            @DefaultValue("200ms") @NotNull Duration redisTimeout) {
+        // @formatter:on
+
+        @AssertTrue(
+                message = "forwarder.rate-limiter.fallback-rate must be set with forwarder.rate-limiter.scope=cluster "
+                        + "(the rate divided by the replicas expected), and max-wait must not be negative")
+        boolean isFallbackRateGiven() {
+            return !this.maxWait.isNegative()
+                    && (!this.enabled || this.scope != Scope.CLUSTER || this.fallbackRate != null);
+        }
+
+        /** What one token of the rate limit stands for. */
+        public enum Unit {
+
+            /** One dump: a batch takes as many tokens as it carries dumps. */
+            DUMPS,
+            /** One request to the collector, whatever it carries. */
+            REQUESTS
+
+        }
+
+        /** Where the bucket lives. */
+        public enum Scope {
+
+            /** In each pod: N replicas send N times the rate. */
+            POD,
+            /** In Redis, one for every replica. */
+            CLUSTER
+
+        }
+
     }
 
     /**

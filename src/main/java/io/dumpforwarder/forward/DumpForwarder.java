@@ -2,7 +2,6 @@ package io.dumpforwarder.forward;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.function.UnaryOperator;
 
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
@@ -11,10 +10,7 @@ import io.dumpforwarder.dump.MaxAge;
 import io.dumpforwarder.dump.Outcome;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
-import io.github.resilience4j.reactor.ratelimiter.operator.RateLimiterOperator;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 
@@ -64,14 +60,14 @@ public class DumpForwarder {
      */
     private final BreakerChanges breakerChanges;
 
-    private final UnaryOperator<Mono<Attempt>> rateLimit;
+    private final TokenBucket rateLimit;
 
     private final Duration deadline;
 
     private final Forwarded stalled;
 
     DumpForwarder(HttpClient collectorHttpClient, ForwarderProperties properties, CircuitBreakerRegistry breakers,
-            RateLimiterRegistry rateLimiters, CollectorPause pause, Retries retries, ConcurrencyLimit concurrency) {
+            TokenBucket rateLimit, CollectorPause pause, Retries retries, ConcurrencyLimit concurrency) {
         this.exchange = new Exchange(collectorHttpClient, properties);
         this.attemptTimeout = properties.client().attemptTimeout();
         this.maxAge = new MaxAge(properties.maxAge());
@@ -82,16 +78,8 @@ public class DumpForwarder {
         this.breaker = CircuitBreakerOperator.of(this.circuitBreaker);
         boolean hold = properties.circuitOpen() == ForwarderProperties.CircuitOpen.HOLD;
         this.breakerChanges = hold ? new BreakerChanges(this.circuitBreaker) : null;
-        Duration permitWait = Duration.ZERO;
-        if (properties.rateLimiter().enabled()) {
-            RateLimiter rateLimiter = rateLimiters.rateLimiter(RESILIENCE_NAME);
-            RateLimiterOperator<Attempt> limiter = RateLimiterOperator.of(rateLimiter);
-            this.rateLimit = (attempt) -> attempt.transformDeferred(limiter);
-            permitWait = rateLimiter.getRateLimiterConfig().getTimeoutDuration();
-        }
-        else {
-            this.rateLimit = UnaryOperator.identity();
-        }
+        this.rateLimit = rateLimit;
+        Duration permitWait = properties.rateLimiter().enabled() ? properties.rateLimiter().maxWait() : Duration.ZERO;
         // Every wait (pause, hold, backoff, permit of the adaptive limit) ends at the
         // oldest
         // dump's max age; the last attempt may run its full course.
@@ -178,8 +166,8 @@ public class DumpForwarder {
                 .transformDeferred(this.breaker)
                 .thenReturn(Attempt.SUCCESS)
                 .onErrorResume((error) -> Mono.just(Failures.classify(error, answered[0])));
-            return this.concurrency.around(guarded, this.maxAge.expiresAt(dumps))
-                .transform(this.rateLimit)
+            long expiresAt = this.maxAge.expiresAt(dumps);
+            return this.rateLimit.around(this.concurrency.around(guarded, expiresAt), dumps.size(), expiresAt)
                 .onErrorResume((refused) -> Mono.just(Failures.classify(refused, false)));
         });
     }

@@ -10,7 +10,6 @@ import javax.net.ssl.SSLException;
 import io.dumpforwarder.dump.Forwarded;
 import io.dumpforwarder.dump.Outcome;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
-import io.github.resilience4j.ratelimiter.RequestNotPermitted;
 import io.netty.handler.timeout.ReadTimeoutException;
 import reactor.netty.http.client.PrematureCloseException;
 
@@ -66,7 +65,7 @@ final class Failures {
         if (cause instanceof CallNotPermittedException) {
             return Outcome.CIRCUIT_OPEN;
         }
-        if (cause instanceof RequestNotPermitted) {
+        if (cause instanceof RateLimitedException) {
             return Outcome.RATE_LIMITED;
         }
         if (cause instanceof ExpiredWaitingException) {

@@ -8,8 +8,9 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * blocking I/O: the async console appender's queue hand-over, Netty 4.2's adaptive buffer
  * allocator growing its magazines, and Resilience4j's breaker changing state (a lock
  * around a few field writes, taken only on a transition; many forwards released at once,
- * as after a Retry-After pause, can meet there). Everything else that blocks on an event
- * loop fails a test.
+ * as after a Retry-After pause, can meet there), and Lettuce's writer lock around handing
+ * a command to its channel (the shared rate-limit bucket's calls to Redis). Everything
+ * else that blocks on an event loop fails a test.
  */
 public class LockBlockHoundIntegration implements BlockHoundIntegration {
 
@@ -22,7 +23,9 @@ public class LockBlockHoundIntegration implements BlockHoundIntegration {
                     "stateTransition")
             .allowBlockingCallsInside(
                     "io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine$OpenState",
-                    "toHalfOpenState");
+                    "toHalfOpenState")
+            .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters")
+            .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "doExclusive");
     }
 
 }

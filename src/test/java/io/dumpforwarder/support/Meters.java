@@ -7,6 +7,7 @@ import java.util.stream.Collectors;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 /**
  * The service's own meters, looked up once so they can still be read after the
@@ -45,6 +46,11 @@ public final class Meters {
     /** The count of the counter of this name and tags (key, value, ...), read now. */
     public double count(String name, String... tags) {
         return this.registry.get(name).tags(tags).counter().count();
+    }
+
+    /** The timer of this name and tags (key, value, ...). */
+    public Timer timer(String name, String... tags) {
+        return this.registry.get(name).tags(tags).timer();
     }
 
     /** The value of the gauge of this name and tags (key, value, ...), read now. */
