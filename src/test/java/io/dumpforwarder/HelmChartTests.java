@@ -184,6 +184,54 @@ class HelmChartTests {
         assertThat(properties.log().failuresPerSecond()).isEqualTo(9);
     }
 
+    /**
+     * Helm's template command leaves test hooks out, so the test pod is rendered from a
+     * copy of the chart in which it is an ordinary object.
+     */
+    @Test
+    void theHelmTestPodChecksReadinessAndTheIngestPortWithoutBeingSelectedByTheServices() throws IOException {
+        Path hook = Path.of("templates", "tests", "test-readiness.yaml");
+        String template = Files.readString(CHART.resolve(hook));
+        assertThat(template).contains("\"helm.sh/hook\": test");
+        Path copy = Files.createTempDirectory("chart");
+        try (Stream<Path> files = Files.walk(CHART)) {
+            for (Path file : files.toList()) {
+                Path target = copy.resolve(CHART.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                }
+                else {
+                    Files.copy(file, target);
+                }
+            }
+        }
+        Files.writeString(copy.resolve(hook), template.replace("\"helm.sh/hook\": test", "test: \"true\""));
+        List<Map<String, Object>> objects = new ArrayList<>();
+        for (Object document : yaml.loadAll(new Helm(copy).template()
+            .withName("release-name")
+            .withNamespace("dumps")
+            .withKubeVersion("1.33.0")
+            .withValuesFile(copy.resolve(CHART.relativize(DEFAULT_VALUES).toString()))
+            .call())) {
+            if (document != null) {
+                objects.add(cast(document));
+            }
+        }
+
+        Map<String, Object> pod = find(objects, "Pod", null);
+        List<String> words = cast(list(map(pod, "spec"), "containers").get(0).get("command"));
+        assertThat(String.join(" ", words)).contains(
+                "release-name-dump-forwarder-management:8081/actuator/health/readiness",
+                "nc -z -w 5 release-name-dump-forwarder 80");
+        Map<String, Object> labels = map(map(pod, "metadata"), "labels");
+        objects.stream().filter((object) -> "Service".equals(object.get("kind"))).forEach((service) -> {
+            Map<String, Object> selector = map(map(service, "spec"), "selector");
+            assertThat(labels.entrySet().containsAll(selector.entrySet()))
+                .as("the Service %s selects the test pod", map(service, "metadata").get("name"))
+                .isFalse();
+        });
+    }
+
     @Test
     void aClusterRateLimitTakesRedisFromTheValuesAndItsPasswordFromASecret() {
         List<Map<String, Object>> objects = render(CHART.resolve("ci/ratelimit-values.yaml"));

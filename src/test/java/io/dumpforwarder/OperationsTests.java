@@ -51,7 +51,7 @@ class OperationsTests extends AbstractServiceTests {
     }
 
     @Test
-    void infoShowsTheBuildVersion() {
+    void infoShowsTheBuildVersionTimeAndGitCommit() {
         this.management.get()
             .uri("/actuator/info")
             .exchange()
@@ -59,6 +59,12 @@ class OperationsTests extends AbstractServiceTests {
             .isOk()
             .expectBody()
             .jsonPath("$.build.version")
+            .isNotEmpty()
+            .jsonPath("$.build.time")
+            .isNotEmpty()
+            .jsonPath("$.git.commit.id")
+            .isNotEmpty()
+            .jsonPath("$.git.commit.time")
             .isNotEmpty();
     }
 

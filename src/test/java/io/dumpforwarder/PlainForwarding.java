@@ -20,7 +20,7 @@ import org.springframework.test.context.TestPropertySource;
 @TestPropertySource(properties = { "forwarder.retry.enabled=false", AbstractServiceTests.BREAKER_NEVER_OPENS,
         "forwarder.max-concurrency=4", "forwarder.client.response-timeout=100ms", "forwarder.retry-after.max=2s",
         "forwarder.log.failures-per-second=2",
-        "management.endpoints.web.exposure.include=health,info,prometheus,loggers" })
+        "management.endpoints.web.exposure.include=health,info,prometheus,openapi,loggers" })
 @interface PlainForwarding {
 
 }

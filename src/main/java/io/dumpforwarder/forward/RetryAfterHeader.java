@@ -2,13 +2,14 @@ package io.dumpforwarder.forward;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
+
+import org.springframework.http.HttpHeaders;
 
 /**
- * Reads a {@code Retry-After} header (RFC 9110): a number of seconds, or an HTTP date.
+ * Reads a {@code Retry-After} header (RFC 9110): a number of seconds, or an HTTP date in
+ * any of the three forms recipients must accept (IMF-fixdate, RFC 850, asctime), read by
+ * Spring's {@link HttpHeaders}.
  */
 final class RetryAfterHeader {
 
@@ -28,12 +29,14 @@ final class RetryAfterHeader {
             return (trimmed.length() > 9) ? Duration.ofSeconds(999_999_999)
                     : Duration.ofSeconds(Long.parseLong(trimmed));
         }
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.RETRY_AFTER, trimmed);
         try {
-            Instant at = ZonedDateTime.parse(trimmed, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-            Duration left = Duration.between(clock.instant(), at);
+            ZonedDateTime at = headers.getFirstZonedDateTime(HttpHeaders.RETRY_AFTER);
+            Duration left = Duration.between(clock.instant(), at.toInstant());
             return left.isNegative() ? Duration.ZERO : left;
         }
-        catch (DateTimeParseException ex) {
+        catch (IllegalArgumentException ex) {
             return null;
         }
     }

@@ -27,6 +27,12 @@ class RetryAfterHeaderTests {
     }
 
     @Test
+    void readsTheObsoleteDateFormsRecipientsMustAccept() {
+        assertThat(RetryAfterHeader.parse("Sunday, 22-Nov-26 10:00:42 GMT", this.clock)).hasSeconds(42);
+        assertThat(RetryAfterHeader.parse("Sun Nov 22 10:00:42 2026", this.clock)).hasSeconds(42);
+    }
+
+    @Test
     void ignoresWhatItCannotRead() {
         assertThat(RetryAfterHeader.parse(null, this.clock)).isNull();
         assertThat(RetryAfterHeader.parse("", this.clock)).isNull();
