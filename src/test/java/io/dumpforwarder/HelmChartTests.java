@@ -194,29 +194,11 @@ class HelmChartTests {
         String template = Files.readString(CHART.resolve(hook));
         assertThat(template).contains("\"helm.sh/hook\": test");
         Path copy = Files.createTempDirectory("chart");
-        try (Stream<Path> files = Files.walk(CHART)) {
-            for (Path file : files.toList()) {
-                Path target = copy.resolve(CHART.relativize(file).toString());
-                if (Files.isDirectory(file)) {
-                    Files.createDirectories(target);
-                }
-                else {
-                    Files.copy(file, target);
-                }
-            }
-        }
+        copyChart(copy);
         Files.writeString(copy.resolve(hook), template.replace("\"helm.sh/hook\": test", "test: \"true\""));
-        List<Map<String, Object>> objects = new ArrayList<>();
-        for (Object document : yaml.loadAll(new Helm(copy).template()
-            .withName("release-name")
-            .withNamespace("dumps")
-            .withKubeVersion("1.33.0")
-            .withValuesFile(copy.resolve(CHART.relativize(DEFAULT_VALUES).toString()))
-            .call())) {
-            if (document != null) {
-                objects.add(cast(document));
-            }
-        }
+        List<Map<String, Object>> objects = render(copy, copy.resolve(CHART.relativize(DEFAULT_VALUES).toString()),
+                (settings) -> {
+                });
 
         Map<String, Object> pod = find(objects, "Pod", null);
         List<String> words = cast(list(map(pod, "spec"), "containers").get(0).get("command"));
@@ -395,7 +377,11 @@ class HelmChartTests {
     }
 
     private static List<Map<String, Object>> render(Path values, Consumer<TemplateCommand> settings) {
-        TemplateCommand template = new Helm(CHART).template()
+        return render(CHART, values, settings);
+    }
+
+    private static List<Map<String, Object>> render(Path chart, Path values, Consumer<TemplateCommand> settings) {
+        TemplateCommand template = new Helm(chart).template()
             .withName("release-name")
             .withNamespace("dumps")
             .withKubeVersion("1.33.0")
@@ -439,12 +425,8 @@ class HelmChartTests {
         }
     }
 
-    /**
-     * The chart with values.yaml replaced by the defaults deep-merged with the given
-     * file, as helm merges them.
-     */
-    private static Path chartWithValues(Path values, Path temp) throws IOException {
-        Path copy = temp.resolve("dump-forwarder");
+    /** Copies the chart, every file of it, into this directory. */
+    private static void copyChart(Path copy) throws IOException {
         try (Stream<Path> files = Files.walk(CHART)) {
             for (Path file : files.toList()) {
                 Path target = copy.resolve(CHART.relativize(file).toString());
@@ -456,6 +438,15 @@ class HelmChartTests {
                 }
             }
         }
+    }
+
+    /**
+     * The chart with values.yaml replaced by the defaults deep-merged with the given
+     * file, as helm merges them.
+     */
+    private static Path chartWithValues(Path values, Path temp) throws IOException {
+        Path copy = temp.resolve("dump-forwarder");
+        copyChart(copy);
         Map<String, Object> merged = merge(cast(yaml.load(Files.readString(CHART.resolve("values.yaml")))),
                 cast(yaml.load(Files.readString(values))));
         Files.writeString(copy.resolve("values.yaml"), yaml.dump(merged));
