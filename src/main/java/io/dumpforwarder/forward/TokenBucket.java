@@ -1,6 +1,7 @@
 package io.dumpforwarder.forward;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -81,7 +82,7 @@ class TokenBucket implements DisposableBean {
         int localRate = cluster ? this.settings.fallbackRate() : this.settings.rate();
         this.local = Bucket.builder().addLimit(bandwidth(localRate)).build();
         this.shared = cluster ? new SharedBucket(redis.getObject(), redisResources.getObject(),
-                redisProperties.getObject().getSsl().isEnabled(), key(this.settings),
+                usesTls(redisProperties.getObject()), key(this.settings),
                 BucketConfiguration.builder().addLimit(bandwidth(this.settings.rate())).build(),
                 this.settings.redisTimeout()) : null;
         if (this.shared != null) {
@@ -94,7 +95,8 @@ class TokenBucket implements DisposableBean {
                 "Tokens refused at once: they would only come after forwarder.rate-limiter.max-wait or max age");
         this.returned = tokens(registry, "returned", "Tokens given back by a wait that was cancelled");
         this.waits = Timer.builder("dumps.rate.limit.wait")
-            .description("Waits for tokens of the rate limit that had to wait")
+            .description("Time from asking for a request's tokens to holding them: the wait for them (at most "
+                    + "forwarder.rate-limiter.max-wait) and, with scope cluster, the call to Redis")
             .register(registry);
         this.redisCalls = Timer.builder("dumps.rate.limit.redis")
             .description("Calls to the shared bucket in Redis (forwarder.rate-limiter.scope: cluster)")
@@ -108,6 +110,11 @@ class TokenBucket implements DisposableBean {
             .register(registry);
     }
 
+    /** TLS when spring.data.redis.ssl.enabled is set, or the URL is rediss://. */
+    private static boolean usesTls(DataRedisProperties redis) {
+        return redis.getSsl().isEnabled() || (redis.getUrl() != null && redis.getUrl().startsWith("rediss://"));
+    }
+
     private Bandwidth bandwidth(int rate) {
         return Bandwidth.builder().capacity(this.settings.burst()).refillGreedy(rate, Duration.ofSeconds(1)).build();
     }
@@ -118,7 +125,7 @@ class TokenBucket implements DisposableBean {
      */
     static String key(ForwarderProperties.RateLimit settings) {
         return settings.key() + ":" + settings.rate() + ":" + settings.burst() + ":"
-                + settings.unit().name().toLowerCase(java.util.Locale.ROOT);
+                + settings.unit().name().toLowerCase(Locale.ROOT);
     }
 
     private static Counter tokens(MeterRegistry registry, String result, String description) {
@@ -154,10 +161,7 @@ class TokenBucket implements DisposableBean {
         Mono<Void> taken = useShared() ? fromShared(tokens, maxWaitNanos) : fromLocal(tokens, maxWaitNanos);
         return taken.doOnSuccess((done) -> {
             this.granted.increment(tokens);
-            long waited = System.nanoTime() - start;
-            if (waited > 0 && this.maxWaitNanos > 0) {
-                this.waits.record(waited, TimeUnit.NANOSECONDS);
-            }
+            this.waits.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }).doOnError(RateLimitedException.class, (refusal) -> this.refused.increment(tokens));
     }
 
