@@ -134,6 +134,8 @@ class IngestApiTests extends AbstractServiceTests {
         assertThat(collector.requests())
             .extracting((r) -> r.headers().get("X-Uid") + "=" + r.headers().get("X-Trace-Id"))
             .containsExactlyInAnyOrder("u=4bf92f3577b34da6a3ce929d0e0e4736", "v=from-header", "w=from-body");
+        // Tracing is off by default: no span, so no traceparent of the service's own.
+        assertThat(collector.requests()).allSatisfy((r) -> assertThat(r.headers().get("traceparent")).isNull());
     }
 
     @Test

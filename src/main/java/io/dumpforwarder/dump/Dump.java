@@ -1,5 +1,7 @@
 package io.dumpforwarder.dump;
 
+import io.micrometer.tracing.TraceContext;
+
 /**
  * One accepted dump on its way to the collector.
  *
@@ -8,9 +10,11 @@ package io.dumpforwarder.dump;
  * @param uid the dump's top-level {@code uid}, or {@code null}
  * @param traceId the caller's trace id (header first, then the dump's {@code traceId}),
  * or {@code null}
+ * @param trace the span of the ingest request that accepted it when tracing is on, else
+ * {@code null}
  * @param receivedNanos {@link System#nanoTime()} when it was accepted
  */
-public record Dump(byte[] body, String uid, String traceId, long receivedNanos) {
+public record Dump(byte[] body, String uid, String traceId, TraceContext trace, long receivedNanos) {
 
     public int size() {
         return this.body.length;

@@ -8,9 +8,11 @@ import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.dump.Forwarded;
 import io.dumpforwarder.dump.MaxAge;
 import io.dumpforwarder.dump.Outcome;
+import io.dumpforwarder.trace.DumpTracing;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import io.micrometer.tracing.Span;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 
@@ -41,6 +43,8 @@ public class DumpForwarder {
 
     private final Exchange exchange;
 
+    private final DumpTracing tracing;
+
     private final Duration attemptTimeout;
 
     private final MaxAge maxAge;
@@ -67,8 +71,10 @@ public class DumpForwarder {
     private final Forwarded stalled;
 
     DumpForwarder(HttpClient collectorHttpClient, ForwarderProperties properties, CircuitBreakerRegistry breakers,
-            TokenBucket rateLimit, CollectorPause pause, Retries retries, ConcurrencyLimit concurrency) {
-        this.exchange = new Exchange(collectorHttpClient, properties);
+            TokenBucket rateLimit, CollectorPause pause, Retries retries, ConcurrencyLimit concurrency,
+            DumpTracing tracing) {
+        this.exchange = new Exchange(collectorHttpClient, tracing, properties);
+        this.tracing = tracing;
         this.attemptTimeout = properties.client().attemptTimeout();
         this.maxAge = new MaxAge(properties.maxAge());
         this.pause = pause;
@@ -108,13 +114,13 @@ public class DumpForwarder {
 
     private Mono<Forwarded> attemptNow(List<Dump> dumps, int number) {
         if (this.breakerChanges == null) {
-            return send(dumps).flatMap((attempt) -> retryOrFinish(dumps, number, attempt));
+            return send(dumps, number).flatMap((attempt) -> retryOrFinish(dumps, number, attempt));
         }
         return Mono.defer(() -> {
             // Taken before the attempt, so a change between the refusal and the wait is
             // not missed.
             Mono<Void> breakerMoved = this.breakerChanges.next();
-            return send(dumps).flatMap((attempt) -> (attempt.result().outcome() != Outcome.CIRCUIT_OPEN)
+            return send(dumps, number).flatMap((attempt) -> (attempt.result().outcome() != Outcome.CIRCUIT_OPEN)
                     ? retryOrFinish(dumps, number, attempt) : hold(dumps, number, breakerMoved));
         });
     }
@@ -157,18 +163,28 @@ public class DumpForwarder {
      * limiter are outside it, so the waits for their permits are never timed as slow
      * calls, and an attempt refused a permit never reaches the breaker.
      */
-    private Mono<Attempt> send(List<Dump> dumps) {
+    private Mono<Attempt> send(List<Dump> dumps, int number) {
         return Mono.defer(() -> {
-            boolean[] answered = { false };
-            Mono<Attempt> guarded = this.exchange.send(dumps, () -> answered[0] = true)
+            Span span = this.tracing.attempt(dumps, number);
+            int[] status = { 0 };
+            Mono<Attempt> guarded = this.exchange.send(dumps, span, (answer) -> status[0] = answer)
                 .timeout(this.attemptTimeout)
                 .doOnError(CollectorStatusException.class, this::pauseIfAsked)
                 .transformDeferred(this.breaker)
                 .thenReturn(Attempt.SUCCESS)
-                .onErrorResume((error) -> Mono.just(Failures.classify(error, answered[0])));
+                .onErrorResume((error) -> Mono.just(Failures.classify(error, status[0] != 0)));
             long expiresAt = this.maxAge.expiresAt(dumps);
             return this.rateLimit.around(this.concurrency.around(guarded, expiresAt), dumps.size(), expiresAt)
-                .onErrorResume((refused) -> Mono.just(Failures.classify(refused, false)));
+                .onErrorResume((refused) -> Mono.just(Failures.classify(refused, false)))
+                .doOnNext((attempt) -> {
+                    DumpTracing.attempted(span, status[0], attempt.result().outcome());
+                    status[0] = -1;
+                })
+                .doOnCancel(() -> {
+                    if (status[0] >= 0) {
+                        DumpTracing.attempted(span, status[0], null);
+                    }
+                });
         });
     }
 

@@ -1,9 +1,12 @@
 package io.dumpforwarder.forward;
 
 import java.util.List;
+import java.util.function.IntConsumer;
 
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
+import io.dumpforwarder.trace.DumpTracing;
+import io.micrometer.tracing.Span;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -42,8 +45,11 @@ final class Exchange {
 
     private final boolean gzip;
 
-    Exchange(HttpClient collectorHttpClient, ForwarderProperties properties) {
+    private final DumpTracing tracing;
+
+    Exchange(HttpClient collectorHttpClient, DumpTracing tracing, ForwarderProperties properties) {
         this.post = collectorHttpClient.post().uri(properties.dumpUrl());
+        this.tracing = tracing;
         this.batched = properties.batch().enabled();
         this.gzip = properties.compression() == ForwarderProperties.Compression.GZIP;
     }
@@ -51,16 +57,19 @@ final class Exchange {
     /**
      * Sends the dumps in one request.
      * @param dumps one dump (unbatched) or a batch
-     * @param answered run when the collector's answer starts to arrive
+     * @param span the attempt's span, whose {@code traceparent} the collector receives,
+     * or {@code null}
+     * @param answered given the collector's status when its answer starts to arrive
      * @return completes when the collector answered 2xx
      */
-    Mono<Void> send(List<Dump> dumps, Runnable answered) {
-        return this.post.send((request, out) -> out.send(Mono.just(body(dumps, request.requestHeaders()))))
-            .response((response, body) -> {
-                answered.run();
-                return judge(response, body);
-            })
-            .then();
+    Mono<Void> send(List<Dump> dumps, Span span, IntConsumer answered) {
+        return this.post.send((request, out) -> {
+            this.tracing.inject(span, request.requestHeaders());
+            return out.send(Mono.just(body(dumps, request.requestHeaders())));
+        }).response((response, body) -> {
+            answered.accept(response.status().code());
+            return judge(response, body);
+        }).then();
     }
 
     /**

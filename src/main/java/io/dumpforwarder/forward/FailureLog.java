@@ -9,8 +9,11 @@ import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.dump.Forwarded;
 import io.dumpforwarder.dump.Outcome;
+import io.dumpforwarder.trace.DumpTracing;
+import io.micrometer.tracing.CurrentTraceContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 import org.springframework.stereotype.Component;
 
@@ -27,7 +30,10 @@ public class FailureLog {
 
     private final Map<Outcome, Window> windows = new EnumMap<>(Outcome.class);
 
-    FailureLog(ForwarderProperties properties) {
+    private final DumpTracing tracing;
+
+    FailureLog(ForwarderProperties properties, DumpTracing tracing) {
+        this.tracing = tracing;
         for (Outcome outcome : Outcome.values()) {
             this.windows.put(outcome, new Window(properties.log().failuresPerSecond()));
         }
@@ -35,26 +41,29 @@ public class FailureLog {
 
     public void log(List<Dump> dumps, Forwarded result) {
         Dump first = dumps.get(0);
-        if (result.outcome() == Outcome.SUCCESS) {
-            logger.atDebug()
-                .addKeyValue("uid", first.uid())
-                .addKeyValue("traceId", first.traceId())
-                .addKeyValue("dumps", dumps.size())
-                .log("Dumps forwarded");
-            return;
+        // When the first dump's caller is traced here, the trace and span ids come from
+        // the log correlation; else the line names the caller's trace id itself.
+        try (CurrentTraceContext.Scope scope = this.tracing.scope(first.trace(), first.traceId())) {
+            if (result.outcome() == Outcome.SUCCESS) {
+                identify(logger.atDebug(), first, scope).addKeyValue("dumps", dumps.size()).log("Dumps forwarded");
+                return;
+            }
+            long suppressed = this.windows.get(result.outcome()).tryAcquire();
+            if (suppressed >= 0 && logger.isWarnEnabled()) {
+                identify(logger.atWarn(), first, scope).addKeyValue("dumps", dumps.size())
+                    .addKeyValue("outcome", result.outcome().tag())
+                    .addKeyValue("suppressed", suppressed)
+                    .log("{} not forwarded: {} ({}); {} similar lines suppressed since the last one",
+                            (dumps.size() == 1) ? "Dump" : "Batch of " + dumps.size() + " dumps",
+                            result.outcome().tag(), result.detail(), suppressed);
+            }
         }
-        long suppressed = this.windows.get(result.outcome()).tryAcquire();
-        if (suppressed >= 0 && logger.isWarnEnabled()) {
-            logger.atWarn()
-                .addKeyValue("uid", first.uid())
-                .addKeyValue("traceId", first.traceId())
-                .addKeyValue("dumps", dumps.size())
-                .addKeyValue("outcome", result.outcome().tag())
-                .addKeyValue("suppressed", suppressed)
-                .log("{} not forwarded: {} ({}); {} similar lines suppressed since the last one",
-                        (dumps.size() == 1) ? "Dump" : "Batch of " + dumps.size() + " dumps", result.outcome().tag(),
-                        result.detail(), suppressed);
-        }
+    }
+
+    private static LoggingEventBuilder identify(LoggingEventBuilder line, Dump dump, CurrentTraceContext.Scope scope) {
+        line.addKeyValue("uid", dump.uid());
+        // A second traceId pair would make the structured line unwritable.
+        return (scope != null) ? line : line.addKeyValue("traceId", dump.traceId());
     }
 
     /** A one-second window of log permits for one outcome. */

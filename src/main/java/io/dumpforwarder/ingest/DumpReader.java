@@ -32,10 +32,11 @@ final class DumpReader {
      * {@link InvalidDumpException} saying what is wrong otherwise. A trace id from the
      * caller's headers wins over the dump's own.
      */
-    static Dump dump(byte[] body, int start, int stop, String headerTraceId, long receivedNanos) {
+    static Dump dump(byte[] body, int start, int stop, Caller caller, long receivedNanos) {
         Ids ids = read(body, start, stop - start);
         byte[] bytes = (start == 0 && stop == body.length) ? body : Arrays.copyOfRange(body, start, stop);
-        return new Dump(bytes, ids.uid(), (headerTraceId != null) ? headerTraceId : ids.traceId(), receivedNanos);
+        String traceId = (caller.traceId() != null) ? caller.traceId() : ids.traceId();
+        return new Dump(bytes, ids.uid(), traceId, caller.trace(), receivedNanos);
     }
 
     /**

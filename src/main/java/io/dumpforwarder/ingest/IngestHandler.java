@@ -6,9 +6,13 @@ import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.ingest.NdjsonBody.LineError;
 import io.dumpforwarder.pipeline.DumpQueue;
+import io.dumpforwarder.trace.DumpTracing;
+import io.micrometer.tracing.CurrentTraceContext;
+import io.micrometer.tracing.Span;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import io.opentelemetry.api.trace.SpanContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -38,6 +42,8 @@ class IngestHandler {
 
     private final Replies replies;
 
+    private final DumpTracing tracing;
+
     private final int maxDumpSize;
 
     private final int maxRequestSize;
@@ -51,8 +57,9 @@ class IngestHandler {
     private final long discardLimit;
 
     IngestHandler(DumpQueue queue, IngestMetrics metrics, CallerAuthentication authentication, BodyBudget budget,
-            Replies replies, ForwarderProperties properties) {
+            Replies replies, DumpTracing tracing, ForwarderProperties properties) {
         this.queue = queue;
+        this.tracing = tracing;
         this.budget = budget;
         this.metrics = metrics;
         this.authentication = authentication;
@@ -65,9 +72,14 @@ class IngestHandler {
 
     Mono<Void> ingest(HttpServerRequest request, HttpServerResponse response) {
         long start = System.nanoTime();
-        return reply(request)
-            .flatMap((reply) -> reply.send(response, this.retryAfter)
-                .doFinally((signal) -> this.metrics.answered(reply.outcome(), start)))
+        HttpHeaders headers = request.requestHeaders();
+        SpanContext callerSpan = Caller.span(headers);
+        Span span = this.tracing.ingest(callerSpan);
+        Caller caller = Caller.of(callerSpan, headers, (span != null) ? span.context() : null);
+        return reply(request, caller).flatMap((reply) -> reply.send(response, this.retryAfter).doFinally((signal) -> {
+            this.metrics.answered(reply.outcome(), start);
+            DumpTracing.answered(span, reply.outcome().status().value(), reply.outcome().tag());
+        }))
             // The caller went away while the answer was written: nothing is left to tell
             // it.
             .onErrorResume((error) -> {
@@ -76,7 +88,7 @@ class IngestHandler {
             });
     }
 
-    private Mono<Reply> reply(HttpServerRequest request) {
+    private Mono<Reply> reply(HttpServerRequest request, Caller caller) {
         HttpHeaders headers = request.requestHeaders();
         if (!this.authentication.permits(headers.get(HttpHeaderNames.AUTHORIZATION))) {
             return refuse(Received.UNAUTHORIZED, 1);
@@ -101,10 +113,13 @@ class IngestHandler {
             return BodyReader.discard(request.receive(), this.discardLimit)
                 .map(this.replies.of(Received.QUEUE_FULL)::drained);
         }
-        String traceId = TraceIds.fromHeaders(headers);
         BodyBudget.Lease lease = this.budget.lease();
-        return BodyReader.read(request.receive(), declared, limit, this.discardLimit, lease)
-            .map((body) -> (format == BodyFormat.JSON) ? one(body, traceId) : lines(body, traceId))
+        return BodyReader.read(request.receive(), declared, limit, this.discardLimit, lease).map((body) -> {
+            // Log lines about the body carry the ingest span's ids.
+            try (CurrentTraceContext.Scope scope = this.tracing.scope(caller.trace(), caller.traceId())) {
+                return (format == BodyFormat.JSON) ? one(body, caller) : lines(body, caller);
+            }
+        })
             .onErrorResume((ex) -> Mono.just(refused(ex, format)))
             // Whatever the answer, the body's bytes are either queued as dumps or garbage
             // by now.
@@ -127,13 +142,13 @@ class IngestHandler {
         return this.replies.tooLarge(format == BodyFormat.NDJSON).drained(drained);
     }
 
-    private Reply one(byte[] body, String headerTraceId) {
+    private Reply one(byte[] body, Caller caller) {
         if (body.length == 0) {
             return problem(Received.INVALID, 1, "empty body: a dump must be a JSON object");
         }
         Dump dump;
         try {
-            dump = DumpReader.dump(body, 0, body.length, headerTraceId, System.nanoTime());
+            dump = DumpReader.dump(body, 0, body.length, caller, System.nanoTime());
         }
         catch (InvalidDumpException ex) {
             return problem(Received.INVALID, 1, ex.getMessage());
@@ -147,8 +162,8 @@ class IngestHandler {
      * Judges each NDJSON line on its own; the good lines are queued together, all or
      * none.
      */
-    private Reply lines(byte[] body, String headerTraceId) {
-        NdjsonBody ndjson = NdjsonBody.read(body, this.maxDumpSize, headerTraceId, System.nanoTime());
+    private Reply lines(byte[] body, Caller caller) {
+        NdjsonBody ndjson = NdjsonBody.read(body, this.maxDumpSize, caller, System.nanoTime());
         List<Dump> dumps = ndjson.dumps();
         List<LineError> errors = ndjson.errors();
         errors.forEach((error) -> this.metrics.count(error.outcome(), 1));

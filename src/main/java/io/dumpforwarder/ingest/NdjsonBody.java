@@ -15,7 +15,7 @@ import io.dumpforwarder.dump.Dump;
  */
 record NdjsonBody(List<Dump> dumps, List<LineError> errors) {
 
-    static NdjsonBody read(byte[] body, int maxDumpSize, String headerTraceId, long receivedNanos) {
+    static NdjsonBody read(byte[] body, int maxDumpSize, Caller caller, long receivedNanos) {
         List<Dump> dumps = new ArrayList<>();
         List<LineError> errors = new ArrayList<>();
         int lineNumber = 0;
@@ -32,7 +32,7 @@ record NdjsonBody(List<Dump> dumps, List<LineError> errors) {
             }
             else {
                 try {
-                    dumps.add(DumpReader.dump(body, start, stop, headerTraceId, receivedNanos));
+                    dumps.add(DumpReader.dump(body, start, stop, caller, receivedNanos));
                 }
                 catch (InvalidDumpException ex) {
                     errors.add(new LineError(lineNumber, Received.INVALID, ex.getMessage()));

@@ -23,7 +23,7 @@ class IngestFuzzTests {
         int maxDumpSize = data.consumeInt(1, 2048);
         byte[] body = data.consumeRemainingAsBytes();
 
-        NdjsonBody batch = NdjsonBody.read(body, maxDumpSize, null, 0);
+        NdjsonBody batch = NdjsonBody.read(body, maxDumpSize, Caller.UNKNOWN, 0);
 
         assertThat(batch.dumps().size() + batch.errors().size()).isEqualTo(judgedLines(body));
         for (Dump dump : batch.dumps()) {
@@ -34,7 +34,7 @@ class IngestFuzzTests {
         }
         batch.errors().forEach((error) -> assertThat(error.detail()).isNotBlank());
         try {
-            Dump whole = DumpReader.dump(body, 0, body.length, null, 0);
+            Dump whole = DumpReader.dump(body, 0, body.length, Caller.UNKNOWN, 0);
             assertThat(whole.body()).isSameAs(body);
         }
         catch (InvalidDumpException ex) {

@@ -1,0 +1,45 @@
+package io.dumpforwarder.ingest;
+
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The caller's {@code traceparent} is read as W3C Trace Context says: a header it does
+ * not allow gives no trace id, and {@code X-Trace-Id} is used instead.
+ */
+class CallerTests {
+
+    private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+    @ParameterizedTest
+    @ValueSource(strings = { "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
+            // A later version may add fields; what version 00 defines is read.
+            "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-the-future-holds" })
+    void aValidTraceparentGivesTheCallersTraceId(String traceparent) {
+        assertThat(caller(traceparent).traceId()).isEqualTo(TRACE_ID);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+            "00_4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7_01", "", "garbage" })
+    void aTraceparentW3cDoesNotAllowIsIgnored(String traceparent) {
+        assertThat(caller(traceparent).traceId()).isEqualTo("from-x-trace-id");
+    }
+
+    private static Caller caller(String traceparent) {
+        HttpHeaders headers = new DefaultHttpHeaders().set("traceparent", traceparent)
+            .set("X-Trace-Id", "from-x-trace-id");
+        return Caller.of(Caller.span(headers), headers, null);
+    }
+
+}
