@@ -40,9 +40,15 @@ public final class Sink {
         capacity = args.length > 2 ? Integer.parseInt(args[2]) : 0;
         LongAdder requests = new LongAdder();
         LongAdder dumps = new LongAdder();
+        LongAdder traceExports = new LongAdder();
         DisposableServer server = HttpServer.create().host("127.0.0.1").port(port).route((routes) -> routes
             .get("/stats", (request, response) -> response.sendString(Mono.fromSupplier(() -> requests.sum() + " " + dumps.sum())))
             .get("/latency", (request, response) -> response.sendString(Mono.fromSupplier(Sink::percentiles)))
+            // OTLP/HTTP span exports of the tracing scenario: read, counted, answered 200.
+            .post("/v1/traces", (request, response) -> request.receive()
+                .then(Mono.fromRunnable(traceExports::increment))
+                .then(response.status(200).header("Content-Type", "application/x-protobuf").send()))
+            .get("/traces", (request, response) -> response.sendString(Mono.fromSupplier(() -> traceExports.sum() + "")))
             .post("/dumps", (request, response) -> {
                 long arrived = System.nanoTime();
                 String declared = request.requestHeaders().get("X-Dump-Count");

@@ -20,6 +20,8 @@
 #            (4,000/s at most) and queues the rest: forwarder.concurrency.mode fixed (100) then adaptive, per run
 #   ratelimit open loop at --rates (default 2000) with no rate limit, then a pod-scope and a cluster-scope
 #            (redis-server on 127.0.0.1:18379) limit too high to refuse anything: what the limiter costs per dump
+#   tracing  open loop at --rates (default 5000) with tracing off (the default), then on at 1 % sampling,
+#            spans exported over OTLP to the sink (callers send no traceparent): what tracing costs per dump
 # From a cold start, each run a fresh JVM loaded the moment it is ready, no warm-up:
 #   coldstart     closed loop (wrk, 64 connections) for --duration (default 20 s), healthy sink
 #   slowcollector open loop at 500 dumps/s for --duration (default 15 s), the sink answers after 92 ms
@@ -67,6 +69,7 @@ case "$scenario" in
   open) rates=${rates:-2000,5000,8000} ;;
   capacity) sink_delay=5; sink_capacity=20; rates=${rates:-5000}; modes=(fixed adaptive) ;;
   ratelimit) rates=${rates:-2000}; modes=(nolimit pod cluster) ;;
+  tracing) rates=${rates:-5000}; modes=(off sampled1pct) ;;
   slow) sink_delay=300 ;;
   batch) service_args+=(--forwarder.batch.enabled=true) ;;
   coldstart) ;;
@@ -315,6 +318,7 @@ mode_args() {
     fixed | adaptive) echo "--forwarder.concurrency.mode=$1" ;;
     pod) echo "$limit" ;;
     cluster) echo "$limit --forwarder.rate-limiter.scope=cluster --forwarder.rate-limiter.fallback-rate=1000000 --spring.data.redis.port=$redis_port" ;;
+    sampled1pct) echo "--management.tracing.export.enabled=true --management.tracing.sampling.probability=0.01 --management.opentelemetry.tracing.export.otlp.endpoint=http://127.0.0.1:$sink/v1/traces" ;;
   esac
 }
 
@@ -337,6 +341,7 @@ if [ -n "$rates" ]; then
         if [ "$mode" = default ]; then open_row "$run" "$rate" "$rate"; else open_row "$run" "$mode" "$rate"; fi
       done
       echo "     settled:  $(series dumps_forwarded_total)"
+      [ "$scenario" != tracing ] || echo "     OTLP exports the sink received so far: $(curl -s "http://127.0.0.1:$sink/traces")"
       stop_service
     done
   done

@@ -99,5 +99,11 @@ The application.yml the pods read: the chart's settings, then config.extra merge
       "wait-duration-in-open-state" $c.circuitBreaker.waitDurationInOpenState))))
   "spring" (dict "lifecycle" (dict "timeout-per-shutdown-phase" (printf "%ds" (add (int $c.drainTimeoutSeconds) 20))))
 -}}
+{{- if $c.tracing.enabled -}}
+{{- $otlp := dict "endpoint" (required "config.tracing.otlpEndpoint is required when config.tracing.enabled: where should spans go?" $c.tracing.otlpEndpoint) -}}
+{{- $_ := set $settings "management" (dict
+  "tracing" (dict "export" (dict "enabled" true) "sampling" (dict "probability" $c.tracing.samplingProbability))
+  "opentelemetry" (dict "tracing" (dict "export" (dict "otlp" $otlp)))) -}}
+{{- end -}}
 {{- mustMergeOverwrite $settings (deepCopy $c.extra) | toYaml }}
 {{- end }}

@@ -35,8 +35,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.yaml.snakeyaml.Yaml;
 
 import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.core.env.Environment;
 import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.ByteArrayResource;
@@ -111,7 +111,7 @@ class HelmChartTests {
                 "networkpolicy", "NetworkPolicy", "dashboard", "ConfigMap");
         List<Object> core = List.of("ServiceAccount", "ConfigMap", "Service", "Service", "Deployment");
 
-        if (List.of("default", "auth", "delivery", "ratelimit").contains(feature)) {
+        if (List.of("default", "auth", "delivery", "ratelimit", "tracing").contains(feature)) {
             assertThat(kinds).containsExactlyInAnyOrderElementsOf(core);
         }
         else {
@@ -231,6 +231,26 @@ class HelmChartTests {
             .containsEntry("name", "redis-auth")
             .containsEntry("key", "password");
         assertThat(container(find(render(DEFAULT_VALUES), "Deployment", null))).doesNotContainKey("env");
+    }
+
+    @Test
+    void theNetworkPolicyLetsOutDnsTheCollectorAndTheExtraEgressRules() {
+        Map<String, Object> policy = find(render(CHART.resolve("ci/networkpolicy-values.yaml")), "NetworkPolicy", null);
+        List<Map<String, Object>> egress = list(map(policy, "spec"), "egress");
+        assertThat(egress).hasSize(3);
+        assertThat(list(egress.get(2), "ports")).singleElement()
+            .satisfies((port) -> assertThat(port).containsEntry("port", 4318));
+    }
+
+    @Test
+    void tracingValuesTurnOnSpringBootsTracingKeys() {
+        Environment traced = environment(configOf(render(CHART.resolve("ci/tracing-values.yaml"))));
+        assertThat(traced.getProperty("management.tracing.export.enabled", Boolean.class)).isTrue();
+        assertThat(traced.getProperty("management.tracing.sampling.probability", Double.class)).isEqualTo(0.01);
+        assertThat(traced.getProperty("management.opentelemetry.tracing.export.otlp.endpoint"))
+            .isEqualTo("http://otel-collector.observability.svc:4318/v1/traces");
+        Environment plain = environment(configOf(render(DEFAULT_VALUES)));
+        assertThat(plain.containsProperty("management.tracing.export.enabled")).isFalse();
     }
 
     @Test
@@ -465,13 +485,16 @@ class HelmChartTests {
     }
 
     private static ForwarderProperties bind(String applicationYml) {
+        return Binder.get(environment(applicationYml)).bindOrCreate("forwarder", ForwarderProperties.class);
+    }
+
+    private static StandardEnvironment environment(String applicationYml) {
         try {
             List<PropertySource<?>> sources = new YamlPropertySourceLoader().load("chart",
                     new ByteArrayResource(applicationYml.getBytes()));
             StandardEnvironment environment = new StandardEnvironment();
             sources.forEach(environment.getPropertySources()::addLast);
-            return new Binder(ConfigurationPropertySources.get(environment)).bindOrCreate("forwarder",
-                    ForwarderProperties.class);
+            return environment;
         }
         catch (IOException ex) {
             throw new IllegalStateException(ex);
