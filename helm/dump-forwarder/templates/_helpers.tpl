@@ -89,6 +89,7 @@ The application.yml the pods read: the chart's settings, then config.extra merge
     "circuit-open" $c.circuitOpen
     "rate-limiter" (dict "enabled" $c.rateLimiter.enabled "rate" $c.rateLimiter.rate "burst" $c.rateLimiter.burst "unit" $c.rateLimiter.unit "max-wait" $c.rateLimiter.maxWait "scope" $c.rateLimiter.scope "fallback-rate" $c.rateLimiter.fallbackRate "key" $c.rateLimiter.key "redis-timeout" $c.rateLimiter.redisTimeout)
     "shutdown" (dict "drain-timeout" (printf "%ds" (int $c.drainTimeoutSeconds)))
+    "buffer" (dict "type" $c.buffer.type "kafka" (dict "topic" $c.buffer.kafka.topic "send-timeout" $c.buffer.kafka.sendTimeout "max-age" $c.buffer.kafka.maxAge "redelivery-backoff" $c.buffer.kafka.redeliveryBackoff "dead-letter-topic" $c.buffer.kafka.deadLetterTopic))
     "ingest" $ingest)
   "resilience4j" (dict
     "circuitbreaker" (dict "configs" (dict "default" (dict
@@ -99,6 +100,18 @@ The application.yml the pods read: the chart's settings, then config.extra merge
       "wait-duration-in-open-state" $c.circuitBreaker.waitDurationInOpenState))))
   "spring" (dict "lifecycle" (dict "timeout-per-shutdown-phase" (printf "%ds" (add (int $c.drainTimeoutSeconds) 20))))
 -}}
+{{- if eq $c.buffer.type "kafka" -}}
+{{- $k := .Values.kafka -}}
+{{- $clientProperties := dict "security.protocol" $k.securityProtocol -}}
+{{- if $k.saslMechanism -}}
+{{- $_ := set $clientProperties "sasl.mechanism" $k.saslMechanism -}}
+{{- end -}}
+{{- $kafka := dict
+  "bootstrap-servers" (required "kafka.bootstrapServers is required with config.buffer.type=kafka" $k.bootstrapServers)
+  "consumer" (dict "group-id" $k.consumerGroup)
+  "properties" $clientProperties -}}
+{{- $_ := set $settings.spring "kafka" $kafka -}}
+{{- end -}}
 {{- if $c.tracing.enabled -}}
 {{- $otlp := dict "endpoint" (required "config.tracing.otlpEndpoint is required when config.tracing.enabled: where should spans go?" $c.tracing.otlpEndpoint) -}}
 {{- $_ := set $settings "management" (dict

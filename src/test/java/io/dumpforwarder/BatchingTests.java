@@ -44,6 +44,7 @@ class BatchingTests extends AbstractServiceTests {
             assertThat(request.headers().get("Content-Type")).isEqualTo("application/x-ndjson");
             assertThat(request.headers().get("X-Dump-Count")).isEqualTo(Integer.toString(lines.size()));
             assertThat(request.headers().get("X-Uid")).isNull();
+            assertThat(request.headers().get("Idempotency-Key")).endsWith("+" + lines.size());
             assertThat(body).endsWith("\n");
             assertThat(lines).hasSizeBetween(1, 10);
             assertThat(request.body().length).isLessThanOrEqualTo(1000);

@@ -25,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ConfigurationMetadataTests {
 
     private static final Set<String> ENUM_KEYS = Set.of("forwarder.concurrency.mode", "forwarder.compression",
-            "forwarder.circuit-open", "forwarder.rate-limiter.unit", "forwarder.rate-limiter.scope");
+            "forwarder.circuit-open", "forwarder.rate-limiter.unit", "forwarder.rate-limiter.scope",
+            "forwarder.buffer.type");
 
     @Test
     void everyForwarderKeyOfApplicationYmlIsDescribed() throws IOException {

@@ -108,7 +108,7 @@ class HelmChartTests {
         List<Object> kinds = render(values).stream().map((object) -> object.get("kind")).toList();
         Map<String, String> kindOf = Map.of("hpa", "HorizontalPodAutoscaler", "keda", "ScaledObject", "pdb",
                 "PodDisruptionBudget", "servicemonitor", "ServiceMonitor", "prometheusrule", "PrometheusRule",
-                "networkpolicy", "NetworkPolicy", "dashboard", "ConfigMap");
+                "networkpolicy", "NetworkPolicy", "dashboard", "ConfigMap", "kafka", "ScaledObject");
         List<Object> core = List.of("ServiceAccount", "ConfigMap", "Service", "Service", "Deployment");
 
         if (List.of("default", "auth", "delivery", "ratelimit", "tracing").contains(feature)) {
@@ -353,6 +353,47 @@ class HelmChartTests {
     }
 
     @Test
+    void theKafkaBufferTakesItsBrokerAndCredentialsFromTheValuesAndKedaScalesOnLag() {
+        List<Map<String, Object>> objects = render(CHART.resolve("ci/kafka-values.yaml"));
+
+        String applicationYml = configOf(objects);
+        ForwarderProperties.Buffer buffer = bind(applicationYml).buffer();
+        assertThat(buffer.type()).isEqualTo(ForwarderProperties.Buffer.Type.KAFKA);
+        assertThat(buffer.kafka().topic()).isEqualTo("recsys-dumps");
+        assertThat(buffer.kafka().deadLetterTopic()).isEqualTo("recsys-dumps-refused");
+        Environment environment = environment(applicationYml);
+        assertThat(environment.getProperty("spring.kafka.bootstrap-servers"))
+            .isEqualTo("kafka-0.kafka.messaging.svc:9093,kafka-1.kafka.messaging.svc:9093");
+        assertThat(environment.getProperty("spring.kafka.consumer.group-id")).isEqualTo("dump-forwarder");
+        assertThat(environment.getProperty("spring.kafka.properties.security.protocol")).isEqualTo("SASL_SSL");
+        assertThat(environment.getProperty("spring.kafka.properties.sasl.mechanism")).isEqualTo("SCRAM-SHA-512");
+        Map<String, Map<String, Object>> env = new HashMap<>();
+        list(container(find(objects, "Deployment", null)), "env")
+            .forEach((variable) -> env.put((String) variable.get("name"), variable));
+        assertThat(map(map(env.get("SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG"), "valueFrom"), "secretKeyRef"))
+            .containsEntry("name", "kafka-credentials")
+            .containsEntry("key", "sasl.jaas.config");
+
+        Map<String, Object> trigger = list(map(find(objects, "ScaledObject", null), "spec"), "triggers").get(0);
+        assertThat(trigger).containsEntry("type", "kafka");
+        assertThat(map(trigger, "metadata")).containsEntry("consumerGroup", "dump-forwarder")
+            .containsEntry("topic", "recsys-dumps")
+            .containsEntry("lagThreshold", "1000");
+        assertThat(map(trigger, "authenticationRef")).containsEntry("name", "kafka-scram");
+        assertThat(environment(configOf(render(DEFAULT_VALUES))).containsProperty("spring.kafka.bootstrap-servers"))
+            .isFalse();
+    }
+
+    @Test
+    void theKafkaBufferNeedsBootstrapServers() {
+        assertThatThrownBy(() -> new Helm(CHART).template()
+            .withKubeVersion("1.33.0")
+            .set("config.dumpUrl", "http://collector/dumps")
+            .set("config.buffer.type", "kafka")
+            .call()).hasMessageContaining("kafka.bootstrapServers is required");
+    }
+
+    @Test
     void refusesToRenderWithoutADumpUrl() {
         assertThatThrownBy(() -> new Helm(CHART).template().withKubeVersion("1.33.0").call())
             .hasMessageContaining("config.dumpUrl is required");
@@ -493,6 +534,10 @@ class HelmChartTests {
             List<PropertySource<?>> sources = new YamlPropertySourceLoader().load("chart",
                     new ByteArrayResource(applicationYml.getBytes()));
             StandardEnvironment environment = new StandardEnvironment();
+            // The chart's settings alone: not this JVM's (an embedded Kafka broker sets
+            // spring.kafka.bootstrap-servers as a system property).
+            environment.getPropertySources().remove(StandardEnvironment.SYSTEM_PROPERTIES_PROPERTY_SOURCE_NAME);
+            environment.getPropertySources().remove(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME);
             sources.forEach(environment.getPropertySources()::addLast);
             return environment;
         }

@@ -136,6 +136,9 @@ class IngestApiTests extends AbstractServiceTests {
             .containsExactlyInAnyOrder("u=4bf92f3577b34da6a3ce929d0e0e4736", "v=from-header", "w=from-body");
         // Tracing is off by default: no span, so no traceparent of the service's own.
         assertThat(collector.requests()).allSatisfy((r) -> assertThat(r.headers().get("traceparent")).isNull());
+        assertThat(collector.requests()).extracting((r) -> r.headers().get("Idempotency-Key"))
+            .doesNotHaveDuplicates()
+            .allSatisfy((key) -> assertThat(key).matches("[0-9a-f]{16}-[0-9a-f]+"));
     }
 
     @Test

@@ -33,6 +33,11 @@ class RetryTests extends AbstractServiceTests {
         assertThat(attempts("success")).isEqualTo(1);
         assertThat(this.meters.forwarded("http_5xx")).isZero();
         assertThat(new String(collector.requests().get(2).body())).isEqualTo(dump(1));
+        // Every attempt carries the dump's idempotency key, so the collector can drop
+        // what it already has.
+        assertThat(collector.requests()).extracting((request) -> request.headers().get("Idempotency-Key"))
+            .doesNotContainNull()
+            .containsOnly(collector.requests().get(0).headers().get("Idempotency-Key"));
     }
 
     @Test

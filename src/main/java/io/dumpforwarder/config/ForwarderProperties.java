@@ -11,6 +11,7 @@ import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -45,6 +46,7 @@ import org.springframework.validation.annotation.Validated;
  * @param shutdown graceful shutdown
  * @param log failure log throttling
  * @param demo the embedded demo collector
+ * @param buffer where accepted dumps wait to be forwarded: this pod's memory or Kafka
  */
 // @formatter:off (one component a line)
 @Validated
@@ -67,7 +69,8 @@ public record ForwarderProperties(
         @DefaultValue @Valid RateLimit rateLimiter,
         @DefaultValue @Valid Shutdown shutdown,
         @DefaultValue @Valid Log log,
-        @DefaultValue @Valid Demo demo) {
+        @DefaultValue @Valid Demo demo,
+        @DefaultValue @Valid Buffer buffer) {
     // @formatter:on
 
     static final String DUMP_URL_REQUIRED = "forwarder.dump-url must be set (or start with "
@@ -83,6 +86,10 @@ public record ForwarderProperties(
     public ForwarderProperties {
         if (dumpUrl == null && demo.enabled()) {
             dumpUrl = URI.create("http://127.0.0.1:" + demo.port() + "/dumps");
+        }
+        if (buffer.type() == Buffer.Type.KAFKA) {
+            // A durable buffer keeps dumps far longer than memory can.
+            maxAge = buffer.kafka().maxAge();
         }
         if (ingest.maxInflightBytes() == null) {
             // An eighth of the heap, but never less than one body of the largest size
@@ -418,6 +425,51 @@ public record ForwarderProperties(
             /** In Redis, one for every replica. */
             CLUSTER
 
+        }
+
+    }
+
+    /**
+     * Where accepted dumps wait to be forwarded ({@code forwarder.buffer.*}).
+     *
+     * @param type {@code memory}: this pod's bounded queue, lost with the pod;
+     * {@code kafka}: a Kafka topic that survives restarts and that every replica consumes
+     * in one consumer group (Kafka's connection from {@code spring.kafka.*})
+     * @param kafka the Kafka buffer
+     */
+    public record Buffer(@DefaultValue("memory") @NotNull Type type, @DefaultValue @Valid Kafka kafka) {
+
+        /** Where accepted dumps wait. */
+        public enum Type {
+
+            /** This pod's memory. */
+            MEMORY,
+            /** A Kafka topic. */
+            KAFKA
+
+        }
+
+        /**
+         * The Kafka buffer ({@code forwarder.buffer.kafka.*}).
+         *
+         * @param topic the topic that holds accepted dumps; it must exist
+         * @param sendTimeout longest wait for Kafka to acknowledge a request's dumps;
+         * past it the caller gets 503 {@code buffer_unavailable}
+         * @param maxAge a dump older than this since it was accepted is dropped as
+         * {@code expired}; replaces {@code forwarder.max-age} with this buffer
+         * @param redeliveryBackoff the wait before a dump whose forward ended without
+         * settling it (timeout, 5xx, 408, 429, open breaker...) is forwarded again
+         * @param deadLetterTopic where dumps the collector refused for good (a 4xx other
+         * than 408 and 429) are written; empty: nowhere, they are only counted
+         */
+        // @formatter:off
+        public record Kafka(
+                @DefaultValue("dumps") @NotBlank String topic,
+                @DefaultValue("2s") @NotNull Duration sendTimeout,
+                @DefaultValue("24h") @NotNull Duration maxAge,
+                @DefaultValue("1s") @NotNull Duration redeliveryBackoff,
+                @DefaultValue("") String deadLetterTopic) {
+            // @formatter:on
         }
 
     }

@@ -13,8 +13,13 @@ import io.micrometer.tracing.TraceContext;
  * @param trace the span of the ingest request that accepted it when tracing is on, else
  * {@code null}
  * @param receivedNanos {@link System#nanoTime()} when it was accepted
+ * @param key the idempotency key given at acceptance, the same for every forward of the
+ * dump
+ * @param receipt what to tell the dump's durable source when a forward ends, or
+ * {@code null} for a dump held in memory
  */
-public record Dump(byte[] body, String uid, String traceId, TraceContext trace, long receivedNanos) {
+public record Dump(byte[] body, String uid, String traceId, TraceContext trace, long receivedNanos, String key,
+        Receipt receipt) {
 
     public int size() {
         return this.body.length;

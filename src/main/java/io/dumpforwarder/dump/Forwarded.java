@@ -6,8 +6,14 @@ package io.dumpforwarder.dump;
  *
  * @param outcome the outcome
  * @param detail why it failed, or {@code null} on success
+ * @param refused whether the collector refused the dump itself (a 4xx other than 408 and
+ * 429), so trying again cannot help
  */
-public record Forwarded(Outcome outcome, String detail) {
+public record Forwarded(Outcome outcome, String detail, boolean refused) {
+
+    public Forwarded(Outcome outcome, String detail) {
+        this(outcome, detail, false);
+    }
 
     public static final Forwarded SUCCESS = new Forwarded(Outcome.SUCCESS, null);
 
@@ -16,5 +22,13 @@ public record Forwarded(Outcome outcome, String detail) {
 
     public static final Forwarded SHUTDOWN = new Forwarded(Outcome.SHUTDOWN,
             "not delivered before forwarder.shutdown.drain-timeout");
+
+    /**
+     * Whether trying again later cannot change the result: delivered, refused by the
+     * collector, or too old.
+     */
+    public boolean isFinal() {
+        return this.outcome == Outcome.SUCCESS || this.outcome == Outcome.EXPIRED || this.refused;
+    }
 
 }

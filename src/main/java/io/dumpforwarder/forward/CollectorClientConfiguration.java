@@ -4,6 +4,7 @@ import io.dumpforwarder.config.ForwarderProperties;
 import io.netty.handler.logging.LogLevel;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
 import reactor.netty.transport.logging.AdvancedByteBufFormat;
 
 import org.springframework.boot.http.client.HttpClientSettings;
@@ -13,6 +14,7 @@ import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.client.ReactorResourceFactory;
 
 /**
  * The collector's HTTP client, built once: a dedicated, bounded connection pool sized to
@@ -27,6 +29,28 @@ class CollectorClientConfiguration {
      * traffic.
      */
     static final String WIRETAP_CATEGORY = "io.dumpforwarder.wiretap";
+
+    static final String EVENT_LOOP_PREFIX = "dump-forwarder-http";
+
+    /**
+     * This application's event loops, for the ingest server, the management server and
+     * the collector client alike: {@value #EVENT_LOOP_PREFIX}, as many as
+     * {@code reactor.netty.ioWorkerCount} (one per core, set in {@code main}). Not
+     * Reactor Netty's global loops: stopping an application context stops its own loops
+     * only, so a context closed beside others (a test's) never stops theirs.
+     */
+    @Bean(destroyMethod = "dispose")
+    LoopResources eventLoops() {
+        return LoopResources.create(EVENT_LOOP_PREFIX);
+    }
+
+    @Bean
+    ReactorResourceFactory reactorResourceFactory(LoopResources eventLoops) {
+        ReactorResourceFactory factory = new ReactorResourceFactory();
+        factory.setUseGlobalResources(false);
+        factory.setLoopResources(eventLoops);
+        return factory;
+    }
 
     @Bean(destroyMethod = "dispose")
     ConnectionProvider collectorConnectionProvider(ForwarderProperties properties) {
@@ -50,8 +74,8 @@ class CollectorClientConfiguration {
      * so no WebClient layer sits on the hot path.
      */
     @Bean
-    HttpClient collectorHttpClient(ConnectionProvider collectorConnectionProvider, ForwarderProperties properties,
-            SslBundles sslBundles) {
+    HttpClient collectorHttpClient(ConnectionProvider collectorConnectionProvider, LoopResources eventLoops,
+            ForwarderProperties properties, SslBundles sslBundles) {
         ForwarderProperties.Client client = properties.client();
         // An https dump URL trusts the JVM's trust store, unless an SSL bundle names a CA
         // (and a client
@@ -63,7 +87,7 @@ class CollectorClientConfiguration {
             .withRedirects(HttpRedirects.DONT_FOLLOW)
             .withSslBundle(ssl);
         return new ReactorHttpClientBuilder()
-            .withHttpClientFactory(() -> HttpClient.create(collectorConnectionProvider))
+            .withHttpClientFactory(() -> HttpClient.create(collectorConnectionProvider).runOn(eventLoops))
             // Logs nothing until the category is set to DEBUG (e.g. through the Actuator
             // loggers endpoint).
             .withHttpClientCustomizer(

@@ -28,7 +28,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class DumpForwarder {
 
-    static final String RESILIENCE_NAME = "dump";
+    public static final String RESILIENCE_NAME = "dump";
 
     /**
      * Added to the longest a forward may take to make the deadline no forward outlives.

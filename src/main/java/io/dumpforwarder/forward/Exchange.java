@@ -34,6 +34,8 @@ final class Exchange {
 
     static final String DUMP_COUNT_HEADER = "X-Dump-Count";
 
+    static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+
     static final AsciiString NDJSON = AsciiString.cached("application/x-ndjson");
 
     /**
@@ -79,7 +81,9 @@ final class Exchange {
      */
     private ByteBuf body(List<Dump> dumps, HttpHeaders headers) {
         if (this.batched) {
-            headers.set(HttpHeaderNames.CONTENT_TYPE, NDJSON).set(DUMP_COUNT_HEADER, dumps.size());
+            headers.set(HttpHeaderNames.CONTENT_TYPE, NDJSON)
+                .set(DUMP_COUNT_HEADER, dumps.size())
+                .set(IDEMPOTENCY_KEY_HEADER, batchKey(dumps));
         }
         else {
             headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
@@ -97,7 +101,16 @@ final class Exchange {
         return body;
     }
 
+    /**
+     * A batch's key: its first dump's key and its size, the same for every attempt of the
+     * batch.
+     */
+    private static String batchKey(List<Dump> dumps) {
+        return dumps.get(0).key() + "+" + dumps.size();
+    }
+
     private static void identify(HttpHeaders headers, Dump dump) {
+        headers.set(IDEMPOTENCY_KEY_HEADER, dump.key());
         if (dump.uid() != null) {
             headers.set(UID_HEADER, dump.uid());
         }

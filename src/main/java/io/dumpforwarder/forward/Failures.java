@@ -43,7 +43,8 @@ final class Failures {
             Outcome outcome = outcomeOf(cause);
             if (outcome != null) {
                 boolean retry = (retryable != null) ? retryable : isRetryable(cause, outcome, answered);
-                return new Attempt(new Forwarded(outcome, describe(cause)), retry, feedback(cause, outcome));
+                boolean refused = cause instanceof CollectorStatusException answer && answer.isAboutTheDump();
+                return new Attempt(new Forwarded(outcome, describe(cause), refused), retry, feedback(cause, outcome));
             }
         }
         return new Attempt(new Forwarded(Outcome.ERROR, describe(error)), Boolean.TRUE.equals(retryable),

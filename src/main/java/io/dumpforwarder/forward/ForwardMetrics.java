@@ -33,6 +33,8 @@ public class ForwardMetrics {
 
     private final Map<Outcome, Counter> batches = new EnumMap<>(Outcome.class);
 
+    private final Map<Outcome, Counter> kept = new EnumMap<>(Outcome.class);
+
     private final DistributionSummary batchSize;
 
     private final boolean batched;
@@ -49,6 +51,14 @@ public class ForwardMetrics {
                         .description("Batches by outcome (forwarder.batch.enabled)")
                         .tag("outcome", outcome.tag())
                         .register(registry));
+            if (properties.buffer().type() == ForwarderProperties.Buffer.Type.KAFKA) {
+                this.kept.put(outcome,
+                        Counter.builder("dumps.buffer.kept")
+                            .description("Forwards of Kafka-buffered dumps that ended but did not settle them: "
+                                    + "the dump stays in the topic and is forwarded again")
+                            .tag("outcome", outcome.tag())
+                            .register(registry));
+            }
             if (outcome.attempted()) {
                 this.latency.put(outcome, Timer.builder("dumps.forward")
                     .description(
@@ -94,6 +104,15 @@ public class ForwardMetrics {
             this.batches.get(outcome).increment();
             this.batchSize.record(dumps);
         }
+        this.inflight.addAndGet(-dumps);
+    }
+
+    /**
+     * A forward of Kafka-buffered dumps ended with an outcome that does not settle them:
+     * they are no longer in flight, and not settled.
+     */
+    public void kept(Outcome outcome, int dumps) {
+        this.kept.get(outcome).increment(dumps);
         this.inflight.addAndGet(-dumps);
     }
 

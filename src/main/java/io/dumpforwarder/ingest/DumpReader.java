@@ -3,6 +3,7 @@ package io.dumpforwarder.ingest;
 import java.util.Arrays;
 
 import io.dumpforwarder.dump.Dump;
+import io.dumpforwarder.dump.DumpKeys;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -36,7 +37,7 @@ final class DumpReader {
         Ids ids = read(body, start, stop - start);
         byte[] bytes = (start == 0 && stop == body.length) ? body : Arrays.copyOfRange(body, start, stop);
         String traceId = (caller.traceId() != null) ? caller.traceId() : ids.traceId();
-        return new Dump(bytes, ids.uid(), traceId, caller.trace(), receivedNanos);
+        return new Dump(bytes, ids.uid(), traceId, caller.trace(), receivedNanos, DumpKeys.next(), null);
     }
 
     /**

@@ -5,7 +5,7 @@ import java.util.List;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.ingest.NdjsonBody.LineError;
-import io.dumpforwarder.pipeline.DumpQueue;
+import io.dumpforwarder.pipeline.Intake;
 import io.dumpforwarder.trace.DumpTracing;
 import io.micrometer.tracing.CurrentTraceContext;
 import io.micrometer.tracing.Span;
@@ -32,7 +32,7 @@ class IngestHandler {
 
     private static final Logger logger = LoggerFactory.getLogger(IngestHandler.class);
 
-    private final DumpQueue queue;
+    private final Intake intake;
 
     private final IngestMetrics metrics;
 
@@ -56,9 +56,9 @@ class IngestHandler {
      */
     private final long discardLimit;
 
-    IngestHandler(DumpQueue queue, IngestMetrics metrics, CallerAuthentication authentication, BodyBudget budget,
+    IngestHandler(Intake intake, IngestMetrics metrics, CallerAuthentication authentication, BodyBudget budget,
             Replies replies, DumpTracing tracing, ForwarderProperties properties) {
-        this.queue = queue;
+        this.intake = intake;
         this.tracing = tracing;
         this.budget = budget;
         this.metrics = metrics;
@@ -103,10 +103,10 @@ class IngestHandler {
             // Too large to read through: answer now and close, rather than read it all.
             return Mono.just(tooLarge(format, false));
         }
-        if (!this.queue.isOpen()) {
+        if (!this.intake.isOpen()) {
             return refuse(Received.UNAVAILABLE, 1);
         }
-        if (this.queue.isFull()) {
+        if (this.intake.isFull()) {
             // Shed before the body is copied or parsed: under overload a refusal must
             // cost little.
             this.metrics.count(Received.QUEUE_FULL, 1);
@@ -114,15 +114,16 @@ class IngestHandler {
                 .map(this.replies.of(Received.QUEUE_FULL)::drained);
         }
         BodyBudget.Lease lease = this.budget.lease();
-        return BodyReader.read(request.receive(), declared, limit, this.discardLimit, lease).map((body) -> {
+        return BodyReader.read(request.receive(), declared, limit, this.discardLimit, lease).flatMap((body) -> {
             // Log lines about the body carry the ingest span's ids.
             try (CurrentTraceContext.Scope scope = this.tracing.scope(caller.trace(), caller.traceId())) {
                 return (format == BodyFormat.JSON) ? one(body, caller) : lines(body, caller);
             }
         })
             .onErrorResume((ex) -> Mono.just(refused(ex, format)))
-            // Whatever the answer, the body's bytes are either queued as dumps or garbage
-            // by now.
+            // Whatever the answer, the body's bytes are either held as dumps or garbage
+            // by
+            // now.
             .doFinally((signal) -> lease.close());
     }
 
@@ -142,27 +143,28 @@ class IngestHandler {
         return this.replies.tooLarge(format == BodyFormat.NDJSON).drained(drained);
     }
 
-    private Reply one(byte[] body, Caller caller) {
+    private Mono<Reply> one(byte[] body, Caller caller) {
         if (body.length == 0) {
-            return problem(Received.INVALID, 1, "empty body: a dump must be a JSON object");
+            return Mono.just(problem(Received.INVALID, 1, "empty body: a dump must be a JSON object"));
         }
         Dump dump;
         try {
             dump = DumpReader.dump(body, 0, body.length, caller, System.nanoTime());
         }
         catch (InvalidDumpException ex) {
-            return problem(Received.INVALID, 1, ex.getMessage());
+            return Mono.just(problem(Received.INVALID, 1, ex.getMessage()));
         }
-        Received outcome = admit(List.of(dump));
-        this.metrics.count(outcome, 1);
-        return this.replies.of(outcome);
+        return admit(List.of(dump)).map((outcome) -> {
+            this.metrics.count(outcome, 1);
+            return this.replies.of(outcome);
+        });
     }
 
     /**
-     * Judges each NDJSON line on its own; the good lines are queued together, all or
+     * Judges each NDJSON line on its own; the good lines are admitted together, all or
      * none.
      */
-    private Reply lines(byte[] body, Caller caller) {
+    private Mono<Reply> lines(byte[] body, Caller caller) {
         NdjsonBody ndjson = NdjsonBody.read(body, this.maxDumpSize, caller, System.nanoTime());
         List<Dump> dumps = ndjson.dumps();
         List<LineError> errors = ndjson.errors();
@@ -172,22 +174,24 @@ class IngestHandler {
                     && errors.stream().allMatch((error) -> error.outcome() == Received.TOO_LARGE);
             Received outcome = allTooLarge ? Received.TOO_LARGE : Received.INVALID;
             String detail = errors.isEmpty() ? "no dump in the body" : "no line holds a valid dump";
-            return log(this.replies.problem(outcome, detail, errors), detail);
+            return Mono.just(log(this.replies.problem(outcome, detail, errors), detail));
         }
-        Received outcome = admit(dumps);
-        this.metrics.count(outcome, dumps.size());
-        if (outcome != Received.ACCEPTED) {
-            return log(this.replies.refusal(outcome, errors), errors.size() + " lines refused besides");
-        }
-        return this.replies.accepted(dumps.size(), errors);
+        return admit(dumps).map((outcome) -> {
+            this.metrics.count(outcome, dumps.size());
+            if (outcome != Received.ACCEPTED) {
+                return log(this.replies.refusal(outcome, errors), errors.size() + " lines refused besides");
+            }
+            return this.replies.accepted(dumps.size(), errors);
+        });
     }
 
-    private Received admit(List<Dump> dumps) {
-        return switch (this.queue.offer(dumps)) {
+    private Mono<Received> admit(List<Dump> dumps) {
+        return this.intake.admit(dumps).map((admission) -> switch (admission) {
             case ACCEPTED -> Received.ACCEPTED;
             case FULL -> Received.QUEUE_FULL;
             case CLOSED -> Received.UNAVAILABLE;
-        };
+            case NOT_BUFFERED -> Received.BUFFER_UNAVAILABLE;
+        });
     }
 
     private Mono<Reply> refuse(Received outcome, long dumps) {

@@ -17,7 +17,8 @@ enum Received {
     UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
     UNAUTHORIZED(HttpStatus.UNAUTHORIZED, "Unauthorized"), QUEUE_FULL(HttpStatus.SERVICE_UNAVAILABLE, "Queue full"),
     INFLIGHT_FULL(HttpStatus.SERVICE_UNAVAILABLE, "Too many bytes being received"),
-    UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "Shutting down");
+    UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "Shutting down"),
+    BUFFER_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "Buffer unavailable");
 
     private final HttpStatus status;
 

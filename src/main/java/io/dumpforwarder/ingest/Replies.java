@@ -45,6 +45,8 @@ class Replies {
         this.details.put(Received.INFLIGHT_FULL,
                 "too many bytes of request bodies are being received (forwarder.ingest.max-inflight-bytes); retry later");
         this.details.put(Received.UNAVAILABLE, "dump-forwarder is shutting down; send to another instance");
+        this.details.put(Received.BUFFER_UNAVAILABLE,
+                "Kafka did not acknowledge the dumps within forwarder.buffer.kafka.send-timeout; retry later");
         this.fixed.put(Received.ACCEPTED, new Reply(Received.ACCEPTED, ONE_ACCEPTED, true));
         this.details.forEach((outcome, detail) -> this.fixed.put(outcome, problem(outcome, detail)));
         this.jsonTooLarge = tooLarge(properties.maxDumpSize().toBytes());

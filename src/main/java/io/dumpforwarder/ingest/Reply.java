@@ -49,7 +49,8 @@ record Reply(Received outcome, byte[] body, boolean keepAlive) {
             .header(HttpHeaderNames.CONTENT_TYPE,
                     isProblem() ? APPLICATION_PROBLEM_JSON : HttpHeaderValues.APPLICATION_JSON);
         Received outcome = this.outcome;
-        if (outcome == Received.QUEUE_FULL || outcome == Received.INFLIGHT_FULL) {
+        if (outcome == Received.QUEUE_FULL || outcome == Received.INFLIGHT_FULL
+                || outcome == Received.BUFFER_UNAVAILABLE) {
             response.header(HttpHeaderNames.RETRY_AFTER, retryAfter);
         }
         if (outcome == Received.UNAUTHORIZED) {

@@ -145,8 +145,31 @@ class DumpPipeline {
      */
     private void settle(List<Dump> dumps, Forwarded result, long start) {
         this.queue.settled(dumps);
-        this.metrics.settled(result.outcome(), dumps.size(), start);
-        this.failures.log(dumps, result);
+        List<Dump> settled = settledBySource(dumps, result);
+        if (!settled.isEmpty()) {
+            this.metrics.settled(result.outcome(), settled.size(), start);
+            this.failures.log(settled, result);
+        }
+    }
+
+    /**
+     * The dumps that this result settles: all of them when held in memory; for a durable
+     * source, those it does not keep to forward again.
+     */
+    private List<Dump> settledBySource(List<Dump> dumps, Forwarded result) {
+        if (dumps.get(0).receipt() == null) {
+            return dumps;
+        }
+        List<Dump> settled = new ArrayList<>(dumps.size());
+        for (Dump dump : dumps) {
+            if (dump.receipt().settled(result)) {
+                settled.add(dump);
+            }
+        }
+        if (settled.size() < dumps.size()) {
+            this.metrics.kept(result.outcome(), dumps.size() - settled.size());
+        }
+        return settled;
     }
 
     private void broken(Throwable error) {

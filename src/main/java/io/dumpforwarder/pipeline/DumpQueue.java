@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.Mono;
 
 import org.springframework.stereotype.Component;
 
@@ -21,19 +22,7 @@ import org.springframework.stereotype.Component;
  * rejected request leaves nothing behind.
  */
 @Component
-public class DumpQueue {
-
-    /** What {@link #offer} did with a request's dumps. */
-    public enum Admission {
-
-        /** Every dump of the request is queued. */
-        ACCEPTED,
-        /** Nothing is queued: the dumps do not fit. */
-        FULL,
-        /** Nothing is queued: the pipeline is not running (starting or shutting down). */
-        CLOSED
-
-    }
+public class DumpQueue implements Intake {
 
     private final long capacity;
 
@@ -72,6 +61,11 @@ public class DumpQueue {
             .register(registry);
     }
 
+    @Override
+    public Mono<Admission> admit(List<Dump> dumps) {
+        return Mono.just(offer(dumps));
+    }
+
     /** Queues every dump of one request, or none of them. */
     public Admission offer(List<Dump> dumps) {
         FluxSink<Dump> sink = this.sink;
@@ -90,14 +84,12 @@ public class DumpQueue {
         return Admission.ACCEPTED;
     }
 
-    /**
-     * Whether not even one more dump fits: a cheap check before a body is read;
-     * {@link #offer} decides.
-     */
+    @Override
     public boolean isFull() {
         return this.size.get() >= this.capacity || this.bytes.get() >= this.maxBytes;
     }
 
+    @Override
     public boolean isOpen() {
         return this.open;
     }

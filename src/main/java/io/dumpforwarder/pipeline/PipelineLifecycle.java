@@ -98,11 +98,12 @@ class PipelineLifecycle implements SmartLifecycle {
 
     /**
      * Stops before the web server's graceful shutdown, so ingest answers 503 while the
-     * queue drains.
+     * queue drains, and after a durable source of dumps (which stops in the default
+     * phase).
      */
     @Override
     public int getPhase() {
-        return SmartLifecycle.DEFAULT_PHASE;
+        return SmartLifecycle.DEFAULT_PHASE - 1;
     }
 
 }

@@ -1,0 +1,85 @@
+package io.dumpforwarder.buffer;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.forward.DumpForwarder;
+import io.dumpforwarder.pipeline.DumpQueue;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
+import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaTemplate;
+
+/**
+ * The Kafka buffer, with {@code forwarder.buffer.type: kafka}: its intake replaces the
+ * in-memory queue's for ingest, and its source feeds the pipeline. Kafka's clients are
+ * Spring Boot's, configured by {@code spring.kafka.*}. Start-up fails, naming the key,
+ * when the topic cannot be reached or does not exist.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "forwarder.buffer.type", havingValue = "kafka")
+class KafkaBufferConfiguration {
+
+    private static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofSeconds(10);
+
+    @Bean
+    @Primary
+    KafkaIntake kafkaIntake(KafkaTemplate<byte[], byte[]> template, DumpQueue queue, ForwarderProperties properties,
+            KafkaAdmin admin) {
+        checkTopic(admin, properties.buffer().kafka().topic());
+        return new KafkaIntake(template, queue, properties);
+    }
+
+    @Bean
+    KafkaSource kafkaSource(ConcurrentKafkaListenerContainerFactory<byte[], byte[]> factory, DumpQueue queue,
+            KafkaTemplate<byte[], byte[]> template, ForwarderProperties properties, MeterRegistry registry,
+            CircuitBreakerRegistry breakers) {
+        KafkaSource source = new KafkaSource(factory.createContainer(properties.buffer().kafka().topic()), queue,
+                template, properties, registry);
+        // While the breaker is open nothing new is taken; the group keeps its members.
+        breakers.circuitBreaker(DumpForwarder.RESILIENCE_NAME).getEventPublisher().onStateTransition((transition) -> {
+            CircuitBreaker.State to = transition.getStateTransition().getToState();
+            if (to == CircuitBreaker.State.OPEN || to == CircuitBreaker.State.FORCED_OPEN) {
+                source.pause();
+            }
+            else {
+                source.resume();
+            }
+        });
+        return source;
+    }
+
+    private static void checkTopic(KafkaAdmin admin, String topic) {
+        try (Admin client = Admin.create(admin.getConfigurationProperties())) {
+            client.describeTopics(java.util.List.of(topic))
+                .allTopicNames()
+                .get(TOPIC_CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (ExecutionException | TimeoutException ex) {
+            throw new IllegalStateException("forwarder.buffer.kafka.topic '" + topic
+                    + "' cannot be reached or does not exist on spring.kafka.bootstrap-servers="
+                    + bootstrapServers(admin.getConfigurationProperties()) + ": " + ex.getMessage(), ex);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while checking forwarder.buffer.kafka.topic", ex);
+        }
+    }
+
+    private static Object bootstrapServers(Map<String, Object> configuration) {
+        return configuration.get("bootstrap.servers");
+    }
+
+}

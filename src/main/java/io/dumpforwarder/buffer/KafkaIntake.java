@@ -1,0 +1,78 @@
+package io.dumpforwarder.buffer;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.dump.Dump;
+import io.dumpforwarder.pipeline.DumpQueue;
+import io.dumpforwarder.pipeline.Intake;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+import org.springframework.kafka.core.KafkaTemplate;
+
+/**
+ * Ingest's side of the Kafka buffer: a request's dumps are accepted once Kafka has
+ * acknowledged every one of them (the producer's {@code acks=all}, idempotent), within
+ * {@code forwarder.buffer.kafka.send-timeout}; otherwise none is acknowledged to the
+ * caller. A send that timed out may still land: the dump is then forwarded anyway (at
+ * least once).
+ */
+class KafkaIntake implements Intake {
+
+    private static final Logger logger = LoggerFactory.getLogger(KafkaIntake.class);
+
+    private final KafkaTemplate<byte[], byte[]> template;
+
+    private final DumpQueue queue;
+
+    private final String topic;
+
+    private final Duration sendTimeout;
+
+    KafkaIntake(KafkaTemplate<byte[], byte[]> template, DumpQueue queue, ForwarderProperties properties) {
+        this.template = template;
+        this.queue = queue;
+        this.topic = properties.buffer().kafka().topic();
+        this.sendTimeout = properties.buffer().kafka().sendTimeout();
+    }
+
+    @Override
+    public Mono<Admission> admit(List<Dump> dumps) {
+        if (!isOpen()) {
+            return Mono.just(Admission.CLOSED);
+        }
+        long acceptedAt = System.currentTimeMillis();
+        // The producer may block while it fetches metadata or waits for buffer space:
+        // never on an event loop.
+        return Flux.fromIterable(dumps)
+            .flatMap((dump) -> Mono
+                .fromFuture(() -> this.template.send(DumpRecords.record(this.topic, dump, acceptedAt))))
+            .then(Mono.just(Admission.ACCEPTED))
+            .subscribeOn(Schedulers.boundedElastic())
+            .timeout(this.sendTimeout, Mono.just(Admission.NOT_BUFFERED))
+            .onErrorResume((error) -> {
+                logger.debug("Dumps not buffered", error);
+                return Mono.just(Admission.NOT_BUFFERED);
+            });
+    }
+
+    /** Open while the pipeline runs: closed while starting and shutting down. */
+    @Override
+    public boolean isOpen() {
+        return this.queue.isOpen();
+    }
+
+    /**
+     * Never full here: Kafka's producer buffer is bounded, and a send past it times out.
+     */
+    @Override
+    public boolean isFull() {
+        return false;
+    }
+
+}

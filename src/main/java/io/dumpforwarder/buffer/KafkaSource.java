@@ -1,0 +1,258 @@
+package io.dumpforwarder.buffer;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.dump.Dump;
+import io.dumpforwarder.dump.Forwarded;
+import io.dumpforwarder.dump.Outcome;
+import io.dumpforwarder.dump.Receipt;
+import io.dumpforwarder.pipeline.DumpQueue;
+import io.dumpforwarder.pipeline.Intake.Admission;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.AcknowledgingMessageListener;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.MessageListenerContainer;
+import org.springframework.kafka.support.Acknowledgment;
+
+/**
+ * The forwarding side of the Kafka buffer: consumes the topic in the consumer group and
+ * puts each dump in the pipeline's queue, with a receipt. The receipt commits the dump's
+ * offset once its outcome is final (delivered, refused for good, expired), in partition
+ * order (Spring Kafka's out-of-order acknowledgements: a gap holds the commit back); any
+ * other outcome keeps the dump, which is forwarded again after
+ * {@code forwarder.buffer.kafka.redelivery-backoff}. Uncommitted dumps are delivered
+ * again after a crash, a restart or a rebalance (at least once).
+ * <p>
+ * The consumer never blocks its poll loop: the container pauses itself until the records
+ * of a poll are all committed, and while the breaker is open its partitions are paused
+ * too. At shutdown the container pauses, the dumps taken drain for at most the drain
+ * timeout, and the container stops; what did not settle stays in Kafka.
+ */
+class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, SmartLifecycle {
+
+    private static final Logger logger = LoggerFactory.getLogger(KafkaSource.class);
+
+    private static final Duration IDLE_POLL = Duration.ofMillis(20);
+
+    private final MessageListenerContainer container;
+
+    private final DumpQueue queue;
+
+    private final KafkaTemplate<byte[], byte[]> template;
+
+    private final String deadLetterTopic;
+
+    private final Duration redeliveryBackoff;
+
+    private final Duration drainTimeout;
+
+    /** Every dump taken and not yet final here, with the time it was accepted. */
+    private final Map<Pending, Long> pending = new ConcurrentHashMap<>();
+
+    private final Counter deadLettered;
+
+    private final Counter deadLetterFailures;
+
+    private volatile boolean stopping;
+
+    KafkaSource(MessageListenerContainer container, DumpQueue queue, KafkaTemplate<byte[], byte[]> template,
+            ForwarderProperties properties, MeterRegistry registry) {
+        this.container = container;
+        this.queue = queue;
+        this.template = template;
+        ForwarderProperties.Buffer.Kafka kafka = properties.buffer().kafka();
+        this.deadLetterTopic = (kafka.deadLetterTopic() != null && !kafka.deadLetterTopic().isBlank())
+                ? kafka.deadLetterTopic() : null;
+        this.redeliveryBackoff = kafka.redeliveryBackoff();
+        this.drainTimeout = properties.shutdown().drainTimeout();
+        ContainerProperties containerProperties = container.getContainerProperties();
+        containerProperties.setAckMode(ContainerProperties.AckMode.MANUAL);
+        containerProperties.setAsyncAcks(true);
+        container.setupMessageListener(this);
+        container.setAutoStartup(false);
+        Gauge.builder("dumps.buffer.unsettled", this.pending, Map::size)
+            .description("Dumps taken from Kafka by this pod and not yet final (their offsets not committed)")
+            .register(registry);
+        Gauge.builder("dumps.buffer.oldest.age", this, KafkaSource::oldestAgeSeconds)
+            .description("Age since acceptance of the oldest dump this pod took from Kafka and has not settled")
+            .baseUnit("seconds")
+            .register(registry);
+        Gauge.builder("dumps.buffer.paused", this, (source) -> source.isPaused() ? 1 : 0)
+            .description("1 while this pod takes no dumps from Kafka: the breaker is open, or it is shutting down")
+            .register(registry);
+        this.deadLettered = Counter.builder("dumps.buffer.dead.lettered")
+            .description("Dumps the collector refused for good, written to forwarder.buffer.kafka.dead-letter-topic")
+            .register(registry);
+        this.deadLetterFailures = Counter.builder("dumps.buffer.dead.letter.failures")
+            .description("Refused dumps that could not be written to the dead-letter topic (committed all the same)")
+            .register(registry);
+    }
+
+    @Override
+    public void onMessage(ConsumerRecord<byte[], byte[]> record, Acknowledgment acknowledgment) {
+        Pending receipt = new Pending(record, acknowledgment);
+        this.pending.put(receipt, DumpRecords.acceptedAt(record));
+        receipt.take(DumpRecords.dump(record, receipt));
+    }
+
+    /** Pauses consumption, without leaving the group: no new dumps are taken. */
+    void pause() {
+        this.container.pause();
+    }
+
+    /** Takes dumps again. */
+    void resume() {
+        if (!this.stopping) {
+            this.container.resume();
+        }
+    }
+
+    boolean isPaused() {
+        return this.container.isPauseRequested();
+    }
+
+    private double oldestAgeSeconds() {
+        long now = System.currentTimeMillis();
+        long oldest = now;
+        for (long acceptedAt : this.pending.values()) {
+            oldest = Math.min(oldest, acceptedAt);
+        }
+        return (now - oldest) / 1000.0;
+    }
+
+    @Override
+    public void start() {
+        this.container.start();
+    }
+
+    /**
+     * Pauses, lets what was taken settle for at most the drain timeout, then stops the
+     * container, which commits what was acknowledged.
+     */
+    @Override
+    public void stop(Runnable callback) {
+        this.stopping = true;
+        this.container.pause();
+        Flux.interval(Duration.ZERO, IDLE_POLL)
+            .filter((tick) -> this.pending.isEmpty())
+            .next()
+            .timeout(this.drainTimeout, Mono.just(0L))
+            .doFinally((signal) -> {
+                if (!this.pending.isEmpty()) {
+                    logger.info("{} dumps not settled at shutdown stay in Kafka for another consumer",
+                            this.pending.size());
+                }
+                this.container.stop(callback);
+            })
+            .subscribe();
+    }
+
+    @Override
+    public void stop() {
+        stop(() -> {
+        });
+    }
+
+    @Override
+    public boolean isRunning() {
+        return this.container.isRunning();
+    }
+
+    /**
+     * Stops before the pipeline ({@code DEFAULT_PHASE - 1}), so the pipeline still
+     * forwards while what was taken drains.
+     */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE;
+    }
+
+    /** One record taken from Kafka and not yet final. */
+    private final class Pending implements Receipt {
+
+        private final ConsumerRecord<byte[], byte[]> record;
+
+        private final Acknowledgment acknowledgment;
+
+        private Dump dump;
+
+        Pending(ConsumerRecord<byte[], byte[]> record, Acknowledgment acknowledgment) {
+            this.record = record;
+            this.acknowledgment = acknowledgment;
+        }
+
+        /** Puts the dump in the queue, now or, when it does not fit, after a backoff. */
+        void take(Dump dump) {
+            this.dump = dump;
+            Admission admission = KafkaSource.this.queue.offer(List.of(dump));
+            if (admission == Admission.ACCEPTED) {
+                return;
+            }
+            if (KafkaSource.this.stopping && admission == Admission.CLOSED) {
+                // Shutting down: left uncommitted, for the next consumer.
+                KafkaSource.this.pending.remove(this);
+                return;
+            }
+            later(() -> take(dump));
+        }
+
+        @Override
+        public boolean settled(Forwarded result) {
+            if (result.outcome() == Outcome.SHUTDOWN) {
+                KafkaSource.this.pending.remove(this);
+                return false;
+            }
+            if (!result.isFinal()) {
+                later(() -> take(this.dump));
+                return false;
+            }
+            if (result.refused() && KafkaSource.this.deadLetterTopic != null) {
+                deadLetter();
+            }
+            else {
+                commit();
+            }
+            return true;
+        }
+
+        private void deadLetter() {
+            ProducerRecord<byte[], byte[]> letter = new ProducerRecord<>(KafkaSource.this.deadLetterTopic, null,
+                    this.record.key(), this.record.value(), this.record.headers());
+            // The producer may block on metadata: never on the thread that settles.
+            Mono.fromFuture(() -> KafkaSource.this.template.send(letter))
+                .subscribeOn(Schedulers.boundedElastic())
+                .subscribe((sent) -> KafkaSource.this.deadLettered.increment(), (error) -> {
+                    KafkaSource.this.deadLetterFailures.increment();
+                    logger.warn("Refused dump {} not written to the dead-letter topic", this.dump.key(), error);
+                    commit();
+                }, this::commit);
+        }
+
+        private void commit() {
+            this.acknowledgment.acknowledge();
+            KafkaSource.this.pending.remove(this);
+        }
+
+        private void later(Runnable action) {
+            Mono.delay(KafkaSource.this.redeliveryBackoff).subscribe((tick) -> action.run());
+        }
+
+    }
+
+}

@@ -1,0 +1,253 @@
+package io.dumpforwarder;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import io.dumpforwarder.support.KafkaBroker;
+import io.dumpforwarder.support.RunningApp;
+import io.dumpforwarder.support.TestCollector;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.http.MediaType;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * What the Kafka buffer promises across processes, against a real broker: nothing is
+ * answered 202 that Kafka does not hold, a killed service loses nothing it accepted,
+ * replicas share the work, a rebalance re-delivers only unsettled dumps, and the open
+ * breaker pauses consumption without leaving the group.
+ */
+class KafkaDurabilityTests {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private static final TestCollector collector = new TestCollector();
+
+    @AfterAll
+    static void closeCollector() {
+        collector.close();
+    }
+
+    @Test
+    void startFailsNamingTheKeyWhenTheTopicDoesNotExist() {
+        assertThatThrownBy(() -> RunningApp
+            .start(args("no-such-topic", "g-" + UUID.randomUUID(), "--forwarder.dump-url=" + collector.url())))
+            .hasStackTraceContaining("forwarder.buffer.kafka.topic 'no-such-topic'");
+    }
+
+    @Test
+    void withTheBrokerDownNothingIsAcknowledged() {
+        EmbeddedKafkaKraftBroker own = KafkaBroker.start(new EmbeddedKafkaKraftBroker(1, 1, "dumps"));
+        try (RunningApp app = RunningApp.start("--forwarder.buffer.type=kafka",
+                "--spring.kafka.bootstrap-servers=" + own.getBrokersAsString(),
+                "--forwarder.dump-url=" + collector.url(), "--forwarder.buffer.kafka.send-timeout=500ms",
+                "--spring.kafka.producer.properties.max.block.ms=500",
+                // Closing clients that cannot reach their broker: seconds, not a minute.
+                "--spring.kafka.consumer.properties.default.api.timeout.ms=1000",
+                "--spring.kafka.producer.properties.request.timeout.ms=1000",
+                "--spring.kafka.producer.properties.delivery.timeout.ms=1500",
+                "--spring.kafka.listener.shutdown-timeout=2s")) {
+            app.postJson(dump(1)).expectStatus().isAccepted();
+            own.destroy();
+
+            long started = System.nanoTime();
+            app.postJson(dump(2))
+                .expectStatus()
+                .isEqualTo(503)
+                .expectHeader()
+                .exists("Retry-After")
+                .expectBody()
+                .jsonPath("$.outcome")
+                .isEqualTo("buffer_unavailable");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+            assertThat(app.meters().received("buffer_unavailable")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aKilledServiceLosesNothingItAccepted() throws Exception {
+        String topic = KafkaBroker.newTopic("crash", 2);
+        String group = "g-" + UUID.randomUUID();
+        int port = freePort();
+        // Nothing listens on the dump URL: every dump stays in Kafka, unsettled.
+        Process service = new ProcessBuilder(javaCommand(args(topic, group, "--server.port=" + port,
+                "--management.server.port=" + freePort(), "--forwarder.dump-url=http://127.0.0.1:" + freePort() + "/")))
+            .redirectErrorStream(true)
+            .redirectOutput(new File("target/kafka-killed-service.log"))
+            .start();
+        try {
+            WebTestClient client = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build();
+            await().atMost(WAIT).ignoreExceptions().until(() -> post(client, dump(0)) == 202);
+            for (int i = 1; i < 20; i++) {
+                assertThat(post(client, dump(i))).isEqualTo(202);
+            }
+        }
+        finally {
+            service.destroyForcibly().waitFor();
+        }
+        collector.reset();
+
+        try (RunningApp restarted = RunningApp.start(args(topic, group, "--forwarder.dump-url=" + collector.url()))) {
+            await().atMost(WAIT).until(() -> uids().containsAll(uids(0, 20)));
+            assertThat(collector.requests())
+                .allSatisfy((request) -> assertThat(request.headers().get("Idempotency-Key")).isNotBlank());
+        }
+    }
+
+    @Test
+    void twoInstancesShareThePartitionsAndDeliverEachDumpOnce() {
+        String topic = KafkaBroker.newTopic("shared", 4);
+        String group = "g-" + UUID.randomUUID();
+        collector.reset();
+        try (RunningApp first = RunningApp
+            .start(roundRobin(args(topic, group, "--forwarder.dump-url=" + collector.url())));
+                RunningApp second = RunningApp
+                    .start(roundRobin(args(topic, group, "--forwarder.dump-url=" + collector.url())))) {
+            await().atMost(WAIT)
+                .until(() -> List.copyOf(KafkaBroker.assignments(group).values()).equals(List.of(2, 2)));
+
+            IntStream.range(0, 40).forEach((i) -> first.postJson(dump(i)).expectStatus().isAccepted());
+
+            await().atMost(WAIT).until(() -> collector.requestCount() >= 40);
+            assertThat(uidCounts()).hasSize(40).allSatisfy((uid, count) -> assertThat(count).isEqualTo(1));
+            assertThat(first.meters().forwarded("success")).isPositive();
+            assertThat(second.meters().forwarded("success")).isPositive();
+        }
+    }
+
+    @Test
+    void aRebalanceReDeliversOnlyUnsettledDumps() {
+        String topic = KafkaBroker.newTopic("rebalance", 4);
+        String group = "g-" + UUID.randomUUID();
+        collector.reset();
+        collector.answer(204, Duration.ofMillis(100));
+        try (RunningApp first = RunningApp.start(roundRobin(
+                args(topic, group, "--forwarder.dump-url=" + collector.url(), "--forwarder.max-concurrency=4")))) {
+            IntStream.range(0, 60).forEach((i) -> first.postJson(dump(i)).expectStatus().isAccepted());
+            await().atMost(WAIT).until(() -> first.meters().forwarded("success") >= 10);
+            long settledBefore = first.meters().forwarded("success");
+
+            try (RunningApp second = RunningApp
+                .start(roundRobin(args(topic, group, "--forwarder.dump-url=" + collector.url())))) {
+                await().atMost(WAIT).until(() -> uids().containsAll(uids(0, 60)));
+                long duplicates = collector.requestCount() - 60;
+                assertThat(duplicates).isLessThanOrEqualTo(60 - settledBefore);
+            }
+        }
+        finally {
+            collector.answer(204);
+        }
+    }
+
+    @Test
+    void theOpenBreakerPausesConsumptionWithoutLeavingTheGroup() {
+        String topic = KafkaBroker.newTopic("breaker", 1);
+        String group = "g-" + UUID.randomUUID();
+        collector.reset();
+        collector.answer(503);
+        try (RunningApp app = RunningApp.start(args(topic, group, "--forwarder.dump-url=" + collector.url(),
+                "--resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=2",
+                "--resilience4j.circuitbreaker.instances.dump.sliding-window-type=COUNT_BASED",
+                "--resilience4j.circuitbreaker.instances.dump.sliding-window-size=2",
+                "--resilience4j.circuitbreaker.instances.dump.wait-duration-in-open-state=4s",
+                "--spring.kafka.consumer.properties.max.poll.interval.ms=2000", "--forwarder.retry.enabled=false"))) {
+            IntStream.range(0, 5).forEach((i) -> app.postJson(dump(i)).expectStatus().isAccepted());
+            await().atMost(WAIT).until(() -> app.meters().gauge("dumps.buffer.paused") == 1);
+            Set<String> members = KafkaBroker.members(group);
+            assertThat(members).hasSize(1);
+
+            // Longer than max.poll.interval.ms: a blocked poll loop would have been
+            // thrown out of the group.
+            await().during(Duration.ofSeconds(3))
+                .atMost(WAIT)
+                .until(() -> KafkaBroker.members(group).equals(members)
+                        && app.meters().gauge("dumps.buffer.paused") == 1);
+
+            collector.answer(204);
+            await().atMost(WAIT).until(() -> app.meters().forwarded("success") == 5);
+        }
+        finally {
+            collector.answer(204);
+        }
+    }
+
+    private static String[] args(String topic, String group, String... more) {
+        List<String> all = new ArrayList<>(List.of("--forwarder.buffer.type=kafka",
+                "--spring.kafka.bootstrap-servers=" + KafkaBroker.bootstrapServers(),
+                "--forwarder.buffer.kafka.topic=" + topic, "--spring.kafka.consumer.group-id=" + group,
+                "--forwarder.buffer.kafka.redelivery-backoff=200ms",
+                // The broker's shortest: a killed member's partitions move on after 6 s,
+                // not 45.
+                "--spring.kafka.consumer.properties.session.timeout.ms=6000"));
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+
+    private static String[] roundRobin(String[] args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add("--spring.kafka.producer.properties.partitioner.class="
+                + "org.apache.kafka.clients.producer.RoundRobinPartitioner");
+        return all.toArray(String[]::new);
+    }
+
+    private static List<String> javaCommand(String[] args) {
+        List<String> command = new ArrayList<>(
+                List.of(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java", "-cp",
+                        System.getProperty("java.class.path"), DumpForwarderApplication.class.getName()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static int post(WebTestClient client, String body) {
+        return client.post()
+            .uri("/v1/dumps")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(body)
+            .exchange()
+            .returnResult(String.class)
+            .getStatus()
+            .value();
+    }
+
+    private static Set<String> uids() {
+        return uidCounts().keySet();
+    }
+
+    private static Map<String, Long> uidCounts() {
+        return collector.requests()
+            .stream()
+            .map((request) -> request.headers().get("X-Uid"))
+            .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+    }
+
+    private static List<String> uids(int from, int to) {
+        return IntStream.range(from, to).mapToObj(Integer::toString).toList();
+    }
+
+    private static String dump(int uid) {
+        return "{\"uid\":" + uid + ",\"scene\":\"home\"}";
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+}
