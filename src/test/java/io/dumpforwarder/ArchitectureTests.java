@@ -52,7 +52,7 @@ class ArchitectureTests {
             .whereLayer("ingest")
             .mayOnlyAccessLayers("pipeline", "trace", "dump", "config")
             .whereLayer("buffer")
-            .mayOnlyAccessLayers("pipeline", "forward", "dump", "config")
+            .mayOnlyAccessLayers("pipeline", "forward", "trace", "dump", "config")
             .whereLayer("pipeline")
             .mayOnlyAccessLayers("forward", "dump", "config")
             .whereLayer("forward")

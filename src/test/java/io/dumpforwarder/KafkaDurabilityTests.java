@@ -14,8 +14,10 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import io.dumpforwarder.support.KafkaBroker;
+import io.dumpforwarder.support.OtlpReceiver;
 import io.dumpforwarder.support.RunningApp;
 import io.dumpforwarder.support.TestCollector;
+import io.opentelemetry.proto.trace.v1.Span;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -184,6 +186,45 @@ class KafkaDurabilityTests {
         }
         finally {
             collector.answer(204);
+        }
+    }
+
+    @Test
+    void aCallersTraceGoesOnThroughKafka() {
+        String topic = KafkaBroker.newTopic("traced", 1);
+        collector.reset();
+        try (OtlpReceiver receiver = new OtlpReceiver();
+                RunningApp app = RunningApp.start(args(topic, "g-" + UUID.randomUUID(),
+                        "--forwarder.dump-url=" + collector.url(), "--management.tracing.export.enabled=true",
+                        "--management.opentelemetry.tracing.export.otlp.endpoint=" + receiver.url(),
+                        "--management.opentelemetry.tracing.export.schedule-delay=50ms"))) {
+            String traceId = "5af7651916cd43dd8448eb211c80319c";
+            app.ingest()
+                .post()
+                .uri("/v1/dumps")
+                .contentType(MediaType.APPLICATION_JSON)
+                .header("traceparent", "00-" + traceId + "-b7ad6b7169203331-01")
+                .bodyValue(dump(1))
+                .exchange()
+                .expectStatus()
+                .isAccepted();
+
+            OtlpReceiver.Received forward = await().atMost(WAIT)
+                .until(() -> receiver.spans()
+                    .stream()
+                    .filter((span) -> span.traceId().equals(traceId)
+                            && span.span().getKind() == Span.SpanKind.SPAN_KIND_CLIENT)
+                    .findFirst()
+                    .orElse(null), (span) -> span != null);
+            OtlpReceiver.Received ingest = receiver.spans()
+                .stream()
+                .filter((span) -> span.traceId().equals(traceId)
+                        && span.span().getKind() == Span.SpanKind.SPAN_KIND_SERVER)
+                .findFirst()
+                .orElseThrow();
+            assertThat(forward.parentSpanId()).isEqualTo(ingest.spanId());
+            assertThat(collector.requests().get(0).headers().get("traceparent"))
+                .isEqualTo("00-" + traceId + "-" + forward.spanId() + "-01");
         }
     }
 

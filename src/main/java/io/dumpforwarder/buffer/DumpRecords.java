@@ -2,10 +2,15 @@ package io.dumpforwarder.buffer;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.dump.Receipt;
+import io.dumpforwarder.trace.DumpTracing;
+import io.micrometer.tracing.TraceContext;
+import io.opentelemetry.context.propagation.TextMapGetter;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -25,6 +30,22 @@ final class DumpRecords {
 
     static final String ACCEPTED_AT = "dump-accepted-at";
 
+    private static final TextMapGetter<ConsumerRecord<byte[], byte[]>> TRACE_HEADERS = new TextMapGetter<>() {
+
+        @Override
+        public Iterable<String> keys(ConsumerRecord<byte[], byte[]> record) {
+            List<String> keys = new ArrayList<>();
+            record.headers().forEach((header) -> keys.add(header.key()));
+            return keys;
+        }
+
+        @Override
+        public String get(ConsumerRecord<byte[], byte[]> record, String name) {
+            return (record != null) ? text(record, name) : null;
+        }
+
+    };
+
     private DumpRecords() {
     }
 
@@ -39,6 +60,8 @@ final class DumpRecords {
         if (dump.traceId() != null) {
             headers.add(TRACE_ID, utf8(dump.traceId()));
         }
+        // The ingest span, so that the forward's span continues the caller's trace.
+        DumpTracing.write(dump.trace(), headers, (carrier, name, value) -> carrier.add(name, utf8(value)));
         return record;
     }
 
@@ -53,7 +76,8 @@ final class DumpRecords {
         if (key == null) {
             key = record.topic() + "-" + record.partition() + "-" + record.offset();
         }
-        return new Dump(record.value(), text(record, UID), text(record, TRACE_ID), null, receivedNanos, key, receipt);
+        TraceContext trace = DumpTracing.read(record, TRACE_HEADERS);
+        return new Dump(record.value(), text(record, UID), text(record, TRACE_ID), trace, receivedNanos, key, receipt);
     }
 
     /** When the record's dump was accepted, in epoch milliseconds. */

@@ -17,6 +17,10 @@ import io.micrometer.tracing.propagation.Propagator;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapSetter;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.env.Environment;
@@ -164,6 +168,24 @@ public class DumpTracing {
             return null;
         }
         return this.tracer.currentTraceContext().maybeScope(trace);
+    }
+
+    /**
+     * Writes a dump's trace context as W3C {@code traceparent} (and {@code tracestate})
+     * headers, for a dump that leaves the process through the durable buffer.
+     */
+    public static <C> void write(TraceContext trace, C carrier, TextMapSetter<C> headers) {
+        if (trace != null) {
+            W3CTraceContextPropagator.getInstance().inject(OtelTraceContext.toOtelContext(trace), carrier, headers);
+        }
+    }
+
+    /** The trace context {@link #write} wrote, or {@code null}. */
+    public static <C> TraceContext read(C carrier, TextMapGetter<C> headers) {
+        SpanContext span = io.opentelemetry.api.trace.Span
+            .fromContext(W3CTraceContextPropagator.getInstance().extract(Context.root(), carrier, headers))
+            .getSpanContext();
+        return span.isValid() ? OtelTraceContext.fromOtel(span) : null;
     }
 
     private static boolean isSampled(TraceContext context) {
