@@ -1,14 +1,10 @@
 package io.dumpforwarder;
 
-import io.dumpforwarder.support.OtlpReceiver;
 import io.dumpforwarder.support.OtlpReceiver.Received;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,22 +14,9 @@ import static org.awaitility.Awaitility.await;
  * Tracing on with batching: a batch's span continues the trace of its sampled dump and
  * links every dump it carries, each to the span of the request that brought it.
  */
-@TestPropertySource(properties = { "management.tracing.export.enabled=true",
-        "management.opentelemetry.tracing.export.schedule-delay=50ms", "forwarder.batch.enabled=true",
-        "forwarder.batch.max-dumps=2", "forwarder.batch.max-wait=5s", AbstractServiceTests.BREAKER_NEVER_OPENS })
-class BatchTracingTests extends AbstractServiceTests {
-
-    static final OtlpReceiver receiver = new OtlpReceiver();
-
-    @DynamicPropertySource
-    static void exportToTheReceiver(DynamicPropertyRegistry registry) {
-        registry.add("management.opentelemetry.tracing.export.otlp.endpoint", receiver::url);
-    }
-
-    @AfterAll
-    static void closeReceiver() {
-        receiver.close();
-    }
+@TestPropertySource(properties = { "forwarder.batch.enabled=true", "forwarder.batch.max-dumps=2",
+        "forwarder.batch.max-wait=5s", AbstractServiceTests.BREAKER_NEVER_OPENS })
+class BatchTracingTests extends AbstractTracingTests {
 
     @Test
     void aBatchSpanLinksTheSpanOfEveryRequestItCarries() {
@@ -43,10 +26,8 @@ class BatchTracingTests extends AbstractServiceTests {
         post(sampled, "traceparent", "00-" + sampled + "-b7ad6b7169203331-01");
 
         await().atMost(WAIT).until(() -> collector.requestCount() == 1);
-        Received ingest = await().atMost(WAIT)
-            .until(() -> span(sampled, SpanKind.SPAN_KIND_SERVER), (span) -> span != null);
-        Received batch = await().atMost(WAIT)
-            .until(() -> span(sampled, SpanKind.SPAN_KIND_CLIENT), (span) -> span != null);
+        Received ingest = awaitSpan(sampled, SpanKind.SPAN_KIND_SERVER);
+        Received batch = awaitSpan(sampled, SpanKind.SPAN_KIND_CLIENT);
         assertThat(batch.parentSpanId()).isEqualTo(ingest.spanId());
         assertThat(batch.attribute("dump.count")).isEqualTo("2");
         assertThat(batch.linkedSpans()).hasSize(2).contains(sampled + "-" + ingest.spanId());
@@ -64,14 +45,6 @@ class BatchTracingTests extends AbstractServiceTests {
             .exchange()
             .expectStatus()
             .isAccepted();
-    }
-
-    private static Received span(String traceId, SpanKind kind) {
-        return receiver.spans()
-            .stream()
-            .filter((span) -> span.traceId().equals(traceId) && span.span().getKind() == kind)
-            .findFirst()
-            .orElse(null);
     }
 
 }

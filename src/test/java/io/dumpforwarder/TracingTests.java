@@ -1,22 +1,15 @@
 package io.dumpforwarder;
 
-import java.util.List;
-
-import io.dumpforwarder.support.OtlpReceiver;
 import io.dumpforwarder.support.OtlpReceiver.Received;
 import io.dumpforwarder.support.TestCollector;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
 import io.opentelemetry.proto.trace.v1.Status.StatusCode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,28 +20,9 @@ import static org.awaitility.Awaitility.await;
  * test collector the {@code traceparent} of each forward, and failure log lines carry the
  * span's ids.
  */
-@TestPropertySource(properties = { "management.tracing.export.enabled=true",
-        "management.opentelemetry.tracing.export.schedule-delay=50ms", "forwarder.retry.enabled=false",
-        AbstractServiceTests.BREAKER_NEVER_OPENS })
+@TestPropertySource(properties = { "forwarder.retry.enabled=false", AbstractServiceTests.BREAKER_NEVER_OPENS })
 @ExtendWith(OutputCaptureExtension.class)
-class TracingTests extends AbstractServiceTests {
-
-    static final OtlpReceiver receiver = new OtlpReceiver();
-
-    @DynamicPropertySource
-    static void exportToTheReceiver(DynamicPropertyRegistry registry) {
-        registry.add("management.opentelemetry.tracing.export.otlp.endpoint", receiver::url);
-    }
-
-    @AfterAll
-    static void closeReceiver() {
-        receiver.close();
-    }
-
-    @BeforeEach
-    void noSpans() {
-        receiver.reset();
-    }
+class TracingTests extends AbstractTracingTests {
 
     @Test
     void aSampledCallersTraceGoesOnThroughIngestAndForwardToTheCollector() {
@@ -136,17 +110,6 @@ class TracingTests extends AbstractServiceTests {
             .exchange()
             .expectStatus()
             .isAccepted();
-    }
-
-    static Received awaitSpan(String traceId, SpanKind kind) {
-        return await().atMost(WAIT).until(() -> spans(traceId, kind), (spans) -> !spans.isEmpty()).get(0);
-    }
-
-    private static List<Received> spans(String traceId, SpanKind kind) {
-        return receiver.spans()
-            .stream()
-            .filter((span) -> span.traceId().equals(traceId) && span.span().getKind() == kind)
-            .toList();
     }
 
 }

@@ -11,6 +11,8 @@ import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -106,32 +108,20 @@ public final class KafkaBroker {
 
     /** The group's members now. */
     public static Set<String> members(String group) {
-        try (Admin admin = admin()) {
-            return admin.describeConsumerGroups(List.of(group))
-                .all()
-                .get(10, TimeUnit.SECONDS)
-                .get(group)
-                .members()
-                .stream()
-                .map((member) -> member.consumerId())
-                .collect(Collectors.toSet());
-        }
-        catch (Exception ex) {
-            throw new IllegalStateException(ex);
-        }
+        return describe(group).members().stream().map(MemberDescription::consumerId).collect(Collectors.toSet());
     }
 
     /** The number of partitions assigned to each member of the group. */
     public static Map<String, Integer> assignments(String group) {
+        return describe(group).members()
+            .stream()
+            .collect(Collectors.toMap(MemberDescription::consumerId,
+                    (member) -> member.assignment().topicPartitions().size()));
+    }
+
+    private static ConsumerGroupDescription describe(String group) {
         try (Admin admin = admin()) {
-            return admin.describeConsumerGroups(List.of(group))
-                .all()
-                .get(10, TimeUnit.SECONDS)
-                .get(group)
-                .members()
-                .stream()
-                .collect(Collectors.toMap((member) -> member.consumerId(),
-                        (member) -> member.assignment().topicPartitions().size()));
+            return admin.describeConsumerGroups(List.of(group)).all().get(10, TimeUnit.SECONDS).get(group);
         }
         catch (Exception ex) {
             throw new IllegalStateException(ex);
