@@ -1,7 +1,7 @@
 package io.dumpforwarder.buffer;
 
 import java.time.Duration;
-import java.util.Map;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -63,23 +63,19 @@ class KafkaBufferConfiguration {
 
     private static void checkTopic(KafkaAdmin admin, String topic) {
         try (Admin client = Admin.create(admin.getConfigurationProperties())) {
-            client.describeTopics(java.util.List.of(topic))
+            client.describeTopics(List.of(topic))
                 .allTopicNames()
                 .get(TOPIC_CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         }
         catch (ExecutionException | TimeoutException ex) {
             throw new IllegalStateException("forwarder.buffer.kafka.topic '" + topic
                     + "' cannot be reached or does not exist on spring.kafka.bootstrap-servers="
-                    + bootstrapServers(admin.getConfigurationProperties()) + ": " + ex.getMessage(), ex);
+                    + admin.getConfigurationProperties().get("bootstrap.servers") + ": " + ex.getMessage(), ex);
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while checking forwarder.buffer.kafka.topic", ex);
         }
-    }
-
-    private static Object bootstrapServers(Map<String, Object> configuration) {
-        return configuration.get("bootstrap.servers");
     }
 
 }
