@@ -1,5 +1,7 @@
 package io.dumpforwarder.forward;
 
+import java.time.Duration;
+
 import io.dumpforwarder.config.ForwarderProperties;
 import io.netty.handler.logging.LogLevel;
 import reactor.netty.http.client.HttpClient;
@@ -55,13 +57,18 @@ class CollectorClientConfiguration {
     @Bean(destroyMethod = "dispose")
     ConnectionProvider collectorConnectionProvider(ForwarderProperties properties) {
         ForwarderProperties.Client client = properties.client();
-        // flatMap never runs more forwards than there are connections, so acquires rarely
-        // wait; the bound
-        // on pending acquires is a guard, not a queue.
+        // flatMap never runs more forwards than there are connections, so an acquire
+        // waits
+        // only for a connection being released or opened: the bound on pending acquires
+        // is a
+        // guard, not a queue, and the attempt timeout bounds the wait. No timeout of the
+        // pool's own: it would be a timer on the parallel scheduler for every acquire
+        // made
+        // while all connections are busy, which is every acquire under full load.
         return ConnectionProvider.builder("dump")
             .maxConnections(properties.maxConcurrency())
             .pendingAcquireMaxCount(properties.maxConcurrency())
-            .pendingAcquireTimeout(client.connectTimeout())
+            .pendingAcquireTimeout(Duration.ZERO)
             .maxIdleTime(client.idleTimeout())
             .evictInBackground(client.evictInterval())
             .metrics(true)

@@ -43,6 +43,8 @@ public class DumpForwarder {
 
     private final Exchange exchange;
 
+    private final TimingWheel timeouts;
+
     private final DumpTracing tracing;
 
     private final Duration attemptTimeout;
@@ -72,8 +74,9 @@ public class DumpForwarder {
 
     DumpForwarder(HttpClient collectorHttpClient, ForwarderProperties properties, CircuitBreakerRegistry breakers,
             TokenBucket rateLimit, CollectorPause pause, Retries retries, ConcurrencyLimit concurrency,
-            DumpTracing tracing) {
+            DumpTracing tracing, TimingWheel timeouts) {
         this.exchange = new Exchange(collectorHttpClient, tracing, properties);
+        this.timeouts = timeouts;
         this.tracing = tracing;
         this.attemptTimeout = properties.client().attemptTimeout();
         this.maxAge = new MaxAge(properties.maxAge());
@@ -97,10 +100,10 @@ public class DumpForwarder {
      * Sends the dumps in one request (again after a failure that may pass, if so set).
      */
     public Mono<Forwarded> forward(List<Dump> dumps) {
-        return attempt(dumps, 1)
-            // A guard, not a timeout: whatever an operator above does, no dump stays in
-            // flight forever.
-            .timeout(this.deadline, Mono.just(this.stalled));
+        // A guard, not a timeout: whatever an operator above does, no dump stays in
+        // flight
+        // forever.
+        return this.timeouts.timeout(attempt(dumps, 1), this.deadline, Mono.just(this.stalled));
     }
 
     /** The attempt of this number, once any pause the collector asked for is over. */
@@ -167,8 +170,8 @@ public class DumpForwarder {
         return Mono.defer(() -> {
             Span span = this.tracing.attempt(dumps, number);
             int[] status = { 0 };
-            Mono<Attempt> guarded = this.exchange.send(dumps, span, (answer) -> status[0] = answer)
-                .timeout(this.attemptTimeout)
+            Mono<Void> exchanged = this.exchange.send(dumps, span, (answer) -> status[0] = answer);
+            Mono<Attempt> guarded = this.timeouts.timeout(exchanged, this.attemptTimeout, null)
                 .doOnError(CollectorStatusException.class, this::pauseIfAsked)
                 .transformDeferred(this.breaker)
                 .thenReturn(Attempt.SUCCESS)

@@ -1,0 +1,55 @@
+package io.dumpforwarder.forward;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.Timeout;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import reactor.core.publisher.Mono;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.stereotype.Component;
+
+/**
+ * The timeouts every forward starts and almost always cancels (its attempt timeout and
+ * its deadline), on one Netty {@link HashedWheelTimer}: starting or cancelling one is a
+ * lock-free queue insert. Reactor's {@code timeout(Duration)} puts each on a parallel
+ * scheduler's executor instead: a locked heap insert and removal, and a thread wake-up
+ * whenever the new timeout is that executor's earliest, which at a few forwards in flight
+ * is most of the time. A timeout fires within one tick ({@value #TICK_MILLIS} ms) after
+ * its delay, on the wheel's thread ({@value #THREAD_NAME}).
+ */
+@Component
+class TimingWheel implements DisposableBean {
+
+    static final long TICK_MILLIS = 10;
+
+    static final String THREAD_NAME = "dump-forwarder-timer";
+
+    private final HashedWheelTimer wheel = new HashedWheelTimer(new DefaultThreadFactory(THREAD_NAME, true),
+            TICK_MILLIS, TimeUnit.MILLISECONDS, 512);
+
+    /**
+     * The source, or the fallback if the source has not signalled within the delay; with
+     * no fallback, a {@link java.util.concurrent.TimeoutException} then.
+     */
+    <T> Mono<T> timeout(Mono<T> source, Duration delay, Mono<T> fallback) {
+        Mono<Long> passed = after(delay);
+        return (fallback != null) ? source.timeout(passed, fallback) : source.timeout(passed);
+    }
+
+    private Mono<Long> after(Duration delay) {
+        return Mono.create((sink) -> {
+            Timeout timeout = this.wheel.newTimeout((passed) -> sink.success(0L), delay.toNanos(),
+                    TimeUnit.NANOSECONDS);
+            sink.onCancel(timeout::cancel);
+        });
+    }
+
+    @Override
+    public void destroy() {
+        this.wheel.stop();
+    }
+
+}
