@@ -39,7 +39,7 @@ class ClusterRateLimitTests {
     }
 
     @AfterAll
-    static void stop() throws InterruptedException {
+    static void stop() {
         redis.close();
         collector.close();
     }

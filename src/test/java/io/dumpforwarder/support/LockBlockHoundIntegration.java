@@ -9,8 +9,12 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * allocator growing its magazines, and Resilience4j's breaker changing state (a lock
  * around a few field writes, taken only on a transition; many forwards released at once,
  * as after a Retry-After pause, can meet there), and Lettuce's writer lock around handing
- * a command to its channel (the shared rate-limit bucket's calls to Redis). Everything
- * else that blocks on an event loop fails a test.
+ * a command to its channel (the shared rate-limit bucket's calls to Redis), and the queue
+ * lock of the JDK's scheduled executors, which {@code CompletableFuture.orTimeout} takes
+ * to set and to cancel its timer: Bucket4j's Redis calls do both on Lettuce's event loop
+ * (an error thrown by BlockHound inside that lock's acquire left the JDK's one timer
+ * queue locked for good and hung the test). Everything else that blocks on an event loop
+ * fails a test.
  */
 public class LockBlockHoundIntegration implements BlockHoundIntegration {
 
@@ -25,7 +29,9 @@ public class LockBlockHoundIntegration implements BlockHoundIntegration {
                     "io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine$OpenState",
                     "toHalfOpenState")
             .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters")
-            .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "doExclusive");
+            .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "doExclusive")
+            .allowBlockingCallsInside("java.util.concurrent.ScheduledThreadPoolExecutor$DelayedWorkQueue", "offer")
+            .allowBlockingCallsInside("java.util.concurrent.ScheduledThreadPoolExecutor$DelayedWorkQueue", "remove");
     }
 
 }
