@@ -21,12 +21,14 @@ COPY --from=builder /builder/extracted/application/ ./
 RUN java -XX:+UseParallelGC -XX:ArchiveClassesAtExit=application.jsa -Dspring.context.exit=onRefresh \
       -jar application.jar --forwarder.dump-url=http://127.0.0.1:9/training \
     && rm -rf /tmp/*
+COPY src/main/docker/entrypoint.sh ./
 USER 10001:10001
 EXPOSE 8080 8081
-# Exec form, so SIGTERM reaches the JVM and the drain runs. The heap follows the container's memory
-# limit; JAVA_TOOL_OPTIONS adds JVM flags and arguments after the image name add --key=value settings.
-# The parallel collector, chosen by measurement (bench/RESULTS.md, issue 12): against G1 at the chart's 512 MiB it
-# kept peak RSS 50 MiB lower, delivered more and had the same p99; the JVM's own choice in a 512 MiB container
-# would be the serial collector (its default below 1792 MB of memory), whose pauses doubled the p99. The heap
-# at 40% of the limit keeps peak RSS under 384 MiB at 512 MiB flat out (at 50%: 401-418 MiB).
-ENTRYPOINT ["java", "-XX:+UseParallelGC", "-XX:MaxRAMPercentage=40", "-XX:+ExitOnOutOfMemoryError", "-XX:SharedArchiveFile=application.jsa", "-Xshare:auto", "-jar", "application.jar"]
+# The image's JVM defaults are in entrypoint.sh, each one left out when JAVA_TOOL_OPTIONS or JDK_JAVA_OPTIONS
+# sets the same thing, so an operator's GC, heap or CDS flags win; arguments after the image name add
+# --key=value settings. The parallel collector, chosen by measurement (bench/RESULTS.md, issue 12): against
+# G1 at the chart's 512 MiB it kept peak RSS 50 MiB lower, delivered more and had the same p99; the JVM's own
+# choice in a 512 MiB container would be the serial collector (its default below 1792 MB of memory), whose
+# pauses doubled the p99. The heap at 40% of the limit keeps peak RSS under 384 MiB at 512 MiB flat out
+# (at 50%: 401-418 MiB).
+ENTRYPOINT ["./entrypoint.sh"]

@@ -41,12 +41,13 @@ podman build --network=host --build-arg BASE_IMAGE="$base" -t "$image" . > "$wor
 python3 scripts/collector.py "$collector" "$work/collected" 0.3 &
 collector_pid=$!
 
-# Starts the container and prints the milliseconds until readiness is UP.
+# Starts the container at the chart's 512 MiB limit (podman options may come first) and prints the
+# milliseconds until readiness is UP.
 run() {
   local started
   podman rm -f "$name" >/dev/null 2>&1 || true
   started=$(millis)
-  podman run -d --name "$name" --network host --read-only --tmpfs /tmp "$image" \
+  podman run -d --name "$name" --network host --read-only --tmpfs /tmp --memory 512m "$@" "$image" \
     --server.port=$ingest --management.server.port=$management \
     --forwarder.dump-url=http://127.0.0.1:$collector/dumps >/dev/null
   for _ in $(seq 1 300); do
@@ -65,6 +66,38 @@ for _ in 1 2 3; do
   starts+=("$(run)")
 done
 start_median=$(printf '%s\n' "${starts[@]}" | sort -n | sed -n 2p)
+
+# The JVM's heap share of the limit (its heap pools' maximums added up; a pool without one says -1), read
+# from the service's own metrics, provided a memory pool of the named collector is there.
+heap_share() {
+  local scrape
+  scrape=$(curl -sf "http://127.0.0.1:$management/actuator/prometheus")
+  grep -q "^jvm_memory_max_bytes{.*id=\"$1\"" <<< "$scrape" || return 0
+  grep '^jvm_memory_max_bytes{area="heap"' <<< "$scrape" \
+    | awk '$NF > 0 {sum += $NF} END {printf "%.2f", sum / (512 * 1048576)}'
+}
+
+# The image's defaults: the parallel collector, the heap at 40% of the limit.
+share=$(heap_share "PS Old Gen")
+[ -n "$share" ] || fail "the image's default collector is not the parallel one"
+awk -v s="$share" 'BEGIN {exit !(s > 0.35 && s < 0.42)}' || fail "default heap is $share of the limit, not 0.40"
+default_heap=$share
+
+# What the operator sets wins over the image's defaults, the collector and the heap share included.
+run -e JAVA_TOOL_OPTIONS='-XX:+UseG1GC -XX:MaxRAMPercentage=60' >/dev/null
+share=$(heap_share "G1 Old Gen")
+[ -n "$share" ] || fail "JAVA_TOOL_OPTIONS=-XX:+UseG1GC did not make G1 the collector"
+awk -v s="$share" 'BEGIN {exit !(s > 0.55 && s < 0.62)}' || fail "heap is $share of the limit, not the operator's 0.60"
+operator_heap=$share
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+  -d '{"uid":6,"scene":"operator-flags"}' "http://127.0.0.1:$ingest/v1/dumps")
+[ "$code" = 202 ] || fail "POST with the operator's JVM flags answered $code"
+for _ in $(seq 1 100); do
+  grep -qs '"scene":"operator-flags"' "$work/collected" && break
+  sleep 0.1
+done
+grep -q '"scene":"operator-flags"' "$work/collected" || fail "the dump sent with the operator's JVM flags was not delivered"
+run >/dev/null
 
 user=$(podman exec "$name" id -u)
 [ "$user" != "0" ] || fail "the process runs as root"
@@ -93,6 +126,8 @@ size=$(podman image inspect "$image" --format '{{.Size}}')
 echo "container check passed:"
 echo "  image size:          $(( size / 1000000 )) MB ($image on $base)"
 echo "  start to ready:      median ${start_median} ms (${starts[*]})"
+echo "  JVM flags:           image defaults ParallelGC, heap ${default_heap} of 512 MiB;"
+echo "                       JAVA_TOOL_OPTIONS='-XX:+UseG1GC -XX:MaxRAMPercentage=60': G1, heap ${operator_heap}, dump delivered"
 echo "  runs as uid:         $user, read-only root filesystem"
 echo "  delivered:           $delivered of 5 dumps, byte for byte"
 echo "  SIGTERM to exit:     ${stop_ms} ms (drain timeout 10 s), exit status $exit_code"

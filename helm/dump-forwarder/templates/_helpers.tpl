@@ -50,6 +50,45 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/*
+The image: by digest when one is given, else by tag (the chart's appVersion by default).
+*/}}
+{{- define "dump-forwarder.image" -}}
+{{- if .Values.image.digest -}}
+{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{- else -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+{{- end }}
+
+{{/*
+Seconds Spring may take over its shutdown phase (spring.lifecycle.timeout-per-shutdown-phase): the drain,
+then 20 s for what follows it (the Kafka consumer's last commits, the producer's flush).
+*/}}
+{{- define "dump-forwarder.shutdownPhaseSeconds" -}}
+{{- add (int .Values.config.drainTimeoutSeconds) 20 -}}
+{{- end }}
+
+{{/*
+The collector's port for the NetworkPolicy: networkPolicy.collectorPort, or the dump URL's own port, or its
+scheme's (443 for https, 80 for http).
+*/}}
+{{- define "dump-forwarder.collectorPort" -}}
+{{- if .Values.networkPolicy.collectorPort -}}
+{{- .Values.networkPolicy.collectorPort -}}
+{{- else -}}
+{{- $url := urlParse .Values.config.dumpUrl -}}
+{{- $port := regexFind ":[0-9]+$" $url.host | trimPrefix ":" -}}
+{{- if $port -}}
+{{- $port -}}
+{{- else if eq $url.scheme "https" -}}
+443
+{{- else -}}
+80
+{{- end -}}
+{{- end -}}
+{{- end }}
+
+{{/*
 The name of the service account to use.
 */}}
 {{- define "dump-forwarder.serviceAccountName" -}}
@@ -98,7 +137,7 @@ The application.yml the pods read: the chart's settings, then config.extra merge
       "slow-call-rate-threshold" $c.circuitBreaker.slowCallRateThreshold
       "minimum-number-of-calls" $c.circuitBreaker.minimumNumberOfCalls
       "wait-duration-in-open-state" $c.circuitBreaker.waitDurationInOpenState))))
-  "spring" (dict "lifecycle" (dict "timeout-per-shutdown-phase" (printf "%ds" (add (int $c.drainTimeoutSeconds) 20))))
+  "spring" (dict "lifecycle" (dict "timeout-per-shutdown-phase" (printf "%ss" (include "dump-forwarder.shutdownPhaseSeconds" .))))
 -}}
 {{- if eq $c.buffer.type "kafka" -}}
 {{- $k := .Values.kafka -}}

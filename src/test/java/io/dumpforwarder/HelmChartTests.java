@@ -31,10 +31,13 @@ import io.kubernetes.client.openapi.models.V2HorizontalPodAutoscaler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.yaml.snakeyaml.Yaml;
 
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.PropertySource;
@@ -95,10 +98,13 @@ class HelmChartTests {
         assertThatThrownBy(() -> validate(missing)).hasMessageContaining("selector");
     }
 
+    private static final List<Object> CORE = List.of("ServiceAccount", "ConfigMap", "Service", "Service", "Deployment",
+            "PodDisruptionBudget");
+
     @Test
     void rendersOnlyTheCoreObjectsByDefault() {
         assertThat(render(DEFAULT_VALUES)).extracting((object) -> object.get("kind"))
-            .containsExactlyInAnyOrder("ServiceAccount", "ConfigMap", "Service", "Service", "Deployment");
+            .containsExactlyInAnyOrderElementsOf(CORE);
     }
 
     @ParameterizedTest
@@ -109,13 +115,11 @@ class HelmChartTests {
         Map<String, String> kindOf = Map.of("hpa", "HorizontalPodAutoscaler", "keda", "ScaledObject", "pdb",
                 "PodDisruptionBudget", "servicemonitor", "ServiceMonitor", "prometheusrule", "PrometheusRule",
                 "networkpolicy", "NetworkPolicy", "dashboard", "ConfigMap", "kafka", "ScaledObject");
-        List<Object> core = List.of("ServiceAccount", "ConfigMap", "Service", "Service", "Deployment");
-
-        if (List.of("default", "auth", "delivery", "ratelimit", "tracing").contains(feature)) {
-            assertThat(kinds).containsExactlyInAnyOrderElementsOf(core);
+        if (List.of("default", "auth", "delivery", "ratelimit", "tracing", "mtls", "pdb").contains(feature)) {
+            assertThat(kinds).containsExactlyInAnyOrderElementsOf(CORE);
         }
         else {
-            List<Object> expected = new ArrayList<>(core);
+            List<Object> expected = new ArrayList<>(CORE);
             expected.add(kindOf.get(feature));
             assertThat(kinds).containsExactlyInAnyOrderElementsOf(expected);
         }
@@ -148,15 +152,156 @@ class HelmChartTests {
         }
     }
 
-    @Test
-    void terminationGraceOutlastsThePreStopPauseAndTheDrain() {
-        Map<String, Object> deployment = find(render(DEFAULT_VALUES), "Deployment", null);
+    @ParameterizedTest
+    @ValueSource(ints = { 5, 25, 120 })
+    void terminationGraceOutlastsThePreStopPauseAndTheWholeShutdownPhase(int drainSeconds) {
+        List<Map<String, Object>> objects = render(DEFAULT_VALUES,
+                (template) -> template.set("config.drainTimeoutSeconds", drainSeconds));
+        Map<String, Object> deployment = find(objects, "Deployment", null);
         Map<String, Object> pod = map(map(deployment, "spec"), "template");
         int grace = (Integer) map(pod, "spec").get("terminationGracePeriodSeconds");
         int preStop = (Integer) map(map(map(container(deployment), "lifecycle"), "preStop"), "sleep").get("seconds");
-        ForwarderProperties properties = bind(configOf(render(DEFAULT_VALUES)));
+        Environment environment = environment(configOf(objects));
+        Duration phase = DurationStyle
+            .detectAndParse(environment.getRequiredProperty("spring.lifecycle.timeout-per-shutdown-phase"));
 
-        assertThat(grace).isGreaterThan(preStop + (int) properties.shutdown().drainTimeout().toSeconds());
+        assertThat(phase).isGreaterThan(bind(configOf(objects)).shutdown().drainTimeout());
+        assertThat(grace).isGreaterThanOrEqualTo(preStop + (int) phase.toSeconds() + 5);
+    }
+
+    @Test
+    void aPreStopPauseOfZeroLeavesTheHookOut() {
+        Map<String, Object> deployment = find(
+                render(DEFAULT_VALUES, (template) -> template.set("preStopSleepSeconds", 0)), "Deployment", null);
+
+        assertThat(container(deployment)).doesNotContainKey("lifecycle");
+        validate(deployment);
+    }
+
+    @Test
+    void operatorsBringSecretsEnvironmentAndContainers() {
+        List<Map<String, Object>> objects = render(CHART.resolve("ci/mtls-values.yaml"),
+                (template) -> template.set("extraEnv[0].name", "FORWARDER_CLIENT_CONNECT_TIMEOUT")
+                    .set("extraEnv[0].value", "1s")
+                    .set("envFrom[0].secretRef.name", "dump-forwarder-env")
+                    .set("initContainers[0].name", "wait")
+                    .set("initContainers[0].image", "busybox:1.36")
+                    .set("sidecars[0].name", "proxy")
+                    .set("sidecars[0].image", "envoyproxy/envoy:v1.33")
+                    .set("priorityClassName", "dumps-high")
+                    .set("podLabels.team", "recsys")
+                    .set("image.digest", "sha256:" + "a".repeat(64)));
+        Map<String, Object> deployment = find(objects, "Deployment", null);
+        Map<String, Object> podSpec = map(map(map(deployment, "spec"), "template"), "spec");
+        Map<String, Object> container = container(deployment);
+        Environment environment = environment(configOf(objects));
+
+        // The SSL bundle's files are in the mounted Secret.
+        assertThat(bind(configOf(objects)).client().sslBundle()).isEqualTo("collector");
+        assertThat(environment.getProperty("spring.ssl.bundle.pem.collector.keystore.private-key"))
+            .isEqualTo("file:/etc/dump-forwarder/collector-tls/tls.key");
+        assertThat(list(container, "volumeMounts")).contains(
+                Map.of("name", "collector-tls", "mountPath", "/etc/dump-forwarder/collector-tls", "readOnly", true));
+        assertThat(list(podSpec, "volumes"))
+            .contains(Map.of("name", "collector-tls", "secret", Map.of("secretName", "dump-forwarder-collector-tls")));
+        assertThat(list(podSpec, "volumes")).extracting((volume) -> volume.get("name")).contains("config", "tmp");
+        assertThat(list(container, "env")).contains(Map.of("name", "FORWARDER_CLIENT_CONNECT_TIMEOUT", "value", "1s"));
+        assertThat(list(container, "envFrom"))
+            .containsExactly(Map.of("secretRef", Map.of("name", "dump-forwarder-env")));
+        assertThat(list(podSpec, "initContainers")).extracting((init) -> init.get("name")).containsExactly("wait");
+        assertThat(list(podSpec, "containers")).extracting((each) -> each.get("name"))
+            .containsExactly("dump-forwarder", "proxy");
+        assertThat(podSpec).containsEntry("priorityClassName", "dumps-high");
+        assertThat(map(map(map(map(deployment, "spec"), "template"), "metadata"), "labels")).containsEntry("team",
+                "recsys");
+        assertThat(container).containsEntry("image", "registry.example.com/dump-forwarder@sha256:" + "a".repeat(64));
+        validate(deployment);
+    }
+
+    @Test
+    void podsSpreadOverNodesAndADisruptionBudgetKeepsThemUpByDefault() {
+        List<Map<String, Object>> objects = render(DEFAULT_VALUES);
+        Map<String, Object> deployment = find(objects, "Deployment", null);
+        Map<String, Object> podSpec = map(map(map(deployment, "spec"), "template"), "spec");
+        Map<String, Object> selector = map(map(deployment, "spec"), "selector");
+
+        assertThat(list(podSpec, "topologySpreadConstraints")).singleElement()
+            .satisfies((spread) -> assertThat(spread).containsEntry("topologyKey", "kubernetes.io/hostname")
+                .containsEntry("whenUnsatisfiable", "ScheduleAnyway")
+                .containsEntry("labelSelector", selector));
+        assertThat(map(map(find(objects, "PodDisruptionBudget", null), "spec"), "selector")).isEqualTo(selector);
+        assertThat(render(DEFAULT_VALUES, (template) -> template.set("replicaCount", 1)))
+            .noneMatch((object) -> "PodDisruptionBudget".equals(object.get("kind")));
+        assertThat(render(DEFAULT_VALUES,
+                (template) -> template.set("replicaCount", 1)
+                    .set("autoscaling.enabled", true)
+                    .set("autoscaling.minReplicas", 3)))
+            .anyMatch((object) -> "PodDisruptionBudget".equals(object.get("kind")));
+        Map<String, Object> zones = find(
+                render(DEFAULT_VALUES,
+                        (template) -> template.set("topologySpreadConstraints[0].maxSkew", 2)
+                            .set("topologySpreadConstraints[0].topologyKey", "topology.kubernetes.io/zone")
+                            .set("topologySpreadConstraints[0].whenUnsatisfiable", "DoNotSchedule")),
+                "Deployment", null);
+        assertThat(list(map(map(map(zones, "spec"), "template"), "spec"), "topologySpreadConstraints")).singleElement()
+            .satisfies((spread) -> assertThat(spread).containsEntry("topologyKey", "topology.kubernetes.io/zone"));
+        assertThatThrownBy(() -> render(DEFAULT_VALUES, (template) -> template.set("keda.minReplicas", 0)))
+            .hasMessageContaining("minReplicas");
+    }
+
+    @Test
+    void probesTakeEveryTimingField() {
+        Map<String, Object> container = container(find(render(DEFAULT_VALUES,
+                (template) -> template.set("livenessProbe.timeoutSeconds", 3)
+                    .set("readinessProbe.initialDelaySeconds", 2)
+                    .set("startupProbe.successThreshold", 1)),
+                "Deployment", null));
+
+        assertThat(map(container, "livenessProbe")).containsEntry("timeoutSeconds", 3);
+        assertThat(map(container, "readinessProbe")).containsEntry("initialDelaySeconds", 2)
+            .containsEntry("timeoutSeconds", 1);
+        assertThat(map(container, "startupProbe")).containsEntry("successThreshold", 1);
+        assertThatThrownBy(() -> render(DEFAULT_VALUES, (template) -> template.set("livenessProbe.timeoutSecond", 3)))
+            .hasMessageContaining("timeoutSecond");
+    }
+
+    @Test
+    void aClusterRateLimitWithoutRedisRefusesToRender() {
+        assertThatThrownBy(() -> render(DEFAULT_VALUES,
+                (template) -> template.set("config.rateLimiter.enabled", true)
+                    .set("config.rateLimiter.scope", "cluster")))
+            .hasMessageContaining("config.rateLimiter.scope=cluster")
+            .hasMessageContaining("redis.url");
+    }
+
+    @ParameterizedTest
+    @CsvSource({ "http://collector.collectors.svc/dumps, , 80", "https://collector.collectors.svc/dumps, , 443",
+            "https://collector.collectors.svc:8443/dumps, , 8443", "http://collector:9000/dumps, 7000, 7000" })
+    void theNetworkPolicyLetsOutTheDumpUrlsPort(String dumpUrl, Integer collectorPort, int expected) {
+        Map<String, Object> policy = find(render(CHART.resolve("ci/networkpolicy-values.yaml"), (template) -> {
+            template.set("config.dumpUrl", dumpUrl);
+            if (collectorPort != null) {
+                template.set("networkPolicy.collectorPort", collectorPort);
+            }
+        }), "NetworkPolicy", null);
+
+        assertThat(list(list(map(policy, "spec"), "egress").get(1), "ports")).singleElement()
+            .satisfies((port) -> assertThat(port).containsEntry("port", expected));
+    }
+
+    @Test
+    void theServicesAndTheServiceMonitorTakeTheOperatorsSettings() {
+        List<Map<String, Object>> objects = render(CHART.resolve("ci/servicemonitor-values.yaml"),
+                (template) -> template.set("service.annotations.example\\.com/lb", "internal")
+                    .set("serviceMonitor.scrapeTimeout", "10s")
+                    .set("serviceMonitor.relabelings[0].targetLabel", "cluster")
+                    .set("serviceMonitor.relabelings[0].replacement", "eu-1"));
+
+        Map<String, Object> endpoint = list(map(find(objects, "ServiceMonitor", null), "spec"), "endpoints").get(0);
+        assertThat(endpoint).containsEntry("scrapeTimeout", "10s")
+            .containsEntry("relabelings", List.of(Map.of("targetLabel", "cluster", "replacement", "eu-1")));
+        assertThat(map(map(find(objects, "Service", "release-name-dump-forwarder"), "metadata"), "annotations"))
+            .containsEntry("example.com/lb", "internal");
     }
 
     @Test
@@ -197,10 +342,10 @@ class HelmChartTests {
         copyChart(copy);
         Files.writeString(copy.resolve(hook), template.replace("\"helm.sh/hook\": test", "test: \"true\""));
         List<Map<String, Object>> objects = render(copy, copy.resolve(CHART.relativize(DEFAULT_VALUES).toString()),
-                (settings) -> {
-                });
+                (settings) -> settings.set("imagePullSecrets[0].name", "registry-credentials"));
 
         Map<String, Object> pod = find(objects, "Pod", null);
+        assertThat(list(map(pod, "spec"), "imagePullSecrets")).containsExactly(Map.of("name", "registry-credentials"));
         List<String> words = cast(list(map(pod, "spec"), "containers").get(0).get("command"));
         assertThat(String.join(" ", words)).contains(
                 "release-name-dump-forwarder-management:8081/actuator/health/readiness",
@@ -335,12 +480,48 @@ class HelmChartTests {
         Map<String, Object> monitor = find(render(CHART.resolve("ci/servicemonitor-values.yaml")), "ServiceMonitor",
                 null);
 
-        assertThat(map(rule, "spec")).isEqualTo(yaml.load(Files.readString(Path.of("monitoring/alerts.yaml"))));
+        assertThat(map(rule, "spec")).isEqualTo(yaml.load(Files.readString(Path.of("monitoring/alerts.yaml"))
+            .replace("job=\"dump-forwarder\"", "job=\"release-name-dump-forwarder-management\", namespace=\"dumps\"")
+            .replace("label_app_kubernetes_io_name=\"dump-forwarder\"",
+                    "label_app_kubernetes_io_name=\"dump-forwarder\", label_app_kubernetes_io_instance=\"release-name\", "
+                            + "namespace=\"dumps\"")
+            .replace("(1 - 0.999)", "(1 - 0.995)")
+            .replace("https://github.com/dump-forwarder/dump-forwarder/blob/main/docs/runbook.md",
+                    "https://runbooks.example.com/dump-forwarder.md")));
         assertThat(map(dashboard, "data").get("dump-forwarder.json").toString().strip())
             .isEqualTo(Files.readString(Path.of("monitoring/dashboard.json")).strip());
         assertThat(map(map(dashboard, "metadata"), "labels")).containsEntry("grafana_dashboard", "1");
         assertThat(list(map(monitor, "spec"), "endpoints").get(0)).containsEntry("port", "management")
             .containsEntry("path", "/actuator/prometheus");
+    }
+
+    /**
+     * Every selector of a dump-forwarder metric is this release's, the objective and the
+     * runbook base are the values', and each alert's runbook section exists.
+     */
+    @Test
+    void theRulesAreScopedToTheirReleaseAndTheirObjective() throws IOException {
+        Map<String, Object> rule = find(render(CHART.resolve("ci/prometheusrule-values.yaml")), "PrometheusRule", null);
+        String runbook = Files.readString(Path.of("docs/runbook.md"));
+
+        List<Map<String, Object>> rules = list(map(rule, "spec"), "groups").stream()
+            .flatMap((group) -> list(group, "rules").stream())
+            .toList();
+        assertThat(rules).extracting((each) -> (String) each.get("expr"))
+            .allSatisfy((expr) -> assertThat(expr.replaceAll("\\{[^}]*namespace=\"dumps\"[^}]*}", ""))
+                .doesNotContain("{job=", "{name=", "{state=", "dump-forwarder\""))
+            .filteredOn((expr) -> expr.contains("* (1 - "))
+            .isNotEmpty()
+            .allSatisfy((expr) -> assertThat(expr).contains("(1 - 0.995)").doesNotContain("0.999"));
+        assertThat(rules).filteredOn((each) -> each.containsKey("alert"))
+            .extracting((each) -> map(each, "annotations").get("runbook_url").toString())
+            .allSatisfy((url) -> {
+                assertThat(url).startsWith("https://runbooks.example.com/dump-forwarder.md#");
+                assertThat(runbook).containsIgnoringCase("## " + url.substring(url.indexOf('#') + 1));
+            });
+        assertThat(rules).filteredOn((each) -> each.containsKey("alert"))
+            .extracting((each) -> each.get("alert"))
+            .contains("DumpsLostFastBurn", "DumpsLostSlowBurn", "DumpForwarderDown");
     }
 
     @Test

@@ -93,6 +93,11 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
             .description("Age since acceptance of the oldest dump this pod took from Kafka and has not settled")
             .baseUnit("seconds")
             .register(registry);
+        double maxAge = kafka.maxAge().toMillis() / 1000.0;
+        Gauge.builder("dumps.buffer.max.age", () -> maxAge)
+            .description("Age past which a dump is dropped as expired (forwarder.buffer.kafka.max-age)")
+            .baseUnit("seconds")
+            .register(registry);
         Gauge.builder("dumps.buffer.paused", this, (source) -> source.isPaused() ? 1 : 0)
             .description("1 while this pod takes no dumps from Kafka: the breaker is open, or it is shutting down")
             .register(registry);
