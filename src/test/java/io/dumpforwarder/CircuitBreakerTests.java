@@ -27,7 +27,7 @@ class CircuitBreakerTests extends AbstractServiceTests {
 
     @BeforeEach
     void closeTheBreaker() {
-        breaker().reset();
+        closeBreaker();
     }
 
     @Test

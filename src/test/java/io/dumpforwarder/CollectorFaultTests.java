@@ -63,7 +63,7 @@ class CollectorFaultTests extends AbstractAppTests {
     void healthy() {
         collector.set(Fault.HEALTHY);
         awaitIdle();
-        breaker().reset();
+        closeBreaker();
     }
 
     /**

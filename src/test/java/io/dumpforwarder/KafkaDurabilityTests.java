@@ -20,7 +20,10 @@ import io.dumpforwarder.support.TestCollector;
 import io.opentelemetry.proto.trace.v1.Span;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.http.MediaType;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -35,6 +38,7 @@ import static org.awaitility.Awaitility.await;
  * replicas share the work, a rebalance re-delivers only unsettled dumps, and the open
  * breaker pauses consumption without leaving the group.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class KafkaDurabilityTests {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -54,7 +58,7 @@ class KafkaDurabilityTests {
     }
 
     @Test
-    void withTheBrokerDownNothingIsAcknowledged() {
+    void withTheBrokerDownNothingIsAcknowledged(CapturedOutput output) {
         EmbeddedKafkaKraftBroker own = KafkaBroker.start(new EmbeddedKafkaKraftBroker(1, 1, "dumps"));
         try (RunningApp app = RunningApp.start("--forwarder.buffer.type=kafka",
                 "--spring.kafka.bootstrap-servers=" + own.getBrokersAsString(),
@@ -79,6 +83,10 @@ class KafkaDurabilityTests {
                 .isEqualTo("buffer_unavailable");
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
             assertThat(app.meters().received("buffer_unavailable")).isEqualTo(1);
+            assertThat(output.getOut().lines().filter((line) -> line.contains("Kafka did not acknowledge dumps")))
+                .singleElement()
+                .asString()
+                .contains("\"level\":\"WARN\"", "within 500 ms");
         }
     }
 
@@ -109,6 +117,44 @@ class KafkaDurabilityTests {
             await().atMost(WAIT).until(() -> uids().containsAll(uids(0, 20)));
             assertThat(collector.requests())
                 .allSatisfy((request) -> assertThat(request.headers().get("Idempotency-Key")).isNotBlank());
+        }
+    }
+
+    /**
+     * With the application's own session timeout (10 s, not the 45 s of Kafka's default),
+     * a killed instance's partitions move to the other one and what waits there is
+     * delivered well within 25 s of the kill.
+     */
+    @Test
+    void aKilledInstancesPartitionsMoveToTheOtherWithinSeconds() throws Exception {
+        String topic = KafkaBroker.newTopic("takeover", 2);
+        String group = "g-" + UUID.randomUUID();
+        collector.reset();
+        List<String> common = List.of("--forwarder.buffer.type=kafka",
+                "--spring.kafka.bootstrap-servers=" + KafkaBroker.bootstrapServers(),
+                "--forwarder.buffer.kafka.topic=" + topic, "--spring.kafka.consumer.group-id=" + group,
+                "--forwarder.dump-url=" + collector.url());
+        List<String> killed = new ArrayList<>(common);
+        killed.addAll(List.of("--server.port=" + freePort(), "--management.server.port=" + freePort()));
+        Process other = new ProcessBuilder(javaCommand(killed.toArray(String[]::new))).redirectErrorStream(true)
+            .redirectOutput(new File("target/kafka-takeover-service.log"))
+            .start();
+        try (RunningApp survivor = RunningApp.start(roundRobin(common.toArray(String[]::new)))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> KafkaBroker.members(group).size() == 2);
+            other.destroyForcibly().waitFor();
+            long killedAt = System.nanoTime();
+
+            // The group drops the killed member once its session times out; Kafka's
+            // default
+            // session timeout alone would take 45 s.
+            await().atMost(Duration.ofSeconds(25)).until(() -> KafkaBroker.members(group).size() == 1);
+            System.out.println("The killed member left the group "
+                    + Duration.ofNanos(System.nanoTime() - killedAt).toMillis() + " ms after the kill");
+            IntStream.range(0, 20).forEach((i) -> survivor.postJson(dump(i)).expectStatus().isAccepted());
+            await().atMost(WAIT).until(() -> uids().containsAll(uids(0, 20)));
+        }
+        finally {
+            other.destroyForcibly().waitFor();
         }
     }
 
@@ -183,6 +229,38 @@ class KafkaDurabilityTests {
 
             collector.answer(204);
             await().atMost(WAIT).until(() -> app.meters().forwarded("success") == 5);
+        }
+        finally {
+            collector.answer(204);
+        }
+    }
+
+    /**
+     * Every dump held by the open breaker expires, so no forward asks the breaker again;
+     * it moves to half-open on its own timer, consumption resumes, and a dump accepted
+     * once the collector is back is delivered.
+     */
+    @Test
+    void forwardingResumesAfterAnOutageLongerThanTheMaxAge() {
+        String topic = KafkaBroker.newTopic("outage", 1);
+        String group = "g-" + UUID.randomUUID();
+        collector.reset();
+        collector.answer(503);
+        try (RunningApp app = RunningApp.start(args(topic, group, "--forwarder.dump-url=" + collector.url(),
+                "--resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=2",
+                "--resilience4j.circuitbreaker.instances.dump.sliding-window-type=COUNT_BASED",
+                "--resilience4j.circuitbreaker.instances.dump.sliding-window-size=2",
+                "--resilience4j.circuitbreaker.instances.dump.wait-duration-in-open-state=1s",
+                "--forwarder.buffer.kafka.max-age=2s", "--forwarder.retry.enabled=false"))) {
+            IntStream.range(0, 5).forEach((i) -> app.postJson(dump(i)).expectStatus().isAccepted());
+            await().atMost(WAIT).until(() -> app.meters().forwarded("expired") == 5);
+
+            collector.answer(204);
+            IntStream.range(5, 8).forEach((i) -> app.postJson(dump(i)).expectStatus().isAccepted());
+
+            await().atMost(WAIT).until(() -> app.meters().forwarded("success") == 3);
+            assertThat(uids()).containsAll(uids(5, 8));
+            assertThat(app.meters().gauge("dumps.buffer.paused")).isZero();
         }
         finally {
             collector.answer(204);

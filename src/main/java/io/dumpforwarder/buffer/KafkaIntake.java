@@ -2,6 +2,7 @@ package io.dumpforwarder.buffer;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
@@ -20,7 +21,8 @@ import org.springframework.kafka.core.KafkaTemplate;
  * acknowledged every one of them (the producer's {@code acks=all}, idempotent), within
  * {@code forwarder.buffer.kafka.send-timeout}; otherwise none is acknowledged to the
  * caller. A send that timed out may still land: the dump is then forwarded anyway (at
- * least once).
+ * least once). The log says when Kafka stops acknowledging (one WARN) and when it
+ * acknowledges again (one INFO, with how long and how many requests were refused).
  */
 class KafkaIntake implements Intake {
 
@@ -33,6 +35,11 @@ class KafkaIntake implements Intake {
     private final String topic;
 
     private final Duration sendTimeout;
+
+    /** Since when sends have failed (nanoTime), 0 while they succeed. */
+    private final AtomicLong failingSince = new AtomicLong();
+
+    private final AtomicLong refusedWhileFailing = new AtomicLong();
 
     KafkaIntake(KafkaTemplate<byte[], byte[]> template, DumpQueue queue, ForwarderProperties properties) {
         this.template = template;
@@ -58,7 +65,26 @@ class KafkaIntake implements Intake {
             .onErrorResume((error) -> {
                 logger.debug("Dumps not buffered", error);
                 return Mono.just(Admission.NOT_BUFFERED);
-            });
+            })
+            .doOnNext(this::note);
+    }
+
+    private void note(Admission admission) {
+        long since = this.failingSince.get();
+        if (admission == Admission.NOT_BUFFERED) {
+            this.refusedWhileFailing.incrementAndGet();
+            if (since == 0 && this.failingSince.compareAndSet(0, System.nanoTime())) {
+                logger.warn("Kafka did not acknowledge dumps within {} ms: callers get 503 buffer_unavailable "
+                        + "until it does", this.sendTimeout.toMillis());
+            }
+        }
+        else if (since != 0 && this.failingSince.compareAndSet(since, 0)) {
+            long refused = this.refusedWhileFailing.getAndSet(0);
+            long millis = Duration.ofNanos(System.nanoTime() - since).toMillis();
+            logger.atInfo()
+                .addKeyValue("refused", refused)
+                .log("Kafka acknowledges dumps again after {} ms; {} requests were refused meanwhile", millis, refused);
+        }
     }
 
     /** Open while the pipeline runs: closed while starting and shutting down. */

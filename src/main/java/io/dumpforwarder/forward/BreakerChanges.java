@@ -10,8 +10,10 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Tells attempts held by an open breaker ({@code forwarder.circuit-open: hold}) when to
- * try again: at the breaker's next state change, or after its open wait at the latest,
- * since Resilience4j moves from open to half-open only when a call asks.
+ * try again: at the breaker's next state change (Resilience4j moves from open to
+ * half-open on its own timer once the open wait is over), or after that wait at the
+ * latest, so an attempt that looked after the change it waited for does not wait for the
+ * one after.
  */
 final class BreakerChanges {
 
