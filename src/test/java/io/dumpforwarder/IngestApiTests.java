@@ -3,7 +3,9 @@ package io.dumpforwarder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import io.dumpforwarder.support.RawConnection;
@@ -139,6 +141,44 @@ class IngestApiTests extends AbstractServiceTests {
         assertThat(collector.requests()).extracting((r) -> r.headers().get("Idempotency-Key"))
             .doesNotHaveDuplicates()
             .allSatisfy((key) -> assertThat(key).matches("[0-9a-f]{16}-[0-9a-f]+"));
+    }
+
+    /**
+     * A caller's own Idempotency-Key becomes its dump's key (with the line number after a
+     * colon for each dump of an NDJSON body), so its retries carry the same keys; one
+     * that is not 1 to 255 visible ASCII characters is left out, like other ids.
+     */
+    @Test
+    void aCallersIdempotencyKeyIsTheKeyOfItsDumps() {
+        String longest = "k".repeat(255);
+        for (String key : List.of("retry-7f3a", longest, "has space", "k".repeat(256))) {
+            this.ingest.post()
+                .uri("/v1/dumps")
+                .contentType(MediaType.APPLICATION_JSON)
+                .header("Idempotency-Key", key)
+                .bodyValue("{\"uid\":\"" + key.length() + "-" + key.indexOf(' ') + "\"}")
+                .exchange()
+                .expectStatus()
+                .isAccepted();
+        }
+        this.ingest.post()
+            .uri("/v1/dumps")
+            .contentType(MediaType.parseMediaType("application/x-ndjson"))
+            .header("Idempotency-Key", "batch-9")
+            .bodyValue("{\"uid\":\"n1\"}\n\n{\"uid\":\"n3\"}\n")
+            .exchange()
+            .expectStatus()
+            .isAccepted();
+
+        await().atMost(WAIT).until(() -> collector.requestCount() == 6);
+        Map<String, String> keys = new HashMap<>();
+        collector.requests().forEach((r) -> keys.put(r.headers().get("X-Uid"), r.headers().get("Idempotency-Key")));
+        assertThat(keys).containsEntry("10--1", "retry-7f3a")
+            .containsEntry("255--1", longest)
+            .containsEntry("n1", "batch-9:1")
+            .containsEntry("n3", "batch-9:3");
+        assertThat(keys.get("9-3")).matches("[0-9a-f]{16}-[0-9a-f]+");
+        assertThat(keys.get("256--1")).matches("[0-9a-f]{16}-[0-9a-f]+");
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.dumpforwarder.support.KafkaBroker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
@@ -72,6 +73,26 @@ class KafkaBufferTests extends AbstractServiceTests {
         assertThat(collector.requests()).hasSize(5)
             .extracting((request) -> request.headers().get("Idempotency-Key"))
             .containsOnly(collector.requests().get(0).headers().get("Idempotency-Key"));
+    }
+
+    @Test
+    void aCallersIdempotencyKeyTravelsThroughKafkaToEveryAttempt() {
+        long delivered = this.meters.forwarded("success");
+        collector.failNext(2, 503, null);
+
+        this.ingest.post()
+            .uri("/v1/dumps")
+            .contentType(MediaType.APPLICATION_JSON)
+            .header("Idempotency-Key", "caller-key-5")
+            .bodyValue(dump(5))
+            .exchange()
+            .expectStatus()
+            .isAccepted();
+
+        await().atMost(WAIT).until(() -> this.meters.forwarded("success") == delivered + 1);
+        assertThat(collector.requests()).hasSizeGreaterThanOrEqualTo(3)
+            .extracting((request) -> request.headers().get("Idempotency-Key"))
+            .containsOnly("caller-key-5");
     }
 
     @Test

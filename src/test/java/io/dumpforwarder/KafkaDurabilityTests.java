@@ -9,6 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -87,6 +91,60 @@ class KafkaDurabilityTests {
                 .singleElement()
                 .asString()
                 .contains("\"level\":\"WARN\"", "within 500 ms");
+        }
+    }
+
+    /**
+     * With the broker gone, 30 callers at once each wait for their send (blocked in the
+     * producer up to max.block.ms, 3 s); meanwhile the probes and the scrape answer at
+     * once, since sends block only the buffer's own threads. Once the sends have failed,
+     * the buffer breaker answers the next caller at once instead of after the send
+     * timeout.
+     */
+    @Test
+    void aBrokerOutageHoldsNeitherTheProbesNorTheNextCallers() throws Exception {
+        EmbeddedKafkaKraftBroker own = KafkaBroker.start(new EmbeddedKafkaKraftBroker(1, 1, "dumps"));
+        Duration sendTimeout = Duration.ofSeconds(3);
+        ExecutorService callers = Executors.newFixedThreadPool(30);
+        try (RunningApp app = RunningApp.start("--forwarder.buffer.type=kafka",
+                "--spring.kafka.bootstrap-servers=" + own.getBrokersAsString(),
+                "--forwarder.dump-url=" + collector.url(),
+                "--forwarder.buffer.kafka.send-timeout=" + sendTimeout.toMillis() + "ms",
+                "--spring.kafka.producer.properties.max.block.ms=" + sendTimeout.toMillis(),
+                "--spring.kafka.consumer.properties.default.api.timeout.ms=1000",
+                "--spring.kafka.producer.properties.request.timeout.ms=1000",
+                "--spring.kafka.producer.properties.delivery.timeout.ms=1500",
+                "--spring.kafka.listener.shutdown-timeout=2s")) {
+            app.postJson(dump(1)).expectStatus().isAccepted();
+            own.destroy();
+            WebTestClient management = WebTestClient.bindToServer()
+                .baseUrl("http://127.0.0.1:" + app.managementPort())
+                .responseTimeout(Duration.ofSeconds(30))
+                .build();
+
+            List<Future<Integer>> waiting = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                String body = dump(100 + i);
+                waiting.add(callers.submit(() -> app.postJson(body).returnResult(String.class).getStatus().value()));
+            }
+            await().atMost(WAIT).until(() -> app.meters().gauge("dumps.ingest.connections") >= 30);
+            for (String probe : List.of("/actuator/health/liveness", "/actuator/health/readiness",
+                    "/actuator/prometheus")) {
+                long asked = System.nanoTime();
+                management.get().uri(probe).exchange().expectStatus().isOk();
+                assertThat(Duration.ofNanos(System.nanoTime() - asked)).as(probe).isLessThan(sendTimeout.dividedBy(2));
+            }
+            for (Future<Integer> caller : waiting) {
+                assertThat(caller.get(30, TimeUnit.SECONDS)).isEqualTo(503);
+            }
+
+            long asked = System.nanoTime();
+            app.postJson(dump(2)).expectStatus().isEqualTo(503).expectHeader().exists("Retry-After");
+            assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(sendTimeout.dividedBy(2));
+            assertThat(app.meters().received("buffer_unavailable")).isEqualTo(31);
+        }
+        finally {
+            callers.shutdownNow();
         }
     }
 
@@ -209,12 +267,8 @@ class KafkaDurabilityTests {
         String group = "g-" + UUID.randomUUID();
         collector.reset();
         collector.answer(503);
-        try (RunningApp app = RunningApp.start(args(topic, group, "--forwarder.dump-url=" + collector.url(),
-                "--resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=2",
-                "--resilience4j.circuitbreaker.instances.dump.sliding-window-type=COUNT_BASED",
-                "--resilience4j.circuitbreaker.instances.dump.sliding-window-size=2",
-                "--resilience4j.circuitbreaker.instances.dump.wait-duration-in-open-state=4s",
-                "--spring.kafka.consumer.properties.max.poll.interval.ms=2000", "--forwarder.retry.enabled=false"))) {
+        try (RunningApp app = RunningApp.start(quickBreaker(topic, group, Duration.ofSeconds(4),
+                "--spring.kafka.consumer.properties.max.poll.interval.ms=2000"))) {
             IntStream.range(0, 5).forEach((i) -> app.postJson(dump(i)).expectStatus().isAccepted());
             await().atMost(WAIT).until(() -> app.meters().gauge("dumps.buffer.paused") == 1);
             Set<String> members = KafkaBroker.members(group);
@@ -246,12 +300,8 @@ class KafkaDurabilityTests {
         String group = "g-" + UUID.randomUUID();
         collector.reset();
         collector.answer(503);
-        try (RunningApp app = RunningApp.start(args(topic, group, "--forwarder.dump-url=" + collector.url(),
-                "--resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=2",
-                "--resilience4j.circuitbreaker.instances.dump.sliding-window-type=COUNT_BASED",
-                "--resilience4j.circuitbreaker.instances.dump.sliding-window-size=2",
-                "--resilience4j.circuitbreaker.instances.dump.wait-duration-in-open-state=1s",
-                "--forwarder.buffer.kafka.max-age=2s", "--forwarder.retry.enabled=false"))) {
+        try (RunningApp app = RunningApp
+            .start(quickBreaker(topic, group, Duration.ofSeconds(1), "--forwarder.buffer.kafka.max-age=2s"))) {
             IntStream.range(0, 5).forEach((i) -> app.postJson(dump(i)).expectStatus().isAccepted());
             await().atMost(WAIT).until(() -> app.meters().forwarded("expired") == 5);
 
@@ -316,6 +366,21 @@ class KafkaDurabilityTests {
                 "--spring.kafka.consumer.properties.session.timeout.ms=6000"));
         all.addAll(List.of(more));
         return all.toArray(String[]::new);
+    }
+
+    /**
+     * The test collector's service whose breaker opens after two failed forwards and
+     * stays open this long; no retries.
+     */
+    private static String[] quickBreaker(String topic, String group, Duration open, String... more) {
+        List<String> all = new ArrayList<>(List.of("--forwarder.dump-url=" + collector.url(),
+                "--resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=2",
+                "--resilience4j.circuitbreaker.instances.dump.sliding-window-type=COUNT_BASED",
+                "--resilience4j.circuitbreaker.instances.dump.sliding-window-size=2",
+                "--resilience4j.circuitbreaker.instances.dump.wait-duration-in-open-state=" + open.toMillis() + "ms",
+                "--forwarder.retry.enabled=false"));
+        all.addAll(List.of(more));
+        return args(topic, group, all.toArray(String[]::new));
     }
 
     private static String[] roundRobin(String[] args) {

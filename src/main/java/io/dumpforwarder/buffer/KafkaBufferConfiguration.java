@@ -10,9 +10,13 @@ import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.forward.DumpForwarder;
 import io.dumpforwarder.pipeline.DumpQueue;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.common.circuitbreaker.configuration.CircuitBreakerConfigCustomizer;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -34,20 +38,43 @@ class KafkaBufferConfiguration {
 
     private static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofSeconds(10);
 
+    /**
+     * The breaker around sends, tuned in {@code resilience4j.circuitbreaker.instances}.
+     */
+    static final String BUFFER_BREAKER = "buffer";
+
+    /**
+     * Threads that may block in a send (the producer waits up to {@code max.block.ms} for
+     * metadata or buffer space while Kafka is away): the buffer's own, so no such wait
+     * ever holds the shared bounded-elastic threads Actuator's probes and scrapes run on.
+     * A send past these bounds is refused, and its request gets 503 buffer_unavailable.
+     */
+    @Bean(destroyMethod = "dispose")
+    Scheduler kafkaSends() {
+        return Schedulers.newBoundedElastic(16, 10_000, "dump-forwarder-kafka", 60, true);
+    }
+
+    /** The buffer breaker records on whichever thread a send ends: lock-free. */
+    @Bean
+    CircuitBreakerConfigCustomizer bufferBreakerIsLockFree() {
+        return CircuitBreakerConfigCustomizer.of(BUFFER_BREAKER, (breaker) -> breaker
+            .slidingWindowSynchronizationStrategy(SlidingWindowSynchronizationStrategy.LOCK_FREE));
+    }
+
     @Bean
     @Primary
     KafkaIntake kafkaIntake(KafkaTemplate<byte[], byte[]> template, DumpQueue queue, ForwarderProperties properties,
-            KafkaAdmin admin) {
+            KafkaAdmin admin, CircuitBreakerRegistry breakers, Scheduler kafkaSends) {
         checkTopic(admin, properties.buffer().kafka().topic());
-        return new KafkaIntake(template, queue, properties);
+        return new KafkaIntake(template, queue, properties, breakers.circuitBreaker(BUFFER_BREAKER), kafkaSends);
     }
 
     @Bean
     KafkaSource kafkaSource(ConcurrentKafkaListenerContainerFactory<byte[], byte[]> factory, DumpQueue queue,
             KafkaTemplate<byte[], byte[]> template, ForwarderProperties properties, MeterRegistry registry,
-            CircuitBreakerRegistry breakers) {
+            CircuitBreakerRegistry breakers, Scheduler kafkaSends) {
         KafkaSource source = new KafkaSource(factory.createContainer(properties.buffer().kafka().topic()), queue,
-                template, properties, registry);
+                template, properties, registry, kafkaSends);
         // While the breaker is open nothing new is taken; the group keeps its members.
         breakers.circuitBreaker(DumpForwarder.RESILIENCE_NAME).getEventPublisher().onStateTransition((transition) -> {
             CircuitBreaker.State to = transition.getStateTransition().getToState();

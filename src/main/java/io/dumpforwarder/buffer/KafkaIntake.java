@@ -8,11 +8,13 @@ import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.pipeline.DumpQueue;
 import io.dumpforwarder.pipeline.Intake;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
+import reactor.core.scheduler.Scheduler;
 
 import org.springframework.kafka.core.KafkaTemplate;
 
@@ -21,8 +23,12 @@ import org.springframework.kafka.core.KafkaTemplate;
  * acknowledged every one of them (the producer's {@code acks=all}, idempotent), within
  * {@code forwarder.buffer.kafka.send-timeout}; otherwise none is acknowledged to the
  * caller. A send that timed out may still land: the dump is then forwarded anyway (at
- * least once). The log says when Kafka stops acknowledging (one WARN) and when it
- * acknowledges again (one INFO, with how long and how many requests were refused).
+ * least once). Sends run on the buffer's own bounded threads, never on those Actuator's
+ * probes and scrapes use, since a send may block while Kafka is away; and once sends keep
+ * failing, the {@code buffer} breaker answers {@code NOT_BUFFERED} at once until a probe
+ * send succeeds, so callers are not held for the send timeout each. The log says when
+ * Kafka stops acknowledging (one WARN) and when it acknowledges again (one INFO, with how
+ * long and how many requests were refused).
  */
 class KafkaIntake implements Intake {
 
@@ -36,13 +42,20 @@ class KafkaIntake implements Intake {
 
     private final Duration sendTimeout;
 
+    private final CircuitBreaker breaker;
+
+    private final Scheduler sends;
+
     /** Since when sends have failed (nanoTime), 0 while they succeed. */
     private final AtomicLong failingSince = new AtomicLong();
 
     private final AtomicLong refusedWhileFailing = new AtomicLong();
 
-    KafkaIntake(KafkaTemplate<byte[], byte[]> template, DumpQueue queue, ForwarderProperties properties) {
+    KafkaIntake(KafkaTemplate<byte[], byte[]> template, DumpQueue queue, ForwarderProperties properties,
+            CircuitBreaker breaker, Scheduler sends) {
         this.template = template;
+        this.breaker = breaker;
+        this.sends = sends;
         this.queue = queue;
         this.topic = properties.buffer().kafka().topic();
         this.sendTimeout = properties.buffer().kafka().sendTimeout();
@@ -60,8 +73,9 @@ class KafkaIntake implements Intake {
             .flatMap((dump) -> Mono
                 .fromFuture(() -> this.template.send(DumpRecords.record(this.topic, dump, acceptedAt))))
             .then(Mono.just(Admission.ACCEPTED))
-            .subscribeOn(Schedulers.boundedElastic())
-            .timeout(this.sendTimeout, Mono.just(Admission.NOT_BUFFERED))
+            .subscribeOn(this.sends)
+            .timeout(this.sendTimeout)
+            .transformDeferred(CircuitBreakerOperator.of(this.breaker))
             .onErrorResume((error) -> {
                 logger.debug("Dumps not buffered", error);
                 return Mono.just(Admission.NOT_BUFFERED);

@@ -21,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
+import reactor.core.scheduler.Scheduler;
 
 import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -69,11 +69,14 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
 
     private final Counter deadLetterFailures;
 
+    private final Scheduler sends;
+
     private volatile boolean stopping;
 
     KafkaSource(MessageListenerContainer container, DumpQueue queue, KafkaTemplate<byte[], byte[]> template,
-            ForwarderProperties properties, MeterRegistry registry) {
+            ForwarderProperties properties, MeterRegistry registry, Scheduler sends) {
         this.container = container;
+        this.sends = sends;
         this.queue = queue;
         this.template = template;
         ForwarderProperties.Buffer.Kafka kafka = properties.buffer().kafka();
@@ -241,7 +244,7 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
                     this.record.key(), this.record.value(), this.record.headers());
             // The producer may block on metadata: never on the thread that settles.
             Mono.fromFuture(() -> KafkaSource.this.template.send(letter))
-                .subscribeOn(Schedulers.boundedElastic())
+                .subscribeOn(KafkaSource.this.sends)
                 .subscribe((sent) -> KafkaSource.this.deadLettered.increment(), (error) -> {
                     KafkaSource.this.deadLetterFailures.increment();
                     logger.warn("Refused dump {} not written to the dead-letter topic", this.dump.key(), error);

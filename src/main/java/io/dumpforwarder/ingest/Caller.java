@@ -1,5 +1,6 @@
 package io.dumpforwarder.ingest;
 
+import io.dumpforwarder.dump.DumpKeys;
 import io.micrometer.tracing.TraceContext;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.opentelemetry.api.trace.Span;
@@ -9,15 +10,18 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 
 /**
- * What a request's headers say about the trace it belongs to, given to each of its dumps.
+ * What a request's headers say about the trace it belongs to and the keys of its dumps,
+ * given to each of them.
  *
  * @param traceId the caller's trace id: from a valid W3C {@code traceparent}, else from
  * {@code X-Trace-Id}, else {@code null} (the dump's own {@code traceId} is used then)
  * @param trace the ingest request's span when tracing is on, else {@code null}
+ * @param idempotencyKey the caller's {@code Idempotency-Key}, 1 to 255 visible ASCII
+ * characters, else {@code null} (one that is not is left out, as other ids are)
  */
-record Caller(String traceId, TraceContext trace) {
+record Caller(String traceId, TraceContext trace, String idempotencyKey) {
 
-    static final Caller UNKNOWN = new Caller(null, null);
+    static final Caller UNKNOWN = new Caller(null, null, null);
 
     private static final TextMapGetter<HttpHeaders> HEADERS = new TextMapGetter<>() {
 
@@ -45,7 +49,21 @@ record Caller(String traceId, TraceContext trace) {
 
     static Caller of(SpanContext span, HttpHeaders headers, TraceContext trace) {
         String traceId = span.isValid() ? span.getTraceId() : DumpReader.headerSafe(headers.get("X-Trace-Id"));
-        return new Caller(traceId, trace);
+        String key = DumpReader.headerSafe(headers.get("Idempotency-Key"), DumpReader.MAX_KEY_LENGTH);
+        return new Caller(traceId, trace, key);
+    }
+
+    /**
+     * The idempotency key of the request's dump on this line (0 for a JSON body, the
+     * line's number in an NDJSON one): the caller's own {@code Idempotency-Key}, with the
+     * line's number after a colon in an NDJSON body, so a retried request gives its dumps
+     * the same keys again; without one, a key of this process's.
+     */
+    String keyOf(int line) {
+        if (this.idempotencyKey == null) {
+            return DumpKeys.next();
+        }
+        return (line == 0) ? this.idempotencyKey : this.idempotencyKey + ":" + line;
     }
 
 }

@@ -3,7 +3,6 @@ package io.dumpforwarder.ingest;
 import java.util.Arrays;
 
 import io.dumpforwarder.dump.Dump;
-import io.dumpforwarder.dump.DumpKeys;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -23,6 +22,9 @@ final class DumpReader {
      */
     static final int MAX_ID_LENGTH = 128;
 
+    /** Longest {@code Idempotency-Key} a caller may send (the IETF httpapi draft's). */
+    static final int MAX_KEY_LENGTH = 255;
+
     private static final JsonFactory json = new JsonFactory();
 
     private DumpReader() {
@@ -31,13 +33,14 @@ final class DumpReader {
     /**
      * The dump in {@code body[start, stop)}, its bytes copied unchanged; throws
      * {@link InvalidDumpException} saying what is wrong otherwise. A trace id from the
-     * caller's headers wins over the dump's own.
+     * caller's headers wins over the dump's own; its idempotency key is the caller's for
+     * {@code line} (0 for a JSON body, the line's number in an NDJSON one).
      */
-    static Dump dump(byte[] body, int start, int stop, Caller caller, long receivedNanos) {
+    static Dump dump(byte[] body, int start, int stop, Caller caller, long receivedNanos, int line) {
         Ids ids = read(body, start, stop - start);
         byte[] bytes = (start == 0 && stop == body.length) ? body : Arrays.copyOfRange(body, start, stop);
         String traceId = (caller.traceId() != null) ? caller.traceId() : ids.traceId();
-        return new Dump(bytes, ids.uid(), traceId, caller.trace(), receivedNanos, DumpKeys.next(), null);
+        return new Dump(bytes, ids.uid(), traceId, caller.trace(), receivedNanos, caller.keyOf(line), null);
     }
 
     /**
@@ -91,7 +94,12 @@ final class DumpReader {
      * and a header.
      */
     static String headerSafe(String value) {
-        if (value == null || value.isEmpty() || value.length() > MAX_ID_LENGTH) {
+        return headerSafe(value, MAX_ID_LENGTH);
+    }
+
+    /** The value if it is 1 to {@code maxLength} visible ASCII characters, else null. */
+    static String headerSafe(String value, int maxLength) {
+        if (value == null || value.isEmpty() || value.length() > maxLength) {
             return null;
         }
         for (int i = 0; i < value.length(); i++) {

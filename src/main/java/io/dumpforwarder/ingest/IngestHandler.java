@@ -149,7 +149,7 @@ class IngestHandler {
         }
         Dump dump;
         try {
-            dump = DumpReader.dump(body, 0, body.length, caller, System.nanoTime());
+            dump = DumpReader.dump(body, 0, body.length, caller, System.nanoTime(), 0);
         }
         catch (InvalidDumpException ex) {
             return Mono.just(problem(Received.INVALID, 1, ex.getMessage()));

@@ -32,7 +32,7 @@ record NdjsonBody(List<Dump> dumps, List<LineError> errors) {
             }
             else {
                 try {
-                    dumps.add(DumpReader.dump(body, start, stop, caller, receivedNanos));
+                    dumps.add(DumpReader.dump(body, start, stop, caller, receivedNanos, lineNumber));
                 }
                 catch (InvalidDumpException ex) {
                     errors.add(new LineError(lineNumber, Received.INVALID, ex.getMessage()));

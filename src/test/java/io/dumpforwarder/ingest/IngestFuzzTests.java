@@ -34,7 +34,7 @@ class IngestFuzzTests {
         }
         batch.errors().forEach((error) -> assertThat(error.detail()).isNotBlank());
         try {
-            Dump whole = DumpReader.dump(body, 0, body.length, Caller.UNKNOWN, 0);
+            Dump whole = DumpReader.dump(body, 0, body.length, Caller.UNKNOWN, 0, 0);
             assertThat(whole.body()).isSameAs(body);
         }
         catch (InvalidDumpException ex) {
