@@ -64,15 +64,7 @@ class KafkaDurabilityTests {
     @Test
     void withTheBrokerDownNothingIsAcknowledged(CapturedOutput output) {
         EmbeddedKafkaKraftBroker own = KafkaBroker.start(new EmbeddedKafkaKraftBroker(1, 1, "dumps"));
-        try (RunningApp app = RunningApp.start("--forwarder.buffer.type=kafka",
-                "--spring.kafka.bootstrap-servers=" + own.getBrokersAsString(),
-                "--forwarder.dump-url=" + collector.url(), "--forwarder.buffer.kafka.send-timeout=500ms",
-                "--spring.kafka.producer.properties.max.block.ms=500",
-                // Closing clients that cannot reach their broker: seconds, not a minute.
-                "--spring.kafka.consumer.properties.default.api.timeout.ms=1000",
-                "--spring.kafka.producer.properties.request.timeout.ms=1000",
-                "--spring.kafka.producer.properties.delivery.timeout.ms=1500",
-                "--spring.kafka.listener.shutdown-timeout=2s")) {
+        try (RunningApp app = onBrokerToLose(own, Duration.ofMillis(500))) {
             app.postJson(dump(1)).expectStatus().isAccepted();
             own.destroy();
 
@@ -106,15 +98,7 @@ class KafkaDurabilityTests {
         EmbeddedKafkaKraftBroker own = KafkaBroker.start(new EmbeddedKafkaKraftBroker(1, 1, "dumps"));
         Duration sendTimeout = Duration.ofSeconds(3);
         ExecutorService callers = Executors.newFixedThreadPool(30);
-        try (RunningApp app = RunningApp.start("--forwarder.buffer.type=kafka",
-                "--spring.kafka.bootstrap-servers=" + own.getBrokersAsString(),
-                "--forwarder.dump-url=" + collector.url(),
-                "--forwarder.buffer.kafka.send-timeout=" + sendTimeout.toMillis() + "ms",
-                "--spring.kafka.producer.properties.max.block.ms=" + sendTimeout.toMillis(),
-                "--spring.kafka.consumer.properties.default.api.timeout.ms=1000",
-                "--spring.kafka.producer.properties.request.timeout.ms=1000",
-                "--spring.kafka.producer.properties.delivery.timeout.ms=1500",
-                "--spring.kafka.listener.shutdown-timeout=2s")) {
+        try (RunningApp app = onBrokerToLose(own, sendTimeout)) {
             app.postJson(dump(1)).expectStatus().isAccepted();
             own.destroy();
             WebTestClient management = WebTestClient.bindToServer()
@@ -366,6 +350,23 @@ class KafkaDurabilityTests {
                 "--spring.kafka.consumer.properties.session.timeout.ms=6000"));
         all.addAll(List.of(more));
         return all.toArray(String[]::new);
+    }
+
+    /**
+     * The service on a broker of its own that the test will take away: sends wait at most
+     * {@code sendTimeout}, and its Kafka clients close in seconds once the broker is
+     * gone.
+     */
+    private static RunningApp onBrokerToLose(EmbeddedKafkaKraftBroker own, Duration sendTimeout) {
+        return RunningApp.start("--forwarder.buffer.type=kafka",
+                "--spring.kafka.bootstrap-servers=" + own.getBrokersAsString(),
+                "--forwarder.dump-url=" + collector.url(),
+                "--forwarder.buffer.kafka.send-timeout=" + sendTimeout.toMillis() + "ms",
+                "--spring.kafka.producer.properties.max.block.ms=" + sendTimeout.toMillis(),
+                "--spring.kafka.consumer.properties.default.api.timeout.ms=1000",
+                "--spring.kafka.producer.properties.request.timeout.ms=1000",
+                "--spring.kafka.producer.properties.delivery.timeout.ms=1500",
+                "--spring.kafka.listener.shutdown-timeout=2s");
     }
 
     /**
