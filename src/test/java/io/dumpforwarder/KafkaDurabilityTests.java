@@ -20,6 +20,7 @@ import java.util.stream.IntStream;
 import io.dumpforwarder.support.KafkaBroker;
 import io.dumpforwarder.support.OtlpReceiver;
 import io.dumpforwarder.support.RunningApp;
+import io.dumpforwarder.support.TcpRelay;
 import io.dumpforwarder.support.TestCollector;
 import io.opentelemetry.proto.trace.v1.Span;
 import org.junit.jupiter.api.AfterAll;
@@ -59,6 +60,40 @@ class KafkaDurabilityTests {
         assertThatThrownBy(() -> RunningApp
             .start(args("no-such-topic", "g-" + UUID.randomUUID(), "--forwarder.dump-url=" + collector.url())))
             .hasStackTraceContaining("forwarder.buffer.kafka.topic 'no-such-topic'");
+    }
+
+    /**
+     * A pod started while Kafka is away starts, live but not ready, instead of failing
+     * its start (a crash loop that would outlast the outage); once the broker answers and
+     * the topic exists it becomes ready and accepts dumps.
+     */
+    @Test
+    void aServiceStartedWhileTheBrokerIsDownBecomesReadyWhenItIsBack(CapturedOutput output) throws IOException {
+        EmbeddedKafkaKraftBroker later = new EmbeddedKafkaKraftBroker(1, 1, "dumps");
+        collector.reset();
+        try (TcpRelay bootstrap = new TcpRelay();
+                RunningApp app = onBrokerToLose(bootstrap.address(), Duration.ofMillis(500))) {
+            WebTestClient management = WebTestClient.bindToServer()
+                .baseUrl("http://127.0.0.1:" + app.managementPort())
+                .build();
+            management.get().uri("/actuator/health/liveness").exchange().expectStatus().isOk();
+            management.get().uri("/actuator/health/readiness").exchange().expectStatus().isEqualTo(503);
+            assertThat(output.getOut()).contains("Kafka did not answer whether forwarder.buffer.kafka.topic 'dumps'");
+            app.postJson(dump(0)).expectStatus().isEqualTo(503);
+
+            String[] broker = KafkaBroker.start(later).getBrokersAsString().split(":");
+            bootstrap.open(broker[0], Integer.parseInt(broker[1]));
+            await().atMost(WAIT)
+                .untilAsserted(
+                        () -> management.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk());
+            await().atMost(WAIT).untilAsserted(() -> app.postJson(dump(1)).expectStatus().isAccepted());
+            await().atMost(WAIT).until(() -> uids().contains("1"));
+            assertThat(output.getOut()).contains("forwarder.buffer.kafka.topic 'dumps' exists: ready",
+                    "Kafka acknowledges dumps again after");
+        }
+        finally {
+            later.destroy();
+        }
     }
 
     @Test
@@ -358,8 +393,11 @@ class KafkaDurabilityTests {
      * gone.
      */
     private static RunningApp onBrokerToLose(EmbeddedKafkaKraftBroker own, Duration sendTimeout) {
-        return RunningApp.start("--forwarder.buffer.type=kafka",
-                "--spring.kafka.bootstrap-servers=" + own.getBrokersAsString(),
+        return onBrokerToLose(own.getBrokersAsString(), sendTimeout);
+    }
+
+    private static RunningApp onBrokerToLose(String bootstrapServers, Duration sendTimeout) {
+        return RunningApp.start("--forwarder.buffer.type=kafka", "--spring.kafka.bootstrap-servers=" + bootstrapServers,
                 "--forwarder.dump-url=" + collector.url(),
                 "--forwarder.buffer.kafka.send-timeout=" + sendTimeout.toMillis() + "ms",
                 "--spring.kafka.producer.properties.max.block.ms=" + sendTimeout.toMillis(),

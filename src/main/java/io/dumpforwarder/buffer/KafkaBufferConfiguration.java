@@ -1,11 +1,5 @@
 package io.dumpforwarder.buffer;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.forward.DumpForwarder;
 import io.dumpforwarder.pipeline.DumpQueue;
@@ -14,11 +8,12 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowS
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.common.circuitbreaker.configuration.CircuitBreakerConfigCustomizer;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.apache.kafka.clients.admin.Admin;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.health.application.ReadinessStateHealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
@@ -30,13 +25,11 @@ import org.springframework.kafka.core.KafkaTemplate;
  * The Kafka buffer, with {@code forwarder.buffer.type: kafka}: its intake replaces the
  * in-memory queue's for ingest, and its source feeds the pipeline. Kafka's clients are
  * Spring Boot's, configured by {@code spring.kafka.*}. Start-up fails, naming the key,
- * when the topic cannot be reached or does not exist.
+ * when the broker answers that the topic does not exist; see {@link TopicCheck}.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "forwarder.buffer.type", havingValue = "kafka")
 class KafkaBufferConfiguration {
-
-    private static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofSeconds(10);
 
     /**
      * The breaker around sends, tuned in {@code resilience4j.circuitbreaker.instances}.
@@ -61,11 +54,24 @@ class KafkaBufferConfiguration {
             .slidingWindowSynchronizationStrategy(SlidingWindowSynchronizationStrategy.LOCK_FREE));
     }
 
+    @Bean(destroyMethod = "close")
+    TopicCheck topicCheck(KafkaAdmin admin, ForwarderProperties properties, Scheduler kafkaSends) {
+        TopicCheck check = new TopicCheck(admin.getConfigurationProperties(), properties.buffer().kafka().topic());
+        check.start(kafkaSends);
+        return check;
+    }
+
+    /** Replaces Spring Boot's: not ready until the topic was found. */
+    @Bean
+    ReadinessStateHealthIndicator readinessStateHealthIndicator(TopicCheck topicCheck,
+            ApplicationAvailability availability) {
+        return topicCheck.readiness(availability);
+    }
+
     @Bean
     @Primary
     KafkaIntake kafkaIntake(KafkaTemplate<byte[], byte[]> template, DumpQueue queue, ForwarderProperties properties,
-            KafkaAdmin admin, CircuitBreakerRegistry breakers, Scheduler kafkaSends) {
-        checkTopic(admin, properties.buffer().kafka().topic());
+            CircuitBreakerRegistry breakers, Scheduler kafkaSends) {
         return new KafkaIntake(template, queue, properties, breakers.circuitBreaker(BUFFER_BREAKER), kafkaSends);
     }
 
@@ -86,23 +92,6 @@ class KafkaBufferConfiguration {
             }
         });
         return source;
-    }
-
-    private static void checkTopic(KafkaAdmin admin, String topic) {
-        try (Admin client = Admin.create(admin.getConfigurationProperties())) {
-            client.describeTopics(List.of(topic))
-                .allTopicNames()
-                .get(TOPIC_CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        }
-        catch (ExecutionException | TimeoutException ex) {
-            throw new IllegalStateException("forwarder.buffer.kafka.topic '" + topic
-                    + "' cannot be reached or does not exist on spring.kafka.bootstrap-servers="
-                    + admin.getConfigurationProperties().get("bootstrap.servers") + ": " + ex.getMessage(), ex);
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while checking forwarder.buffer.kafka.topic", ex);
-        }
     }
 
 }
