@@ -79,6 +79,24 @@ class ShutdownTests {
         assertThat(meters.idle()).isTrue();
     }
 
+    /**
+     * At the drain timeout the forwards on the wire are not cut at once: a collector that
+     * answers within the last grace has its answer counted, never {@code shutdown}.
+     */
+    @Test
+    void aForwardAnsweredJustAfterTheDrainTimeoutIsCountedByItsAnswer() {
+        collector.reset();
+        collector.answer(204, Duration.ofMillis(1500));
+        RunningApp app = start("500ms");
+        Meters meters = app.meters();
+        IntStream.range(0, 2).forEach((i) -> post(app, i).expectStatus().isAccepted());
+        await().atMost(Duration.ofSeconds(5)).until(() -> collector.activeRequests() == 2);
+        app.close();
+        assertThat(meters.forwarded("success")).isEqualTo(2);
+        assertThat(meters.forwarded("shutdown")).isZero();
+        assertThat(meters.accountingHolds()).isTrue();
+    }
+
     private static int status(WebTestClient.ResponseSpec response) {
         return response.returnResult(String.class).getStatus().value();
     }

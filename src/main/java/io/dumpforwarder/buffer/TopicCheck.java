@@ -71,6 +71,7 @@ final class TopicCheck implements AutoCloseable {
     void start(Scheduler threads) {
         try {
             ask();
+            close();
             return;
         }
         catch (UnknownTopicOrPartitionException ex) {
@@ -90,8 +91,10 @@ final class TopicCheck implements AutoCloseable {
                 }
             })
             .retryWhen(Retry.fixedDelay(Long.MAX_VALUE, RETRY))
-            .subscribe(null, (ex) -> logger.error("Topic check stopped: not ready", ex),
-                    () -> logger.info("Kafka answers, forwarder.buffer.kafka.topic '{}' exists: ready", this.topic));
+            .subscribe(null, (ex) -> logger.error("Topic check stopped: not ready", ex), () -> {
+                logger.info("Kafka answers, forwarder.buffer.kafka.topic '{}' exists: ready", this.topic);
+                close();
+            });
     }
 
     boolean found() {
@@ -135,6 +138,7 @@ final class TopicCheck implements AutoCloseable {
                 + this.adminConfig.get("bootstrap.servers");
     }
 
+    /** Stops asking; the client's connections close (it says nothing once done). */
     @Override
     public void close() {
         this.retrying.dispose();

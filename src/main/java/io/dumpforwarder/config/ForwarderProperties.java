@@ -13,6 +13,7 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Positive;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -187,17 +188,26 @@ public record ForwarderProperties(
      * over all requests; a request that would pass it gets 503 {@code inflight_full}
      * before its body is buffered. Unset: an eighth of the heap, at least
      * {@code forwarder.max-request-size}
+     * @param minBodyRate the slowest a body may arrive, in bytes a second on average,
+     * once it has taken longer than the read timeout; a slower one is refused 408
+     * {@code too_slow} and its connection closed, so a trickling caller holds little of
+     * the body budget for little time
+     * @param maxConnections ingest connections open at once at most; past it a new
+     * connection is closed as soon as it is accepted
      */
     // @formatter:off
     public record Ingest(
             @DefaultValue("5s") @NotNull Duration readTimeout,
             @DefaultValue("30s") @NotNull Duration requestTimeout,
             @DefaultValue @Valid Auth auth,
-            DataSize maxInflightBytes) {
+            DataSize maxInflightBytes,
+            @DefaultValue("1KB") @NotNull DataSize minBodyRate,
+            @DefaultValue("10000") @Positive int maxConnections) {
         // @formatter:on
 
         Ingest withMaxInflightBytes(DataSize bytes) {
-            return new Ingest(this.readTimeout, this.requestTimeout, this.auth, bytes);
+            return new Ingest(this.readTimeout, this.requestTimeout, this.auth, bytes, this.minBodyRate,
+                    this.maxConnections);
         }
 
     }

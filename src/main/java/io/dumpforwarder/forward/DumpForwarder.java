@@ -14,6 +14,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import io.micrometer.tracing.Span;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.netty.http.client.HttpClient;
 
 import org.springframework.stereotype.Component;
@@ -72,6 +73,14 @@ public class DumpForwarder {
 
     private final Forwarded stalled;
 
+    /** Ends every wait between attempts once the drain timeout has passed. */
+    private final Sinks.One<Boolean> stopWaiting = Sinks.one();
+
+    /** Cuts every attempt on the wire once the drain's last grace has passed too. */
+    private final Sinks.One<Boolean> stopSending = Sinks.one();
+
+    private volatile boolean stopping;
+
     DumpForwarder(HttpClient collectorHttpClient, ForwarderProperties properties, CircuitBreakerRegistry breakers,
             TokenBucket rateLimit, CollectorPause pause, Retries retries, ConcurrencyLimit concurrency,
             DumpTracing tracing, TimingWheel timeouts) {
@@ -97,13 +106,33 @@ public class DumpForwarder {
     }
 
     /**
+     * Ends every wait between attempts (a pause, a hold, a backoff) with
+     * {@code shutdown}, and starts no retry; an attempt on the wire goes on until its
+     * answer, its timeout or {@link #stopSending()}.
+     */
+    public void stopWaiting() {
+        this.stopping = true;
+        this.stopWaiting.tryEmitValue(Boolean.TRUE);
+    }
+
+    /**
+     * Cuts every attempt on the wire: one whose answer's status was read ends by it (a
+     * 2xx is delivered), any other with {@code shutdown}.
+     */
+    public void stopSending() {
+        stopWaiting();
+        this.stopSending.tryEmitValue(Boolean.TRUE);
+    }
+
+    /**
      * Sends the dumps in one request (again after a failure that may pass, if so set).
      */
     public Mono<Forwarded> forward(List<Dump> dumps) {
         // A guard, not a timeout: whatever an operator above does, no dump stays in
         // flight
         // forever.
-        return this.timeouts.timeout(attempt(dumps, 1), this.deadline, Mono.just(this.stalled));
+        return this.timeouts.timeout(attempt(dumps, 1), this.deadline, Mono.just(this.stalled))
+            .onErrorResume(StoppedWaiting.class, (stopped) -> Mono.just(Forwarded.SHUTDOWN));
     }
 
     /** The attempt of this number, once any pause the collector asked for is over. */
@@ -142,7 +171,10 @@ public class DumpForwarder {
         if (left <= 0) {
             return Mono.just(Boolean.FALSE);
         }
-        return wait.thenReturn(Boolean.TRUE).timeout(Duration.ofNanos(left), Mono.just(Boolean.FALSE));
+        return wait.thenReturn(Boolean.TRUE)
+            .timeout(Duration.ofNanos(left), Mono.just(Boolean.FALSE))
+            .takeUntilOther(this.stopWaiting.asMono())
+            .switchIfEmpty(Mono.error(StoppedWaiting::new));
     }
 
     /** Counts a finished attempt, and returns its result or that of the next attempt. */
@@ -150,7 +182,13 @@ public class DumpForwarder {
         this.retries.attempted(number, attempt.result().outcome(), dumps.size());
         Duration backoff = this.retries.backoff(number, attempt.retryable(), isBreakerOpen(),
                 this.pause.remainingNanos(), this.maxAge.expiresAt(dumps));
-        return (backoff != null) ? Mono.delay(backoff).then(attempt(dumps, number + 1)) : Mono.just(attempt.result());
+        if (backoff == null || this.stopping) {
+            return Mono.just(attempt.result());
+        }
+        return Mono.delay(backoff)
+            .takeUntilOther(this.stopWaiting.asMono())
+            .switchIfEmpty(Mono.error(StoppedWaiting::new))
+            .then(attempt(dumps, number + 1));
     }
 
     private boolean isBreakerOpen() {
@@ -177,8 +215,13 @@ public class DumpForwarder {
                 .thenReturn(Attempt.SUCCESS)
                 .onErrorResume((error) -> Mono.just(Failures.classify(error, status[0] != 0)));
             long expiresAt = this.maxAge.expiresAt(dumps);
-            return this.rateLimit.around(this.concurrency.around(guarded, expiresAt), dumps.size(), expiresAt)
-                .onErrorResume((refused) -> Mono.just(Failures.classify(refused, false)))
+            Mono<Attempt> cut = this.stopSending.asMono().flatMap((stop) -> cutShort(status[0]));
+            return Mono
+                .firstWithSignal(
+                        this.rateLimit.around(this.concurrency.around(guarded, expiresAt), dumps.size(), expiresAt),
+                        cut)
+                .onErrorResume((refused) -> !(refused instanceof StoppedWaiting),
+                        (refused) -> Mono.just(Failures.classify(refused, false)))
                 .doOnNext((attempt) -> {
                     DumpTracing.attempted(span, status[0], attempt.result().outcome());
                     status[0] = -1;
@@ -191,10 +234,36 @@ public class DumpForwarder {
         });
     }
 
+    /**
+     * An attempt cut at shutdown: by its answer if its status was read, else
+     * {@code shutdown}.
+     */
+    private static Mono<Attempt> cutShort(int status) {
+        if (status >= 200 && status < 300) {
+            return Mono.just(Attempt.SUCCESS);
+        }
+        if (status > 0) {
+            return Mono.just(Failures.classify(new CollectorStatusException(status, (String) null), true));
+        }
+        return Mono.error(new StoppedWaiting());
+    }
+
     private void pauseIfAsked(CollectorStatusException answer) {
         if (answer.retryAfter() != null) {
             this.pause.pause(answer.retryAfter(), answer.status());
         }
+    }
+
+    /**
+     * A wait between attempts ended by {@link #stopWaiting()}, or an attempt without an
+     * answer cut by {@link #stopSending()}.
+     */
+    private static final class StoppedWaiting extends RuntimeException {
+
+        StoppedWaiting() {
+            super(null, null, false, false);
+        }
+
     }
 
 }

@@ -1,5 +1,6 @@
 package io.dumpforwarder.forward;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
@@ -60,7 +61,8 @@ final class Failures {
             return Outcome.TIMEOUT;
         }
         if (cause instanceof ConnectException || cause instanceof UnknownHostException
-                || cause instanceof UnresolvedAddressException || cause instanceof SSLException) {
+                || cause instanceof UnresolvedAddressException || cause instanceof SSLException
+                || isOutOfFileDescriptors(cause)) {
             return Outcome.CONNECT_ERROR;
         }
         if (cause instanceof CallNotPermittedException) {
@@ -73,6 +75,15 @@ final class Failures {
             return Outcome.EXPIRED;
         }
         return null;
+    }
+
+    /**
+     * The process had no file descriptor left for a socket (EMFILE, ENFILE): no
+     * connection was made, and one may be once others close.
+     */
+    private static boolean isOutOfFileDescriptors(Throwable cause) {
+        String message = cause.getMessage();
+        return cause instanceof IOException && message != null && message.contains("Too many open files");
     }
 
     private static boolean isRetryable(Throwable cause, Outcome outcome, boolean answered) {

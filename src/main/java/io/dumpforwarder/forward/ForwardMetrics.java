@@ -37,6 +37,8 @@ public class ForwardMetrics {
 
     private final DistributionSummary batchSize;
 
+    private final Counter splits;
+
     private final boolean batched;
 
     ForwardMetrics(MeterRegistry registry, ForwarderProperties properties) {
@@ -74,6 +76,10 @@ public class ForwardMetrics {
             .description("Dumps per batch sent (forwarder.batch.enabled)")
             .serviceLevelObjectives(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
             .register(registry);
+        this.splits = Counter.builder("dumps.batch.splits")
+            .description("Batches the collector refused (a 4xx other than 408 and 429) split in halves "
+                    + "to send again (forwarder.batch.enabled)")
+            .register(registry);
         Gauge.builder("dumps.inflight", this.inflight, AtomicInteger::get)
             .description("Dumps taken from the queue and not yet settled")
             .register(registry);
@@ -105,6 +111,11 @@ public class ForwardMetrics {
             this.batchSize.record(dumps);
         }
         this.inflight.addAndGet(-dumps);
+    }
+
+    /** A refused batch was split in halves, each to be sent again. */
+    public void split() {
+        this.splits.increment();
     }
 
     /**

@@ -32,6 +32,11 @@ class BodyBudget {
             .register(registry);
     }
 
+    /** Bytes not held by any request now. */
+    long available() {
+        return this.capacity - this.used.get();
+    }
+
     Lease lease() {
         return new Lease();
     }

@@ -8,12 +8,13 @@ import reactor.core.publisher.Mono;
 
 /**
  * Reads a request body into one array, never holding more than the limit nor more than
- * the request's lease on the body budget grants. Past either it keeps reading and drops
- * what it reads, up to the discard limit, so the caller is still listening when the
- * answer goes out (a server that closes with unread input resets the connection and the
- * caller never sees its answer). The first bound crossed decides the answer, even if the
- * body then stalls or is cut off. The buffers are Reactor Netty's: it releases each one
- * once it has been read.
+ * the request's lease on the body budget grants, reserved as the bytes arrive, and never
+ * slower than the minimum rate. Past either it keeps reading and drops what it reads, up
+ * to the discard limit, so the caller is still listening when the answer goes out (a
+ * server that closes with unread input resets the connection and the caller never sees
+ * its answer). The first bound crossed decides the answer, even if the body then stalls
+ * or is cut off. The buffers are Reactor Netty's: it releases each one once it has been
+ * read.
  */
 final class BodyReader {
 
@@ -28,11 +29,13 @@ final class BodyReader {
      * @param limit the most bytes kept
      * @param discardLimit the most bytes read in all before giving up on the connection
      * @param lease the request's share of the body budget, from which every byte buffered
-     * is reserved first
+     * is reserved first, as it arrives (never the declared length up front)
+     * @param minRate the slowest the body may arrive
      */
-    static Mono<byte[]> read(Flux<ByteBuf> body, long declared, int limit, long discardLimit, BodyBudget.Lease lease) {
+    static Mono<byte[]> read(Flux<ByteBuf> body, long declared, int limit, long discardLimit, BodyBudget.Lease lease,
+            MinRate minRate) {
         return Mono.defer(() -> {
-            Body received = new Body(declared, limit, discardLimit, lease);
+            Body received = new Body(declared, limit, discardLimit, lease, minRate);
             return body.doOnNext(received::append)
                 .then(Mono.defer(received::bytes))
                 .onErrorMap((error) -> !(error instanceof RefusedException), received::refusalOr);
@@ -55,7 +58,7 @@ final class BodyReader {
      * connection is reusable.
      */
     abstract static sealed class RefusedException extends RuntimeException
-            permits TooLargeException, NoBudgetException {
+            permits TooLargeException, NoBudgetException, TooSlowException {
 
         private final boolean drained;
 
@@ -88,9 +91,42 @@ final class BodyReader {
 
     }
 
+    /** The body arrives slower than the minimum rate. */
+    static final class TooSlowException extends RefusedException {
+
+        TooSlowException() {
+            super(false);
+        }
+
+    }
+
+    /**
+     * The slowest a body may arrive: after {@code grace}, {@code bytesPerSecond} on
+     * average (as Apache's mod_reqtimeout's MinRate); 0 bytes a second for no minimum.
+     */
+    record MinRate(long graceNanos, long bytesPerSecond) {
+
+        boolean isPassed(long elapsedNanos, long received) {
+            if (this.bytesPerSecond <= 0 || elapsedNanos <= this.graceNanos) {
+                return false;
+            }
+            return received < (double) (elapsedNanos - this.graceNanos) / 1e9 * this.bytesPerSecond;
+        }
+
+    }
+
     private static final class Body {
 
         private static final byte[] EMPTY = new byte[0];
+
+        /** Reserved first, for a body whose length is declared: at most this much. */
+        private static final int FIRST_RESERVATION = 16 * 1024;
+
+        private final long declared;
+
+        private final MinRate minRate;
+
+        private final long startNanos = System.nanoTime();
 
         private final int limit;
 
@@ -108,15 +144,17 @@ final class BodyReader {
          */
         private Refusal refusal;
 
-        Body(long declared, int limit, long discardLimit, BodyBudget.Lease lease) {
+        Body(long declared, int limit, long discardLimit, BodyBudget.Lease lease, MinRate minRate) {
             this.limit = limit;
             this.discardLimit = discardLimit;
             this.lease = lease;
+            this.declared = declared;
+            this.minRate = minRate;
             if (declared > limit) {
                 this.refusal = Refusal.TOO_LARGE;
             }
             else if (declared > 0) {
-                grow((int) declared);
+                grow((int) Math.min(declared, FIRST_RESERVATION));
             }
         }
 
@@ -129,8 +167,14 @@ final class BodyReader {
             if (this.refusal == null && this.size > this.limit) {
                 this.refusal = Refusal.TOO_LARGE;
             }
+            if (this.refusal == null && this.minRate.isPassed(System.nanoTime() - this.startNanos, this.size)) {
+                throw new TooSlowException();
+            }
             if (this.refusal == null && this.size > this.bytes.length) {
-                grow((int) Math.min(this.limit, Math.max(this.size, 2L * this.bytes.length)));
+                // Doubling, never past the declared length: the budget held stays within
+                // twice what arrived.
+                long most = (this.declared > 0) ? Math.min(this.limit, Math.max(this.declared, this.size)) : this.limit;
+                grow((int) Math.min(most, Math.max(this.size, 2L * this.bytes.length)));
             }
             if (this.refusal != null) {
                 this.bytes = EMPTY;

@@ -11,9 +11,11 @@ import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.json.JsonFactory;
 
 /**
- * Checks that bytes hold exactly one JSON object, with Jackson's streaming parser and its
- * default nesting, length and number limits, and picks the top-level {@code uid} and
- * {@code traceId} on the way. Nothing is built into a tree and the bytes are not changed.
+ * Checks that bytes hold exactly one JSON object in strict UTF-8 ({@link Utf8}), with
+ * Jackson's streaming parser and its default nesting, length and number limits, and picks
+ * the top-level {@code uid} and {@code traceId} on the way: when a key is given twice,
+ * its last value, as most JSON readers keep. Nothing is built into a tree and the bytes
+ * are not changed.
  */
 final class DumpReader {
 
@@ -48,6 +50,10 @@ final class DumpReader {
      * otherwise.
      */
     static Ids read(byte[] bytes, int offset, int length) {
+        int invalid = Utf8.firstInvalid(bytes, offset, offset + length);
+        if (invalid >= 0) {
+            throw new InvalidDumpException(notUtf8(bytes[invalid], invalid - offset));
+        }
         String uid = null;
         String traceId = null;
         try (JsonParser parser = json.createParser(ObjectReadContext.empty(), bytes, offset, length)) {
@@ -60,10 +66,10 @@ final class DumpReader {
                 if (value.isStructStart()) {
                     parser.skipChildren();
                 }
-                else if (uid == null && "uid".equals(name)) {
+                else if ("uid".equals(name)) {
                     uid = id(parser, value);
                 }
-                else if (traceId == null && "traceId".equals(name)) {
+                else if ("traceId".equals(name)) {
                     traceId = id(parser, value);
                 }
             }
@@ -76,6 +82,12 @@ final class DumpReader {
             throw new InvalidDumpException("malformed JSON at " + where(ex.getLocation()) + ": " + reason(ex));
         }
         return new Ids(uid, traceId);
+    }
+
+    private static String notUtf8(byte invalid, int offset) {
+        String what = (invalid == 0) ? "a NUL byte" : String.format("byte 0x%02X", invalid & 0xff);
+        return "not UTF-8: " + what + " at offset " + offset
+                + " (JSON must be UTF-8, RFC 8259 8.1: no UTF-16 or UTF-32, no overlong forms or surrogates)";
     }
 
     /**

@@ -10,6 +10,7 @@ import io.dumpforwarder.trace.DumpTracing;
 import io.micrometer.tracing.CurrentTraceContext;
 import io.micrometer.tracing.Span;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import io.opentelemetry.api.trace.SpanContext;
@@ -50,6 +51,8 @@ class IngestHandler {
 
     private final AsciiString retryAfter;
 
+    private final BodyReader.MinRate minRate;
+
     /**
      * Bytes of an over-limit body read and dropped at most, so its sender can read the
      * 413.
@@ -67,6 +70,8 @@ class IngestHandler {
         this.maxDumpSize = Math.toIntExact(properties.maxDumpSize().toBytes());
         this.maxRequestSize = Math.toIntExact(properties.maxRequestSize().toBytes());
         this.discardLimit = 2L * this.maxRequestSize;
+        this.minRate = new BodyReader.MinRate(properties.ingest().readTimeout().toNanos(),
+                properties.ingest().minBodyRate().toBytes());
         this.retryAfter = AsciiString.cached(Long.toString(Math.max(1, properties.queue().retryAfter().toSeconds())));
     }
 
@@ -90,7 +95,11 @@ class IngestHandler {
 
     private Mono<Reply> reply(HttpServerRequest request, Caller caller) {
         HttpHeaders headers = request.requestHeaders();
-        if (!this.authentication.permits(headers.get(HttpHeaderNames.AUTHORIZATION))) {
+        List<String> authorization = headers.getAll(HttpHeaderNames.AUTHORIZATION);
+        if (authorization.size() > 1) {
+            return Mono.just(problem(Received.INVALID, 1, "Authorization is given more than once"));
+        }
+        if (!this.authentication.permits(authorization.isEmpty() ? null : authorization.get(0))) {
             return refuse(Received.UNAUTHORIZED, 1);
         }
         BodyFormat format = BodyFormat.of(headers.get(HttpHeaderNames.CONTENT_TYPE));
@@ -99,27 +108,37 @@ class IngestHandler {
         }
         int limit = (format == BodyFormat.JSON) ? this.maxDumpSize : this.maxRequestSize;
         long declared = contentLength(headers);
-        if (declared > this.discardLimit) {
+        // A caller waiting for 100 Continue sends no body until told to: refusals then
+        // go out before it, and the body is never read.
+        boolean expectsContinue = headers.containsValue(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE, true);
+        if (declared > this.discardLimit || (expectsContinue && declared > limit)) {
             // Too large to read through: answer now and close, rather than read it all.
             return Mono.just(tooLarge(format, false));
         }
         if (!this.intake.isOpen()) {
             return refuse(Received.UNAVAILABLE, 1);
         }
+        if (expectsContinue && declared > this.budget.available()) {
+            return refuse(Received.INFLIGHT_FULL, 1).map((reply) -> reply.drained(false));
+        }
         if (this.intake.isFull()) {
             // Shed before the body is copied or parsed: under overload a refusal must
             // cost little.
             this.metrics.count(Received.QUEUE_FULL, 1);
+            if (expectsContinue) {
+                return Mono.just(this.replies.of(Received.QUEUE_FULL).drained(false));
+            }
             return BodyReader.discard(request.receive(), this.discardLimit)
                 .map(this.replies.of(Received.QUEUE_FULL)::drained);
         }
         BodyBudget.Lease lease = this.budget.lease();
-        return BodyReader.read(request.receive(), declared, limit, this.discardLimit, lease).flatMap((body) -> {
-            // Log lines about the body carry the ingest span's ids.
-            try (CurrentTraceContext.Scope scope = this.tracing.scope(caller.trace(), caller.traceId())) {
-                return (format == BodyFormat.JSON) ? one(body, caller) : lines(body, caller);
-            }
-        })
+        return BodyReader.read(request.receive(), declared, limit, this.discardLimit, lease, this.minRate)
+            .flatMap((body) -> {
+                // Log lines about the body carry the ingest span's ids.
+                try (CurrentTraceContext.Scope scope = this.tracing.scope(caller.trace(), caller.traceId())) {
+                    return (format == BodyFormat.JSON) ? one(body, caller) : lines(body, caller);
+                }
+            })
             .onErrorResume((ex) -> Mono.just(refused(ex, format)))
             // Whatever the answer, the body's bytes are either held as dumps or garbage
             // by
@@ -135,6 +154,10 @@ class IngestHandler {
             this.metrics.count(Received.INFLIGHT_FULL, 1);
             return this.replies.of(Received.INFLIGHT_FULL).drained(noBudget.drained());
         }
+        if (ex instanceof BodyReader.TooSlowException) {
+            this.metrics.count(Received.TOO_SLOW, 1);
+            return this.replies.of(Received.TOO_SLOW).drained(false);
+        }
         return problem(Received.INVALID, 1, "the body could not be read to its end: " + ex.getMessage());
     }
 
@@ -149,7 +172,7 @@ class IngestHandler {
         }
         Dump dump;
         try {
-            dump = DumpReader.dump(body, 0, body.length, caller, System.nanoTime(), 0);
+            dump = DumpReader.dump(body, Utf8.byteOrderMark(body), body.length, caller, System.nanoTime(), 0);
         }
         catch (InvalidDumpException ex) {
             return Mono.just(problem(Received.INVALID, 1, ex.getMessage()));
@@ -173,8 +196,14 @@ class IngestHandler {
             boolean allTooLarge = !errors.isEmpty()
                     && errors.stream().allMatch((error) -> error.outcome() == Received.TOO_LARGE);
             Received outcome = allTooLarge ? Received.TOO_LARGE : Received.INVALID;
-            String detail = errors.isEmpty() ? "no dump in the body" : "no line holds a valid dump";
-            return Mono.just(log(this.replies.problem(outcome, detail, errors), detail));
+            List<LineError> refused = errors;
+            if (refused.isEmpty()) {
+                // Blank lines only: refused and counted like any body without a dump.
+                refused = List.of(new LineError(1, Received.INVALID, "no dump in the body: every line is blank"));
+                this.metrics.count(Received.INVALID, 1);
+            }
+            String detail = "no line holds a valid dump";
+            return Mono.just(log(this.replies.problem(outcome, detail, refused), detail));
         }
         return admit(dumps).map((outcome) -> {
             this.metrics.count(outcome, dumps.size());

@@ -33,6 +33,8 @@ class IngestMetrics {
 
     private final AtomicInteger connections = new AtomicInteger();
 
+    private final Counter connectionsRefused;
+
     IngestMetrics(MeterRegistry registry) {
         for (Received outcome : Received.values()) {
             this.received.put(outcome, Counter.builder("dumps.received")
@@ -47,15 +49,19 @@ class IngestMetrics {
                         millis(100), millis(250), millis(500), millis(1000))
                 .register(registry));
         }
-        for (int status : new int[] { 400, 413, 414, 431 }) {
+        for (int status : new int[] { 400, 408, 413, 414, 431 }) {
             this.refusedByTheCodec.put(status, Counter.builder("dumps.ingest.malformed")
-                .description("Requests the HTTP codec refused before ingest read them (400 malformed, 413, 414 request "
-                        + "line over server.netty.max-initial-line-length, 431 headers over server.max-http-request-header-size)")
+                .description("Requests the HTTP codec refused before ingest read them (400 malformed, 408 headers not "
+                        + "in within forwarder.ingest.request-timeout, 413, 414 request line over "
+                        + "server.netty.max-initial-line-length, 431 headers over server.max-http-request-header-size)")
                 .tag("status", Integer.toString(status))
                 .register(registry));
         }
         Gauge.builder("dumps.ingest.connections", this.connections, AtomicInteger::get)
             .description("Open connections of callers to the ingest port")
+            .register(registry);
+        this.connectionsRefused = Counter.builder("dumps.ingest.connections.refused")
+            .description("Connections closed as soon as accepted: forwarder.ingest.max-connections were open")
             .register(registry);
     }
 
@@ -75,8 +81,17 @@ class IngestMetrics {
         this.refusedByTheCodec.get(status).increment();
     }
 
-    void connectionOpened() {
-        this.connections.incrementAndGet();
+    /**
+     * Counts a new connection if fewer than {@code max} are open, and tells whether it
+     * was; else counts it refused.
+     */
+    boolean connectionOpened(int max) {
+        if (this.connections.incrementAndGet() > max) {
+            this.connections.decrementAndGet();
+            this.connectionsRefused.increment();
+            return false;
+        }
+        return true;
     }
 
     void connectionClosed() {

@@ -1,15 +1,27 @@
 package io.dumpforwarder.ingest;
 
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
 import io.dumpforwarder.config.ForwarderProperties;
-import io.netty.channel.ChannelHandler;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.ReadTimeoutException;
+import io.netty.util.AsciiString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Hooks;
 import reactor.netty.NettyPipeline;
+import reactor.netty.channel.AbortedException;
 
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -17,49 +29,120 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The ingest server's connections: limits on callers that Spring Boot has no property for
- * (a caller that sends a request byte by byte, or never finishes it, is cut off), and the
- * two things about them that no handler sees: how many are open, and the requests the
- * HTTP codec refuses before any handler runs (400, 414, 431), counted by status. Reactor
- * Netty's own per-request server metrics stay off: ingest records each request once,
- * itself.
+ * (a caller that sends a request byte by byte, or never finishes it, headers included, is
+ * cut off; past {@code forwarder.ingest.max-connections} a new connection is closed at
+ * once), and the two things about them that no handler sees: how many are open, and the
+ * requests the HTTP codec refuses before any handler runs (400, 413, 414, 431), counted
+ * by status and answered with a problem. Reactor Netty's own per-request server metrics
+ * stay off: ingest records each request once, itself.
  */
 @Configuration(proxyBeanMethods = false)
 class IngestServerConfiguration {
 
+    private static final Logger logger = LoggerFactory.getLogger(IngestServerConfiguration.class);
+
+    private static final AsciiString PROBLEM_JSON = AsciiString.cached("application/problem+json");
+
+    /*
+     * A body that stalls past the read timeout fails after its request was answered
+     * (counted invalid already): Reactor would log each such late error as an ERROR with
+     * its stack trace. Those are the callers' doing, logged at DEBUG at most once a
+     * second; any other dropped error stays an ERROR. Reactor's hook is global and
+     * cumulative: set once, when this class is loaded.
+     */
+    static {
+        AtomicLong lastLogged = new AtomicLong();
+        Hooks.onErrorDropped((error) -> {
+            if (!(error instanceof ReadTimeoutException) && !(error instanceof AbortedException)) {
+                logger.error("Operator called default onErrorDropped", error);
+            }
+            else if (logger.isDebugEnabled()) {
+                long now = System.nanoTime();
+                long last = lastLogged.get();
+                if (now - last > TimeUnit.SECONDS.toNanos(1) && lastLogged.compareAndSet(last, now)) {
+                    logger.debug("A caller's connection failed after its request was answered: {}", error.toString());
+                }
+            }
+        });
+    }
+
     @Bean
-    NettyServerCustomizer ingestLimits(ForwarderProperties properties, IngestMetrics metrics) {
+    NettyServerCustomizer ingestLimits(ForwarderProperties properties, IngestMetrics metrics, Replies replies) {
         ForwarderProperties.Ingest ingest = properties.ingest();
-        CodecRefusals refusals = new CodecRefusals(metrics);
         return (server) -> server.readTimeout(ingest.readTimeout())
             .requestTimeout(ingest.requestTimeout())
             .doOnChannelInit((observer, channel, remoteAddress) -> {
-                metrics.connectionOpened();
+                if (!metrics.connectionOpened(ingest.maxConnections())) {
+                    channel.close();
+                    return;
+                }
                 channel.closeFuture().addListener((closed) -> metrics.connectionClosed());
                 if (channel.pipeline().get(NettyPipeline.HttpCodec) != null) {
-                    channel.pipeline().addAfter(NettyPipeline.HttpCodec, "dumpforwarder.codecRefusals", refusals);
+                    RequestHeadDeadline heads = new RequestHeadDeadline(ingest.requestTimeout(), metrics);
+                    channel.pipeline()
+                        .addBefore(NettyPipeline.HttpCodec, "dumpforwarder.headBytes", heads.bytes())
+                        .addAfter(NettyPipeline.HttpCodec, "dumpforwarder.codecRefusals",
+                                new CodecRefusals(metrics, replies))
+                        .addAfter(NettyPipeline.HttpCodec, "dumpforwarder.heads", heads.requests());
                 }
             });
     }
 
     /**
-     * Counts each request the codec could not decode; Reactor Netty then answers it and
-     * closes the connection.
+     * Counts each request the codec could not decode, and gives the answer Reactor Netty
+     * then sends (with an empty body, before the connection closes) an RFC 9457 problem
+     * saying why, as every other refusal has.
      */
-    @ChannelHandler.Sharable
-    static final class CodecRefusals extends ChannelInboundHandlerAdapter {
+    static final class CodecRefusals extends ChannelDuplexHandler {
 
         private final IngestMetrics metrics;
 
-        CodecRefusals(IngestMetrics metrics) {
+        private final Replies replies;
+
+        /** Why the codec refused the last request, while its answer is not yet sent. */
+        private Throwable refused;
+
+        CodecRefusals(IngestMetrics metrics, Replies replies) {
             this.metrics = metrics;
+            this.replies = replies;
         }
 
         @Override
         public void channelRead(ChannelHandlerContext context, Object message) {
-            if (message instanceof HttpRequest request && request.decoderResult().isFailure()) {
-                this.metrics.refusedByTheCodec(status(request.decoderResult()));
+            if (message instanceof HttpObject decoded && decoded.decoderResult().isFailure()) {
+                this.refused = decoded.decoderResult().cause();
+                this.metrics.refusedByTheCodec(status(decoded.decoderResult()));
             }
             context.fireChannelRead(message);
+        }
+
+        @Override
+        public void write(ChannelHandlerContext context, Object message, ChannelPromise promise) {
+            Throwable cause = this.refused;
+            if (cause != null && message instanceof FullHttpResponse response && response.content().readableBytes() == 0
+                    && response.status().code() >= 400) {
+                this.refused = null;
+                int status = response.status().code();
+                byte[] body = this.replies.codecProblem(status, response.status().reasonPhrase(),
+                        detail(status, cause));
+                FullHttpResponse problem = response.replace(Unpooled.wrappedBuffer(body));
+                response.release();
+                problem.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, PROBLEM_JSON)
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+                context.write(problem, promise);
+                return;
+            }
+            context.write(message, promise);
+        }
+
+        private static String detail(int status, Throwable cause) {
+            return switch (status) {
+                case 414 -> "the request line is longer than server.netty.max-initial-line-length";
+                case 431 -> "the headers are larger than server.max-http-request-header-size";
+                case 413 -> "the request is too large: " + cause.getMessage();
+                default -> "the request is not valid HTTP/1.1: " + cause.getMessage();
+            };
         }
 
         /** The status Reactor Netty answers a decoding failure with. */

@@ -8,7 +8,8 @@ import io.dumpforwarder.dump.Dump;
 /**
  * The dumps and the refused lines of one NDJSON body: each line ({@code \n} or
  * {@code \r\n}) is judged on its own, blank lines are skipped, and every other line
- * becomes exactly one dump or one error.
+ * becomes exactly one dump or one error. A UTF-8 byte order mark before the first line is
+ * dropped.
  *
  * @param dumps the valid lines, in order
  * @param errors the refused lines, in order
@@ -19,7 +20,7 @@ record NdjsonBody(List<Dump> dumps, List<LineError> errors) {
         List<Dump> dumps = new ArrayList<>();
         List<LineError> errors = new ArrayList<>();
         int lineNumber = 0;
-        for (int start = 0; start < body.length;) {
+        for (int start = Utf8.byteOrderMark(body); start < body.length;) {
             int end = indexOf(body, (byte) '\n', start);
             int stop = (end > start && body[end - 1] == '\r') ? end - 1 : end;
             lineNumber++;

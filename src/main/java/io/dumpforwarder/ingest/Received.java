@@ -13,7 +13,7 @@ import org.springframework.http.HttpStatus;
 enum Received {
 
     ACCEPTED(HttpStatus.ACCEPTED, "Accepted"), INVALID(HttpStatus.BAD_REQUEST, "Invalid dump"),
-    TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "Dump too large"),
+    TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "Dump too large"), TOO_SLOW(HttpStatus.REQUEST_TIMEOUT, "Body too slow"),
     UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
     UNAUTHORIZED(HttpStatus.UNAUTHORIZED, "Unauthorized"), QUEUE_FULL(HttpStatus.SERVICE_UNAVAILABLE, "Queue full"),
     INFLIGHT_FULL(HttpStatus.SERVICE_UNAVAILABLE, "Too many bytes being received"),

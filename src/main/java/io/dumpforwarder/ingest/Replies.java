@@ -42,6 +42,8 @@ class Replies {
         this.details.put(Received.UNSUPPORTED_MEDIA_TYPE,
                 "Content-Type must be application/json or application/x-ndjson, in UTF-8");
         this.details.put(Received.QUEUE_FULL, "the queue is full; retry later");
+        this.details.put(Received.TOO_SLOW, "the body arrived slower than forwarder.ingest.min-body-rate ("
+                + properties.ingest().minBodyRate().toBytes() + " bytes a second)");
         this.details.put(Received.INFLIGHT_FULL,
                 "too many bytes of request bodies are being received (forwarder.ingest.max-inflight-bytes); retry later");
         this.details.put(Received.UNAVAILABLE, "dump-forwarder is shutting down; send to another instance");
@@ -107,6 +109,15 @@ class Replies {
 
     private Reply tooLarge(long limit) {
         return problem(Received.TOO_LARGE, "body is over the limit of " + limit + " bytes");
+    }
+
+    /**
+     * The body of an answer the HTTP codec gives to a request it could not decode, before
+     * any handler ran: the status is Reactor Netty's, the problem says why.
+     */
+    byte[] codecProblem(int status, String title, String detail) {
+        Received outcome = (status == 400) ? Received.INVALID : Received.TOO_LARGE;
+        return this.json.writeValueAsBytes(new Problem("about:blank", title, status, detail, outcome, null, null));
     }
 
     private static List<LineError> listed(List<LineError> errors) {

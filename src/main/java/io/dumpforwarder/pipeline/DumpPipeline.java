@@ -15,7 +15,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.LivenessState;
@@ -25,8 +24,8 @@ import org.springframework.stereotype.Component;
 /**
  * Drains the queue into the forwarder with bounded concurrency and settles every dump
  * with one outcome: take from the queue, cut into requests, expire what waited too long,
- * forward the rest, settle. {@link #abort()} settles whatever is still in flight as
- * {@code shutdown}.
+ * forward the rest (splitting a refused batch), settle. {@link #abort()} settles whatever
+ * is still in flight as {@code shutdown}.
  */
 @Component
 class DumpPipeline {
@@ -46,8 +45,6 @@ class DumpPipeline {
     private final ForwarderProperties.Batch batch;
 
     private final MaxAge maxAge;
-
-    private final Sinks.One<Boolean> abort = Sinks.one();
 
     private volatile boolean aborted;
 
@@ -81,10 +78,21 @@ class DumpPipeline {
         return this.queue.size() == 0 && this.metrics.inflight() == 0;
     }
 
-    /** Settles every dump in flight, and every one taken from now on, as shutdown. */
+    /**
+     * Settles every dump taken from now on, and every one waiting between attempts, as
+     * shutdown; attempts on the wire go on until {@link #cut()}.
+     */
     void abort() {
         this.aborted = true;
-        this.abort.tryEmitValue(Boolean.TRUE);
+        this.forwarder.stopWaiting();
+    }
+
+    /**
+     * Ends the attempts still on the wire: by their answer when its status was read, else
+     * as shutdown.
+     */
+    void cut() {
+        this.forwarder.stopSending();
     }
 
     /**
@@ -111,14 +119,29 @@ class DumpPipeline {
         if (sent.isEmpty()) {
             return Mono.empty();
         }
-        return this.forwarder.forward(sent)
-            .takeUntilOther(this.abort.asMono())
-            .defaultIfEmpty(Forwarded.SHUTDOWN)
+        return deliver(sent, start).onErrorResume((error) -> {
+            logger.error("Dumps settled but not logged", error);
+            return Mono.empty();
+        });
+    }
+
+    /**
+     * Forwards the dumps and settles them. A batch the collector refuses (a 4xx other
+     * than 408 and 429, a 413 included) is split in halves and each half sent again, one
+     * after the other, down to single dumps: only the dumps it refuses alone are refused,
+     * in at most log2(batch size) rounds.
+     */
+    private Mono<Void> deliver(List<Dump> dumps, long start) {
+        return this.forwarder.forward(dumps)
             .onErrorResume((error) -> Mono.just(new Forwarded(Outcome.ERROR, error.toString())))
-            .doOnNext((result) -> settle(sent, result, start))
-            .then()
-            .onErrorResume((error) -> {
-                logger.error("Dumps settled but not logged", error);
+            .flatMap((result) -> {
+                if (result.refused() && dumps.size() > 1) {
+                    this.metrics.split();
+                    int half = dumps.size() / 2;
+                    return deliver(dumps.subList(0, half), start)
+                        .then(Mono.defer(() -> deliver(dumps.subList(half, dumps.size()), start)));
+                }
+                settle(dumps, result, start);
                 return Mono.empty();
             });
     }

@@ -18,7 +18,10 @@ import org.springframework.stereotype.Component;
 /**
  * Starts the pipeline with the application, and runs the shutdown sequence: stop
  * admitting, let the queue and in-flight forwards drain for the drain timeout, then
- * settle whatever is left as {@code shutdown}, so nothing leaves uncounted.
+ * settle whatever is left in the queue or waiting between attempts as {@code shutdown},
+ * give the attempts on the wire two more seconds to be answered, then cut them (by their
+ * answer when its status was read), so nothing leaves uncounted and no dump known to be
+ * delivered is counted {@code shutdown}.
  */
 @Component
 class PipelineLifecycle implements SmartLifecycle {
@@ -27,7 +30,8 @@ class PipelineLifecycle implements SmartLifecycle {
 
     private static final Duration IDLE_POLL = Duration.ofMillis(20);
 
-    private static final Duration ABORT_GRACE = Duration.ofSeconds(5);
+    /** How long attempts on the wire may go on past the drain timeout. */
+    private static final Duration ABORT_GRACE = Duration.ofSeconds(2);
 
     private final DumpPipeline pipeline;
 
@@ -61,7 +65,10 @@ class PipelineLifecycle implements SmartLifecycle {
         logger.info("Draining {} dumps for at most {}", unsettled(), this.drainTimeout);
         idle().timeout(this.drainTimeout).onErrorResume(TimeoutException.class, (timeout) -> {
             this.pipeline.abort();
-            return idle().timeout(ABORT_GRACE);
+            return idle().timeout(ABORT_GRACE).onErrorResume(TimeoutException.class, (late) -> {
+                this.pipeline.cut();
+                return idle().timeout(ABORT_GRACE);
+            });
         }).doFinally((signal) -> {
             this.running = false;
             long settled = this.metrics.settledTotal() - settledBefore;

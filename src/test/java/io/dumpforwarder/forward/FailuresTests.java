@@ -1,5 +1,6 @@
 package io.dumpforwarder.forward;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
@@ -9,6 +10,7 @@ import javax.net.ssl.SSLHandshakeException;
 
 import io.dumpforwarder.dump.Forwarded;
 import io.dumpforwarder.dump.Outcome;
+import io.netty.channel.ChannelException;
 import io.netty.handler.codec.DecoderException;
 import org.junit.jupiter.api.Test;
 import reactor.netty.http.client.PrematureCloseException;
@@ -57,6 +59,10 @@ class FailuresTests {
             assertThat(retryable(status(status), true)).as("%s", status).isFalse();
         }
         assertThat(retryable(wrapped(new SSLHandshakeException("PKIX")), false)).isFalse();
+        // Netty's epoll transport, out of file descriptors for a new socket.
+        IOException noDescriptor = new IOException("newSocketStream(..) failed: Too many open files");
+        assertThat(retryable(new ChannelException(noDescriptor), false)).isTrue();
+        assertThat(outcome(new ChannelException(noDescriptor))).isEqualTo(Outcome.CONNECT_ERROR);
         assertThat(retryable(new IllegalStateException("surprise"), false)).isFalse();
     }
 

@@ -1,5 +1,8 @@
 package io.dumpforwarder.ingest;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -12,9 +15,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Fuzzes ingest validation. Whatever the bytes: no exception but the dump's own rejection
  * escapes, every non-blank NDJSON line becomes exactly one dump or one error (so a batch
- * is never half-read), every dump is an unchanged slice of the body, and every identifier
- * taken from a dump is safe as a header. {@code mvn verify} replays the corpus; with
- * {@code JAZZER_FUZZ=1} (as in CI) it fuzzes for a bounded time.
+ * is never half-read), every dump is an unchanged slice of the body in strict UTF-8, and
+ * every identifier taken from a dump is safe as a header. {@code mvn verify} replays the
+ * corpus; with {@code JAZZER_FUZZ=1} (as in CI) it fuzzes for a bounded time.
  */
 class IngestFuzzTests {
 
@@ -31,11 +34,13 @@ class IngestFuzzTests {
             assertThat(indexOf(body, dump.body())).isNotNegative();
             assertSafe(dump.uid());
             assertSafe(dump.traceId());
+            assertUtf8(dump.body());
         }
         batch.errors().forEach((error) -> assertThat(error.detail()).isNotBlank());
         try {
             Dump whole = DumpReader.dump(body, 0, body.length, Caller.UNKNOWN, 0, 0);
             assertThat(whole.body()).isSameAs(body);
+            assertUtf8(whole.body());
         }
         catch (InvalidDumpException ex) {
             assertThat(ex.getMessage()).isNotBlank();
@@ -51,6 +56,21 @@ class IngestFuzzTests {
             }
         }
         return judged;
+    }
+
+    /** Strict UTF-8 as the JDK decodes it, and no NUL byte. */
+    private static void assertUtf8(byte[] bytes) {
+        try {
+            String text = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(ByteBuffer.wrap(bytes))
+                .toString();
+            assertThat(text).doesNotContain("\u0000");
+        }
+        catch (CharacterCodingException ex) {
+            throw new AssertionError("an accepted dump is not UTF-8: " + ex, ex);
+        }
     }
 
     private static void assertSafe(String id) {

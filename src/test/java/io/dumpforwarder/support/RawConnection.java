@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * A plain TCP connection to the service, for requests no HTTP client library would send.
@@ -57,6 +58,30 @@ public final class RawConnection implements AutoCloseable {
             in.readNBytes(length);
         }
         return statuses;
+    }
+
+    /**
+     * Everything the service sends until it closes, if it starts sending within the wait;
+     * else null.
+     */
+    public String answerWithin(Duration wait) throws IOException {
+        InputStream in = this.socket.getInputStream();
+        this.socket.setSoTimeout((int) wait.toMillis());
+        try {
+            int first = in.read();
+            this.socket.setSoTimeout(10_000);
+            return (first < 0) ? "" : (char) first + new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+        catch (SocketTimeoutException ex) {
+            return null;
+        }
+        catch (IOException ex) {
+            // Reset: closed without an answer.
+            return "";
+        }
+        finally {
+            this.socket.setSoTimeout(10_000);
+        }
     }
 
     /** Whether the service closed the connection: reading ends, or is reset. */

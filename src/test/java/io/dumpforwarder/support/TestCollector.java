@@ -1,5 +1,6 @@
 package io.dumpforwarder.support;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -8,6 +9,7 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -51,6 +53,11 @@ public final class TestCollector implements AutoCloseable {
 
     private volatile Sinks.Empty<Void> hold;
 
+    /** Whether each line is parsed, and a request with a bad or poison line refused. */
+    private volatile boolean strict;
+
+    private final List<Request> refused = new CopyOnWriteArrayList<>();
+
     /**
      * Requests served at once at most, 0 for no limit; the rest wait for their turn.
      * Guarded by turns.
@@ -91,11 +98,15 @@ public final class TestCollector implements AutoCloseable {
                 String pause = failing ? this.failureRetryAfter : this.retryAfter;
                 Sinks.Empty<Void> gate = this.hold;
                 Turn turn = new Turn();
-                return request.receive()
-                    .aggregate()
-                    .asByteArray()
-                    .defaultIfEmpty(new byte[0])
-                    .doOnNext((body) -> this.requests.add(new Request(body, request.requestHeaders().copy())))
+                AtomicBoolean refuse = new AtomicBoolean();
+                return request.receive().aggregate().asByteArray().defaultIfEmpty(new byte[0]).doOnNext((body) -> {
+                    Request received = new Request(body, request.requestHeaders().copy());
+                    this.requests.add(received);
+                    if (this.strict && StrictReading.refuses(received)) {
+                        refuse.set(true);
+                        this.refused.add(received);
+                    }
+                })
                     .then((gate != null) ? gate.asMono() : Mono.empty())
                     .then(Mono.defer(() -> take(turn)))
                     .then(Mono.delay(wait))
@@ -106,7 +117,7 @@ public final class TestCollector implements AutoCloseable {
                         if (pause != null) {
                             response.header("Retry-After", pause);
                         }
-                        return response.status(answer).send();
+                        return response.status(refuse.get() ? 400 : answer).send();
                     }))
                     .doFinally((signal) -> {
                         done.run();
@@ -242,6 +253,21 @@ public final class TestCollector implements AutoCloseable {
         }
     }
 
+    /**
+     * From now on, parse every line of every request (gunzipped if need be) as a JSON
+     * object, and refuse with 400 a request with a line that is not one, or that holds a
+     * {@code "poison"} member, as a collector that stores each dump would.
+     */
+    public TestCollector strict() {
+        this.strict = true;
+        return this;
+    }
+
+    /** The requests refused as not valid NDJSON or holding a poison dump. */
+    public List<Request> refused() {
+        return this.refused;
+    }
+
     public List<Request> requests() {
         return List.copyOf(this.requests);
     }
@@ -268,6 +294,8 @@ public final class TestCollector implements AutoCloseable {
         answer(204);
         this.failures.set(0);
         this.requests.clear();
+        this.refused.clear();
+        this.strict = false;
         this.connections.clear();
         this.maxActive.set(0);
         this.latencies.clear();
@@ -308,6 +336,12 @@ public final class TestCollector implements AutoCloseable {
      * @param headers its headers
      */
     public record Request(byte[] body, HttpHeaders headers) {
+
+        /** The body as text, gunzipped if it was sent gzipped. */
+        public String text() {
+            return new String(StrictReading.body(this), StandardCharsets.UTF_8);
+        }
+
     }
 
 }
