@@ -7,9 +7,9 @@ import java.nio.charset.StandardCharsets;
  * of 200,000 checks each, after a warm-up of as many; a 1.6 KB dump like the benchmark's, ASCII with a few
  * multi-byte characters.
  *
- * Run after ./mvnw package:
- * java -cp "target/classes:$(ls -d target/dump-forwarder-*/BOOT-INF/lib 2>/dev/null)/*" bench/ValidationCost.java
- * or with the application's libraries: java -cp 'target/classes:lib/*' bench/ValidationCost.java
+ * Run after ./mvnw compile, with jackson-core on the class path:
+ * java -cp "target/classes:$HOME/.m2/repository/tools/jackson/core/jackson-core/3.1.7/jackson-core-3.1.7.jar" \
+ *   bench/ValidationCost.java
  */
 public class ValidationCost {
 
