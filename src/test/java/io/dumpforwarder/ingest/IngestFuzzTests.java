@@ -47,10 +47,17 @@ class IngestFuzzTests {
         }
     }
 
-    /** Lines that are not blank (spaces, tabs and a trailing CR are blank). */
+    /**
+     * Lines that are not blank (spaces, tabs and a trailing CR are blank), after a
+     * leading UTF-8 byte order mark, which is dropped.
+     */
     private static int judgedLines(byte[] body) {
         int judged = 0;
-        for (String line : new String(body, StandardCharsets.ISO_8859_1).split("\n", -1)) {
+        String text = new String(body, StandardCharsets.ISO_8859_1);
+        if (text.startsWith("\u00ef\u00bb\u00bf")) {
+            text = text.substring(3);
+        }
+        for (String line : text.split("\n", -1)) {
             if (!line.replace(" ", "").replace("\t", "").replace("\r", "").isEmpty()) {
                 judged++;
             }
