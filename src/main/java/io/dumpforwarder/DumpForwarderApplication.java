@@ -19,9 +19,8 @@ public class DumpForwarderApplication {
 
     public static void main(String[] args) {
         // One event loop per core the JVM may use (a container's CPU limit counts), where
-        // Reactor Netty would take
-        // at least 4: on 2 cores, 4 loops delivered half as much flat out
-        // (bench/RESULTS.md). -D sets another number.
+        // Reactor Netty would take at least 4: on 2 cores, 4 loops delivered half as much
+        // flat out (bench/RESULTS.md). -D sets another number.
         if (System.getProperty(EVENT_LOOPS) == null) {
             System.setProperty(EVENT_LOOPS, Integer.toString(Runtime.getRuntime().availableProcessors()));
         }

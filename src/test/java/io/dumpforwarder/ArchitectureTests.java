@@ -8,9 +8,9 @@ import com.tngtech.archunit.library.dependencies.SlicesRuleDefinition;
 import org.junit.jupiter.api.Test;
 
 /**
- * The direction of imports between the packages, as README draws it: ingest, then
- * pipeline, then forward, then the shared dump vocabulary; the settings at the bottom,
- * usable by all.
+ * The direction of imports between the packages, as CONTRIBUTING.md draws it: ingest,
+ * then pipeline, then forward, then the shared dump vocabulary; the settings at the
+ * bottom, usable by all.
  */
 class ArchitectureTests {
 

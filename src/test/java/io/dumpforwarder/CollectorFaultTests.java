@@ -129,8 +129,7 @@ class CollectorFaultTests extends AbstractAppTests {
 
     private long poolGauge(String name) {
         // Reactor Netty registers pool meters globally: other test contexts' pools show
-        // up too, so this
-        // collector's pool is picked by its address.
+        // up too, so this collector's pool is picked by its address.
         return (long) this.registry.find("reactor.netty.connection.provider." + name)
             .tag("name", "dump")
             .tag("remote.address", URI.create(collector.url()).getAuthority())

@@ -6,9 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
@@ -42,6 +45,32 @@ class ConfigurationMetadataTests {
         List<String> forwarderKeys = keys.stream().filter((key) -> key.startsWith("forwarder.")).toList();
         assertThat(forwarderKeys).hasSizeGreaterThan(40);
         assertThat(forwarderKeys).allSatisfy((key) -> assertThat(descriptions.get(key)).as(key).isNotBlank());
+    }
+
+    /**
+     * The reference page cannot drift from the settings: its table lists every
+     * {@code forwarder.*} key the settings records define, and no other (a row may name
+     * two keys of one prefix, as
+     * {@code `forwarder.retry.initial-backoff` / `max-backoff`}).
+     */
+    @Test
+    void theReferencePageListsEveryForwarderKeyAndNoOther() throws IOException {
+        Set<String> defined = new HashSet<>();
+        metadata().get("properties").forEach((property) -> defined.add(property.get("name").asString()));
+        defined.removeIf((key) -> !key.startsWith("forwarder."));
+        Set<String> documented = new HashSet<>();
+        Matcher row = Pattern.compile("(?m)^\\| (`forwarder\\.[^|]*)\\|")
+            .matcher(Files.readString(Path.of("docs/configuration.md")));
+        while (row.find()) {
+            Matcher name = Pattern.compile("`([a-z0-9.-]+)`").matcher(row.group(1));
+            name.find();
+            String first = name.group(1);
+            documented.add(first);
+            while (name.find()) {
+                documented.add(first.substring(0, first.lastIndexOf('.') + 1) + name.group(1));
+            }
+        }
+        assertThat(documented).containsExactlyInAnyOrderElementsOf(defined);
     }
 
     @Test

@@ -181,8 +181,8 @@ class HostileInputTests extends AbstractServiceTests {
                     try (RawConnection trickle = new RawConnection(this.port)) {
                         trickle.send("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
                                 + "Content-Length: 1000000\r\n\r\n{");
-                        // A byte every 400 ms: within the 1 s read timeout, far under
-                        // 1 KB a second.
+                        // A byte every 400 ms: within the 1 s read timeout, far under 1
+                        // KB a second.
                         while (!steadyDone.get()) {
                             trickle.send(" ");
                             String answer = trickle.answerWithin(Duration.ofMillis(400));
@@ -288,7 +288,8 @@ class HostileInputTests extends AbstractServiceTests {
                 connection.close();
             }
         }
-        assertThat(output.getOut()).doesNotContain("\"level\":\"ERROR\"").doesNotContain("onErrorDropped");
+        assertThat(output.getOut().lines().filter((line) -> line.contains("\"level\":\"ERROR\"")))
+            .noneMatch((line) -> line.contains("ReadTimeoutException") || line.contains("onErrorDropped"));
     }
 
     private WebTestClient.ResponseSpec post(byte[] body, MediaType type) {

@@ -222,8 +222,7 @@ class KafkaDurabilityTests {
             long killedAt = System.nanoTime();
 
             // The group drops the killed member once its session times out; Kafka's
-            // default
-            // session timeout alone would take 45 s.
+            // default session timeout alone would take 45 s.
             await().atMost(Duration.ofSeconds(25)).until(() -> KafkaBroker.members(group).size() == 1);
             System.out.println("The killed member left the group "
                     + Duration.ofNanos(System.nanoTime() - killedAt).toMillis() + " ms after the kill");

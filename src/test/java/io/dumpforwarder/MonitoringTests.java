@@ -174,8 +174,7 @@ class MonitoringTests extends AbstractServiceTests {
         assertThat(promtool.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
         // 0: clean; 3: lint findings only (in meters of Spring, Micrometer and Reactor
-        // Netty); 1 would be
-        // a scrape Prometheus cannot parse.
+        // Netty); 1 would be a scrape Prometheus cannot parse.
         assertThat(promtool.exitValue()).as(findings).isIn(0, 3);
         assertThat(findings.lines()).as(findings).noneMatch((line) -> line.startsWith("dumps_"));
     }

@@ -63,8 +63,7 @@ class QueueTests extends AbstractServiceTests {
         IntStream.range(1, 4).forEach((i) -> accept(dump(i)));
 
         // Not even parsed: three lines, one of them malformed, refused as one queue_full,
-        // on a connection
-        // that stays usable.
+        // on a connection that stays usable.
         postNdjson(dump(4) + "\n{oops\n" + dump(5)).expectStatus()
             .isEqualTo(503)
             .expectHeader()

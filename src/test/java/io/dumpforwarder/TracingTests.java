@@ -56,8 +56,8 @@ class TracingTests extends AbstractTracingTests {
         assertThat(collector.requests().get(0).headers().get("traceparent")).startsWith("00-" + unsampled + "-")
             .endsWith("-00");
 
-        // Spans are exported in the order they end: once a later sampled trace is in,
-        // the unsampled one would be too, had it been recorded.
+        // Spans are exported in the order they end: once a later sampled trace is in, the
+        // unsampled one would be too, had it been recorded.
         String sampled = "1af7651916cd43dd8448eb211c80319c";
         post("00-" + sampled + "-b7ad6b7169203331-01");
         awaitSpan(sampled, SpanKind.SPAN_KIND_CLIENT);

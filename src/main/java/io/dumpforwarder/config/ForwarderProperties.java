@@ -22,9 +22,9 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * Every {@code forwarder.*} setting, bound once at start-up and validated so that a bad
- * value fails the start with the key's name instead of failing the first request.
- * Resilience tuning (breaker, rate limiter) lives under {@code resilience4j.*} in YAML,
- * not here.
+ * value fails the start with the key's name instead of failing the first request. The
+ * breakers are tuned under {@code resilience4j.circuitbreaker.*} in YAML, not here; the
+ * rate limiter is {@code forwarder.rate-limiter.*}, here.
  *
  * @param dumpUrl where dumps are POSTed; required unless the demo collector is enabled
  * @param maxDumpSize largest accepted dump (one JSON body or one NDJSON line)

@@ -58,13 +58,11 @@ class CollectorClientConfiguration {
     ConnectionProvider collectorConnectionProvider(ForwarderProperties properties) {
         ForwarderProperties.Client client = properties.client();
         // flatMap never runs more forwards than there are connections, so an acquire
-        // waits
-        // only for a connection being released or opened: the bound on pending acquires
-        // is a
-        // guard, not a queue, and the attempt timeout bounds the wait. No timeout of the
-        // pool's own: it would be a timer on the parallel scheduler for every acquire
-        // made
-        // while all connections are busy, which is every acquire under full load.
+        // waits only for a connection being released or opened: the bound on pending
+        // acquires is a guard, not a queue, and the attempt timeout bounds the wait. No
+        // timeout of the pool's own: it would be a timer on the parallel scheduler for
+        // every acquire made while all connections are busy, which is every acquire under
+        // full load.
         return ConnectionProvider.builder("dump")
             .maxConnections(properties.maxConcurrency())
             .pendingAcquireMaxCount(properties.maxConcurrency())
@@ -85,9 +83,8 @@ class CollectorClientConfiguration {
             ForwarderProperties properties, SslBundles sslBundles) {
         ForwarderProperties.Client client = properties.client();
         // An https dump URL trusts the JVM's trust store, unless an SSL bundle names a CA
-        // (and a client
-        // certificate, for mutual TLS). Redirects are not followed: a dump goes to the
-        // configured URL or fails.
+        // (and a client certificate, for mutual TLS). Redirects are not followed: a dump
+        // goes to the configured URL or fails.
         SslBundle ssl = (client.sslBundle() != null) ? sslBundles.getBundle(client.sslBundle()) : null;
         HttpClientSettings settings = HttpClientSettings.defaults()
             .withTimeouts(client.connectTimeout(), client.responseTimeout())

@@ -99,8 +99,7 @@ public class DumpForwarder {
         this.rateLimit = rateLimit;
         Duration permitWait = properties.rateLimiter().enabled() ? properties.rateLimiter().maxWait() : Duration.ZERO;
         // Every wait (pause, hold, backoff, permit of the adaptive limit) ends at the
-        // oldest
-        // dump's max age; the last attempt may run its full course.
+        // oldest dump's max age; the last attempt may run its full course.
         this.deadline = properties.maxAge().plus(this.attemptTimeout).plus(permitWait).plus(DEADLINE_SLACK);
         this.stalled = new Forwarded(Outcome.ERROR, "no outcome within " + this.deadline.toMillis() + " ms");
     }
@@ -129,8 +128,7 @@ public class DumpForwarder {
      */
     public Mono<Forwarded> forward(List<Dump> dumps) {
         // A guard, not a timeout: whatever an operator above does, no dump stays in
-        // flight
-        // forever.
+        // flight forever.
         return this.timeouts.timeout(attempt(dumps, 1), this.deadline, Mono.just(this.stalled))
             .onErrorResume(StoppedWaiting.class, (stopped) -> Mono.just(Forwarded.SHUTDOWN));
     }

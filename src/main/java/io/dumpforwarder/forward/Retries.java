@@ -44,10 +44,6 @@ class Retries {
             .register(registry);
     }
 
-    boolean enabled() {
-        return this.settings.enabled();
-    }
-
     /**
      * Counts one attempt that carried these dumps; a first attempt also earns the budget
      * its share.

@@ -100,8 +100,7 @@ final class SharedBucket implements AutoCloseable {
             .asAsync()
             .builder()
             // Concurrent takes of this pod go to Redis as one compare-and-swap, not as
-            // many
-            // that fail against each other and retry.
+            // many that fail against each other and retry.
             .withOptimization(Optimizations.batching())
             .build(this.key, this.configuration);
     }

@@ -108,8 +108,8 @@ class IngestHandler {
         }
         int limit = (format == BodyFormat.JSON) ? this.maxDumpSize : this.maxRequestSize;
         long declared = contentLength(headers);
-        // A caller waiting for 100 Continue sends no body until told to: refusals then
-        // go out before it, and the body is never read.
+        // A caller waiting for 100 Continue sends no body until told to: refusals then go
+        // out before it, and the body is never read.
         boolean expectsContinue = headers.containsValue(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE, true);
         if (declared > this.discardLimit || (expectsContinue && declared > limit)) {
             // Too large to read through: answer now and close, rather than read it all.
@@ -141,8 +141,7 @@ class IngestHandler {
             })
             .onErrorResume((ex) -> Mono.just(refused(ex, format)))
             // Whatever the answer, the body's bytes are either held as dumps or garbage
-            // by
-            // now.
+            // by now.
             .doFinally((signal) -> lease.close());
     }
 

@@ -65,9 +65,8 @@ class DumpPipeline {
     /** Starts draining the queue; then opens it. */
     void start() {
         // Never disposed: a dump that slips in while the queue closes is still settled,
-        // as
-        // shutdown at worst. It should never end either; if it does, nothing would drain
-        // the queue, so liveness goes down.
+        // as shutdown at worst. It should never end either; if it does, nothing would
+        // drain the queue, so liveness goes down.
         requests(this.queue.dumps().doOnNext((dump) -> this.metrics.started())).flatMap(this::send, this.maxConcurrency)
             .subscribe(null, (error) -> broken(error), () -> broken(null));
         this.queue.open();

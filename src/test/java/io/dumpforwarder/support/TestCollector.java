@@ -80,9 +80,8 @@ public final class TestCollector implements AutoCloseable {
             .doOnConnection((connection) -> this.connections.add(connection.channel().id()))
             .handle((request, response) -> {
                 // Active from arrival until the answer starts (or the client gives up),
-                // so a client that
-                // already holds its answer never overlaps with its next request in this
-                // count.
+                // so a client that already holds its answer never overlaps with its next
+                // request in this count.
                 long arrived = System.nanoTime();
                 int now = this.active.incrementAndGet();
                 this.maxActive.accumulateAndGet(now, Math::max);
