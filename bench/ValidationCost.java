@@ -23,7 +23,7 @@ public class ValidationCost {
         dump.append("]}");
         byte[] bytes = dump.toString().getBytes(StandardCharsets.UTF_8);
 
-        Class<?> utf8 = Class.forName("io.dumpforwarder.ingest.Utf8");
+        Class<?> utf8 = Class.forName("io.dumpforwarder.body.Utf8");
         Method firstInvalid = utf8.getDeclaredMethod("firstInvalid", byte[].class, int.class, int.class);
         firstInvalid.setAccessible(true);
         Class<?> reader = Class.forName("io.dumpforwarder.ingest.DumpReader");

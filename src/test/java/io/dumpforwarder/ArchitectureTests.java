@@ -1,5 +1,12 @@
 package io.dumpforwarder;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -7,14 +14,19 @@ import com.tngtech.archunit.library.Architectures;
 import com.tngtech.archunit.library.dependencies.SlicesRuleDefinition;
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
- * The direction of imports between the packages, as CONTRIBUTING.md draws it: ingest,
- * then pipeline, then forward, then the shared dump vocabulary; the settings at the
- * bottom, usable by all.
+ * The direction of imports between the packages, as CONTRIBUTING.md draws it: ingest
+ * (with the body it receives), then the pipeline, then forward (with the optional rate
+ * and concurrency limits), then the shared dump vocabulary; the settings at the bottom,
+ * usable by all.
  */
 class ArchitectureTests {
 
     private static final String ROOT = "io.dumpforwarder";
+
+    private static final Path MAIN_SOURCES = Path.of("src/main/java");
 
     private static final JavaClasses classes = new ClassFileImporter()
         .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -33,12 +45,18 @@ class ArchitectureTests {
             .definedBy(ROOT)
             .layer("ingest")
             .definedBy(ROOT + ".ingest..")
+            .layer("body")
+            .definedBy(ROOT + ".body..")
             .layer("buffer")
             .definedBy(ROOT + ".buffer..")
             .layer("pipeline")
             .definedBy(ROOT + ".pipeline..")
             .layer("forward")
             .definedBy(ROOT + ".forward..")
+            .layer("ratelimit")
+            .definedBy(ROOT + ".ratelimit..")
+            .layer("concurrency")
+            .definedBy(ROOT + ".concurrency..")
             .layer("trace")
             .definedBy(ROOT + ".trace..")
             .layer("dump")
@@ -50,13 +68,19 @@ class ArchitectureTests {
             .whereLayer("application")
             .mayNotAccessAnyLayer()
             .whereLayer("ingest")
-            .mayOnlyAccessLayers("pipeline", "trace", "dump", "config")
+            .mayOnlyAccessLayers("body", "pipeline", "trace", "dump", "config")
+            .whereLayer("body")
+            .mayOnlyAccessLayers("pipeline", "config")
             .whereLayer("buffer")
             .mayOnlyAccessLayers("pipeline", "forward", "trace", "dump", "config")
             .whereLayer("pipeline")
-            .mayOnlyAccessLayers("forward", "dump", "config")
+            .mayOnlyAccessLayers("forward", "trace", "dump", "config")
             .whereLayer("forward")
-            .mayOnlyAccessLayers("trace", "dump", "config")
+            .mayOnlyAccessLayers("ratelimit", "concurrency", "trace", "dump", "config")
+            .whereLayer("ratelimit")
+            .mayOnlyAccessLayers("config")
+            .whereLayer("concurrency")
+            .mayOnlyAccessLayers("dump", "config")
             .whereLayer("trace")
             .mayOnlyAccessLayers("dump", "config")
             .whereLayer("dump")
@@ -66,6 +90,25 @@ class ArchitectureTests {
             .whereLayer("config")
             .mayNotAccessAnyLayer()
             .check(classes);
+    }
+
+    /**
+     * One idea per package: none holds more than a quarter of the main source lines, so
+     * none becomes the place where everything goes.
+     */
+    @Test
+    void noPackageHoldsMoreThanAQuarterOfTheCode() throws IOException {
+        Map<String, Long> lines = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(MAIN_SOURCES)) {
+            for (Path file : files.filter((path) -> path.toString().endsWith(".java")).toList()) {
+                String pkg = MAIN_SOURCES.relativize(file.getParent()).toString().replace('/', '.');
+                lines.merge(pkg, (long) Files.readAllLines(file).size(), Long::sum);
+            }
+        }
+        long total = lines.values().stream().mapToLong(Long::longValue).sum();
+        assertThat(lines).hasSizeGreaterThan(10);
+        assertThat(lines).allSatisfy((pkg, count) -> assertThat(count * 4).as("%s: %d of %d lines", pkg, count, total)
+            .isLessThanOrEqualTo(total));
     }
 
 }

@@ -1,9 +1,9 @@
 package io.dumpforwarder.buffer;
 
 import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.forward.DumpForwarder;
 import io.dumpforwarder.pipeline.DumpQueue;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.common.circuitbreaker.configuration.CircuitBreakerConfigCustomizer;
@@ -82,9 +82,8 @@ class KafkaBufferConfiguration {
         KafkaSource source = new KafkaSource(factory.createContainer(properties.buffer().kafka().topic()), queue,
                 template, properties, registry, kafkaSends);
         // While the breaker is open nothing new is taken; the group keeps its members.
-        breakers.circuitBreaker(DumpForwarder.RESILIENCE_NAME).getEventPublisher().onStateTransition((transition) -> {
-            CircuitBreaker.State to = transition.getStateTransition().getToState();
-            if (to == CircuitBreaker.State.OPEN || to == CircuitBreaker.State.FORCED_OPEN) {
+        breakers.circuitBreaker(Dump.CARRIER).getEventPublisher().onStateTransition((transition) -> {
+            if (DumpForwarder.isOpen(transition.getStateTransition().getToState())) {
                 source.pause();
             }
             else {

@@ -7,11 +7,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
-import io.dumpforwarder.dump.Forwarded;
+import io.dumpforwarder.dump.ForwardResult;
 import io.dumpforwarder.dump.Outcome;
 import io.dumpforwarder.dump.Receipt;
 import io.dumpforwarder.pipeline.DumpQueue;
 import io.dumpforwarder.pipeline.Intake.Admission;
+import io.dumpforwarder.pipeline.Polling;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,7 +20,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
@@ -47,8 +47,6 @@ import org.springframework.kafka.support.Acknowledgment;
 class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, SmartLifecycle {
 
     private static final Logger logger = LoggerFactory.getLogger(KafkaSource.class);
-
-    private static final Duration IDLE_POLL = Duration.ofMillis(20);
 
     private final MessageListenerContainer container;
 
@@ -157,18 +155,12 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
     public void stop(Runnable callback) {
         this.stopping = true;
         this.container.pause();
-        Flux.interval(Duration.ZERO, IDLE_POLL)
-            .filter((tick) -> this.pending.isEmpty())
-            .next()
-            .timeout(this.drainTimeout, Mono.just(0L))
-            .doFinally((signal) -> {
-                if (!this.pending.isEmpty()) {
-                    logger.info("{} dumps not settled at shutdown stay in Kafka for another consumer",
-                            this.pending.size());
-                }
-                this.container.stop(callback);
-            })
-            .subscribe();
+        Polling.until(this.pending::isEmpty).timeout(this.drainTimeout, Mono.just(0L)).doFinally((signal) -> {
+            if (!this.pending.isEmpty()) {
+                logger.info("{} dumps not settled at shutdown stay in Kafka for another consumer", this.pending.size());
+            }
+            this.container.stop(callback);
+        }).subscribe();
     }
 
     @Override
@@ -221,7 +213,7 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
         }
 
         @Override
-        public boolean settled(Forwarded result) {
+        public boolean settled(ForwardResult result) {
             if (result.outcome() == Outcome.SHUTDOWN) {
                 KafkaSource.this.pending.remove(this);
                 return false;

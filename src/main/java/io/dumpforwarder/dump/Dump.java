@@ -21,6 +21,12 @@ import io.micrometer.tracing.TraceContext;
 public record Dump(byte[] body, String uid, String traceId, TraceContext trace, long receivedNanos, String key,
         Receipt receipt) {
 
+    /**
+     * The name of what carries dumps to the collector: the circuit breaker, the
+     * connection pool and the adaptive limit, and the {@code name} tag of their meters.
+     */
+    public static final String CARRIER = "dump";
+
     public int size() {
         return this.body.length;
     }

@@ -11,6 +11,6 @@ public interface Receipt {
      * @return whether the dump is settled with it; {@code false} when the source keeps it
      * to be forwarded again (or, at shutdown, for another instance)
      */
-    boolean settled(Forwarded result);
+    boolean settled(ForwardResult result);
 
 }

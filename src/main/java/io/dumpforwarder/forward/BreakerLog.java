@@ -4,7 +4,8 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.dumpforwarder.dump.Forwarded;
+import io.dumpforwarder.dump.Dump;
+import io.dumpforwarder.dump.ForwardResult;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.slf4j.Logger;
@@ -25,16 +26,16 @@ class BreakerLog {
 
     private static final Logger logger = LoggerFactory.getLogger(BreakerLog.class);
 
-    private final AtomicReference<Forwarded> lastFailure = new AtomicReference<>();
+    private final AtomicReference<ForwardResult> lastFailure = new AtomicReference<>();
 
     private final AtomicLong refused = new AtomicLong();
 
     private volatile long openedAt;
 
     BreakerLog(CircuitBreakerRegistry breakers) {
-        CircuitBreaker breaker = breakers.circuitBreaker(DumpForwarder.RESILIENCE_NAME);
+        CircuitBreaker breaker = breakers.circuitBreaker(Dump.CARRIER);
         breaker.getEventPublisher()
-            .onError((event) -> this.lastFailure.set(Failures.classify(event.getThrowable(), false).result()))
+            .onError((event) -> this.lastFailure.set(FailureClassifier.classify(event.getThrowable(), false).result()))
             .onCallNotPermitted((event) -> this.refused.incrementAndGet())
             .onStateTransition((event) -> changed(breaker, event.getStateTransition()));
     }
@@ -44,7 +45,7 @@ class BreakerLog {
             this.openedAt = System.nanoTime();
             this.refused.set(0);
             CircuitBreaker.Metrics window = breaker.getMetrics();
-            Forwarded last = this.lastFailure.get();
+            ForwardResult last = this.lastFailure.get();
             logger.atWarn()
                 .addKeyValue("failureRate", window.getFailureRate())
                 .addKeyValue("failedCalls", window.getNumberOfFailedCalls())

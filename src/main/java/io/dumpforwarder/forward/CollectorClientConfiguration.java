@@ -3,6 +3,7 @@ package io.dumpforwarder.forward;
 import java.time.Duration;
 
 import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.dump.Dump;
 import io.netty.handler.logging.LogLevel;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
@@ -16,12 +17,11 @@ import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.http.client.ReactorResourceFactory;
 
 /**
  * The collector's HTTP client, built once: a dedicated, bounded connection pool sized to
  * the forward concurrency, the timeouts of {@code forwarder.client.*} and, for https, an
- * optional SSL bundle.
+ * optional SSL bundle. It runs on the application's event loops.
  */
 @Configuration(proxyBeanMethods = false)
 class CollectorClientConfiguration {
@@ -32,28 +32,6 @@ class CollectorClientConfiguration {
      */
     static final String WIRETAP_CATEGORY = "io.dumpforwarder.wiretap";
 
-    static final String EVENT_LOOP_PREFIX = "dump-forwarder-http";
-
-    /**
-     * This application's event loops, for the ingest server, the management server and
-     * the collector client alike: {@value #EVENT_LOOP_PREFIX}, as many as
-     * {@code reactor.netty.ioWorkerCount} (one per core, set in {@code main}). Not
-     * Reactor Netty's global loops: stopping an application context stops its own loops
-     * only, so a context closed beside others (a test's) never stops theirs.
-     */
-    @Bean(destroyMethod = "dispose")
-    LoopResources eventLoops() {
-        return LoopResources.create(EVENT_LOOP_PREFIX);
-    }
-
-    @Bean
-    ReactorResourceFactory reactorResourceFactory(LoopResources eventLoops) {
-        ReactorResourceFactory factory = new ReactorResourceFactory();
-        factory.setUseGlobalResources(false);
-        factory.setLoopResources(eventLoops);
-        return factory;
-    }
-
     @Bean(destroyMethod = "dispose")
     ConnectionProvider collectorConnectionProvider(ForwarderProperties properties) {
         ForwarderProperties.Client client = properties.client();
@@ -63,7 +41,7 @@ class CollectorClientConfiguration {
         // timeout of the pool's own: it would be a timer on the parallel scheduler for
         // every acquire made while all connections are busy, which is every acquire under
         // full load.
-        return ConnectionProvider.builder("dump")
+        return ConnectionProvider.builder(Dump.CARRIER)
             .maxConnections(properties.maxConcurrency())
             .pendingAcquireMaxCount(properties.maxConcurrency())
             .pendingAcquireTimeout(Duration.ZERO)

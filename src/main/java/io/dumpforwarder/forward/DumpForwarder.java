@@ -3,11 +3,13 @@ package io.dumpforwarder.forward;
 import java.time.Duration;
 import java.util.List;
 
+import io.dumpforwarder.concurrency.ConcurrencyLimit;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
-import io.dumpforwarder.dump.Forwarded;
+import io.dumpforwarder.dump.ForwardResult;
 import io.dumpforwarder.dump.MaxAge;
 import io.dumpforwarder.dump.Outcome;
+import io.dumpforwarder.ratelimit.RateLimiter;
 import io.dumpforwarder.trace.DumpTracing;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -29,17 +31,15 @@ import org.springframework.stereotype.Component;
 @Component
 public class DumpForwarder {
 
-    public static final String RESILIENCE_NAME = "dump";
-
     /**
      * Added to the longest a forward may take to make the deadline no forward outlives.
      */
     private static final Duration DEADLINE_SLACK = Duration.ofSeconds(1);
 
-    private static final Forwarded HELD_TOO_LONG = new Forwarded(Outcome.EXPIRED,
+    private static final ForwardResult HELD_TOO_LONG = new ForwardResult(Outcome.EXPIRED,
             "held by the open circuit breaker past forwarder.max-age");
 
-    private static final Forwarded PAUSED_TOO_LONG = new Forwarded(Outcome.EXPIRED,
+    private static final ForwardResult PAUSED_TOO_LONG = new ForwardResult(Outcome.EXPIRED,
             "paused at the collector's request past forwarder.max-age");
 
     private final Exchange exchange;
@@ -54,7 +54,7 @@ public class DumpForwarder {
 
     private final CollectorPause pause;
 
-    private final Retries retries;
+    private final RetryPolicy retries;
 
     private final ConcurrencyLimit concurrency;
 
@@ -67,11 +67,11 @@ public class DumpForwarder {
      */
     private final BreakerChanges breakerChanges;
 
-    private final TokenBucket rateLimit;
+    private final RateLimiter rateLimiter;
 
     private final Duration deadline;
 
-    private final Forwarded stalled;
+    private final ForwardResult stalled;
 
     /** Ends every wait between attempts once the drain timeout has passed. */
     private final Sinks.One<Boolean> stopWaiting = Sinks.one();
@@ -82,7 +82,7 @@ public class DumpForwarder {
     private volatile boolean stopping;
 
     DumpForwarder(HttpClient collectorHttpClient, ForwarderProperties properties, CircuitBreakerRegistry breakers,
-            TokenBucket rateLimit, CollectorPause pause, Retries retries, ConcurrencyLimit concurrency,
+            RateLimiter rateLimiter, CollectorPause pause, RetryPolicy retries, ConcurrencyLimit concurrency,
             DumpTracing tracing, TimingWheel timeouts) {
         this.exchange = new Exchange(collectorHttpClient, tracing, properties);
         this.timeouts = timeouts;
@@ -92,16 +92,16 @@ public class DumpForwarder {
         this.pause = pause;
         this.retries = retries;
         this.concurrency = concurrency;
-        this.circuitBreaker = breakers.circuitBreaker(RESILIENCE_NAME);
+        this.circuitBreaker = breakers.circuitBreaker(Dump.CARRIER);
         this.breaker = CircuitBreakerOperator.of(this.circuitBreaker);
         boolean hold = properties.circuitOpen() == ForwarderProperties.CircuitOpen.HOLD;
         this.breakerChanges = hold ? new BreakerChanges(this.circuitBreaker) : null;
-        this.rateLimit = rateLimit;
+        this.rateLimiter = rateLimiter;
         Duration permitWait = properties.rateLimiter().enabled() ? properties.rateLimiter().maxWait() : Duration.ZERO;
         // Every wait (pause, hold, backoff, permit of the adaptive limit) ends at the
         // oldest dump's max age; the last attempt may run its full course.
         this.deadline = properties.maxAge().plus(this.attemptTimeout).plus(permitWait).plus(DEADLINE_SLACK);
-        this.stalled = new Forwarded(Outcome.ERROR, "no outcome within " + this.deadline.toMillis() + " ms");
+        this.stalled = new ForwardResult(Outcome.ERROR, "no outcome within " + this.deadline.toMillis() + " ms");
     }
 
     /**
@@ -126,15 +126,15 @@ public class DumpForwarder {
     /**
      * Sends the dumps in one request (again after a failure that may pass, if so set).
      */
-    public Mono<Forwarded> forward(List<Dump> dumps) {
+    public Mono<ForwardResult> forward(List<Dump> dumps) {
         // A guard, not a timeout: whatever an operator above does, no dump stays in
         // flight forever.
         return this.timeouts.timeout(attempt(dumps, 1), this.deadline, Mono.just(this.stalled))
-            .onErrorResume(StoppedWaiting.class, (stopped) -> Mono.just(Forwarded.SHUTDOWN));
+            .onErrorResume(StoppedWaiting.class, (stopped) -> Mono.just(ForwardResult.SHUTDOWN));
     }
 
     /** The attempt of this number, once any pause the collector asked for is over. */
-    private Mono<Forwarded> attempt(List<Dump> dumps, int number) {
+    private Mono<ForwardResult> attempt(List<Dump> dumps, int number) {
         if (!this.pause.isPaused()) {
             return attemptNow(dumps, number);
         }
@@ -142,7 +142,7 @@ public class DumpForwarder {
             .flatMap((over) -> over ? attemptNow(dumps, number) : Mono.just(PAUSED_TOO_LONG));
     }
 
-    private Mono<Forwarded> attemptNow(List<Dump> dumps, int number) {
+    private Mono<ForwardResult> attemptNow(List<Dump> dumps, int number) {
         if (this.breakerChanges == null) {
             return send(dumps, number).flatMap((attempt) -> retryOrFinish(dumps, number, attempt));
         }
@@ -159,7 +159,7 @@ public class DumpForwarder {
      * An attempt the open breaker refused waits for it to move, then asks again; it is
      * not a retry.
      */
-    private Mono<Forwarded> hold(List<Dump> dumps, int number, Mono<Void> breakerMoved) {
+    private Mono<ForwardResult> hold(List<Dump> dumps, int number, Mono<Void> breakerMoved) {
         return until(breakerMoved, dumps).flatMap((moved) -> moved ? attempt(dumps, number) : Mono.just(HELD_TOO_LONG));
     }
 
@@ -176,7 +176,7 @@ public class DumpForwarder {
     }
 
     /** Counts a finished attempt, and returns its result or that of the next attempt. */
-    private Mono<Forwarded> retryOrFinish(List<Dump> dumps, int number, Attempt attempt) {
+    private Mono<ForwardResult> retryOrFinish(List<Dump> dumps, int number, AttemptResult attempt) {
         this.retries.attempted(number, attempt.result().outcome(), dumps.size());
         Duration backoff = this.retries.backoff(number, attempt.retryable(), isBreakerOpen(),
                 this.pause.remainingNanos(), this.maxAge.expiresAt(dumps));
@@ -190,7 +190,11 @@ public class DumpForwarder {
     }
 
     private boolean isBreakerOpen() {
-        CircuitBreaker.State state = this.circuitBreaker.getState();
+        return isOpen(this.circuitBreaker.getState());
+    }
+
+    /** Whether a breaker in this state refuses every attempt: open or forced open. */
+    public static boolean isOpen(CircuitBreaker.State state) {
         return state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
     }
 
@@ -202,31 +206,32 @@ public class DumpForwarder {
      * limiter are outside it, so the waits for their permits are never timed as slow
      * calls, and an attempt refused a permit never reaches the breaker.
      */
-    private Mono<Attempt> send(List<Dump> dumps, int number) {
+    private Mono<AttemptResult> send(List<Dump> dumps, int number) {
         return Mono.defer(() -> {
             Span span = this.tracing.attempt(dumps, number);
-            int[] status = { 0 };
-            Mono<Void> exchanged = this.exchange.send(dumps, span, (answer) -> status[0] = answer);
-            Mono<Attempt> guarded = this.timeouts.timeout(exchanged, this.attemptTimeout, null)
+            Answer answer = new Answer();
+            Mono<Void> exchanged = this.exchange.send(dumps, span, (status) -> answer.status = status);
+            Mono<AttemptResult> guarded = this.timeouts.timeout(exchanged, this.attemptTimeout, null)
                 .doOnError(CollectorStatusException.class, this::pauseIfAsked)
                 .transformDeferred(this.breaker)
-                .thenReturn(Attempt.SUCCESS)
-                .onErrorResume((error) -> Mono.just(Failures.classify(error, status[0] != 0)));
+                .thenReturn(AttemptResult.SUCCESS)
+                .onErrorResume((error) -> Mono.just(FailureClassifier.classify(error, answer.status != 0)));
             long expiresAt = this.maxAge.expiresAt(dumps);
-            Mono<Attempt> cut = this.stopSending.asMono().flatMap((stop) -> cutShort(status[0]));
+            Mono<AttemptResult> cut = this.stopSending.asMono().flatMap((stop) -> cutShort(answer.status));
             return Mono
                 .firstWithSignal(
-                        this.rateLimit.around(this.concurrency.around(guarded, expiresAt), dumps.size(), expiresAt),
+                        this.rateLimiter.around(this.concurrency.around(guarded, expiresAt, AttemptResult::feedback),
+                                dumps.size(), expiresAt),
                         cut)
                 .onErrorResume((refused) -> !(refused instanceof StoppedWaiting),
-                        (refused) -> Mono.just(Failures.classify(refused, false)))
+                        (refused) -> Mono.just(FailureClassifier.classify(refused, false)))
                 .doOnNext((attempt) -> {
-                    DumpTracing.attempted(span, status[0], attempt.result().outcome());
-                    status[0] = -1;
+                    DumpTracing.attempted(span, answer.status, attempt.result().outcome());
+                    answer.spanEnded = true;
                 })
                 .doOnCancel(() -> {
-                    if (status[0] >= 0) {
-                        DumpTracing.attempted(span, status[0], null);
+                    if (!answer.spanEnded) {
+                        DumpTracing.attempted(span, answer.status, null);
                     }
                 });
         });
@@ -236,12 +241,12 @@ public class DumpForwarder {
      * An attempt cut at shutdown: by its answer if its status was read, else
      * {@code shutdown}.
      */
-    private static Mono<Attempt> cutShort(int status) {
+    private static Mono<AttemptResult> cutShort(int status) {
         if (status >= 200 && status < 300) {
-            return Mono.just(Attempt.SUCCESS);
+            return Mono.just(AttemptResult.SUCCESS);
         }
         if (status > 0) {
-            return Mono.just(Failures.classify(new CollectorStatusException(status, (String) null), true));
+            return Mono.just(FailureClassifier.classify(new CollectorStatusException(status, (String) null), true));
         }
         return Mono.error(new StoppedWaiting());
     }
@@ -250,6 +255,17 @@ public class DumpForwarder {
         if (answer.retryAfter() != null) {
             this.pause.pause(answer.retryAfter(), answer.status());
         }
+    }
+
+    /** What the collector answered one attempt, as far as it was read. */
+    private static final class Answer {
+
+        /** The status of the collector's answer; 0 until one is read. */
+        volatile int status;
+
+        /** Set once the attempt's span has ended with its outcome. */
+        volatile boolean spanEnded;
+
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.dumpforwarder.forward;
 
+import io.dumpforwarder.dump.Dump;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
 import io.github.resilience4j.common.circuitbreaker.configuration.CircuitBreakerConfigCustomizer;
 
@@ -18,7 +19,7 @@ class ResilienceConfiguration {
 
     @Bean
     CircuitBreakerConfigCustomizer dumpBreakerSeesTheCollectorsHealth() {
-        return CircuitBreakerConfigCustomizer.of(DumpForwarder.RESILIENCE_NAME,
+        return CircuitBreakerConfigCustomizer.of(Dump.CARRIER,
                 (breaker) -> breaker
                     .slidingWindowSynchronizationStrategy(SlidingWindowSynchronizationStrategy.LOCK_FREE)
                     .ignoreException(ResilienceConfiguration::isAboutTheDump));

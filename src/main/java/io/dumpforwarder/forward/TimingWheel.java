@@ -19,6 +19,10 @@ import org.springframework.stereotype.Component;
  * whenever the new timeout is that executor's earliest, which at a few forwards in flight
  * is most of the time. A timeout fires within one tick ({@value #TICK_MILLIS} ms) after
  * its delay, on the wheel's thread ({@value #THREAD_NAME}).
+ * <p>
+ * Which timer to use: this wheel for a timeout that every forward starts and that almost
+ * never fires; Reactor's ({@code timeout}, {@code delay}) for every other wait (a
+ * backoff, a pause, a hold, a drain), which is rare and may need its exactness.
  */
 @Component
 class TimingWheel implements DisposableBean {

@@ -2,6 +2,7 @@ package io.dumpforwarder.ingest;
 
 import java.util.Arrays;
 
+import io.dumpforwarder.body.Utf8;
 import io.dumpforwarder.dump.Dump;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
@@ -38,7 +39,7 @@ final class DumpReader {
      * caller's headers wins over the dump's own; its idempotency key is the caller's for
      * {@code line} (0 for a JSON body, the line's number in an NDJSON one).
      */
-    static Dump dump(byte[] body, int start, int stop, Caller caller, long receivedNanos, int line) {
+    static Dump dump(byte[] body, int start, int stop, RequestIds caller, long receivedNanos, int line) {
         Ids ids = read(body, start, stop - start);
         byte[] bytes = (start == 0 && stop == body.length) ? body : Arrays.copyOfRange(body, start, stop);
         String traceId = (caller.traceId() != null) ? caller.traceId() : ids.traceId();

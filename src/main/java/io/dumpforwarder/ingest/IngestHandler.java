@@ -2,6 +2,9 @@ package io.dumpforwarder.ingest;
 
 import java.util.List;
 
+import io.dumpforwarder.body.BodyBudget;
+import io.dumpforwarder.body.BodyReader;
+import io.dumpforwarder.body.Utf8;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.ingest.NdjsonBody.LineError;
@@ -78,9 +81,9 @@ class IngestHandler {
     Mono<Void> ingest(HttpServerRequest request, HttpServerResponse response) {
         long start = System.nanoTime();
         HttpHeaders headers = request.requestHeaders();
-        SpanContext callerSpan = Caller.span(headers);
+        SpanContext callerSpan = RequestIds.span(headers);
         Span span = this.tracing.ingest(callerSpan);
-        Caller caller = Caller.of(callerSpan, headers, (span != null) ? span.context() : null);
+        RequestIds caller = RequestIds.of(callerSpan, headers, (span != null) ? span.context() : null);
         return reply(request, caller).flatMap((reply) -> reply.send(response, this.retryAfter).doFinally((signal) -> {
             this.metrics.answered(reply.outcome(), start);
             DumpTracing.answered(span, reply.outcome().status().value(), reply.outcome().tag());
@@ -93,18 +96,18 @@ class IngestHandler {
             });
     }
 
-    private Mono<Reply> reply(HttpServerRequest request, Caller caller) {
+    private Mono<Reply> reply(HttpServerRequest request, RequestIds caller) {
         HttpHeaders headers = request.requestHeaders();
         List<String> authorization = headers.getAll(HttpHeaderNames.AUTHORIZATION);
         if (authorization.size() > 1) {
-            return Mono.just(problem(Received.INVALID, 1, "Authorization is given more than once"));
+            return Mono.just(problem(IngestOutcome.INVALID, 1, "Authorization is given more than once"));
         }
         if (!this.authentication.permits(authorization.isEmpty() ? null : authorization.get(0))) {
-            return refuse(Received.UNAUTHORIZED, 1);
+            return refuse(IngestOutcome.UNAUTHORIZED, 1);
         }
         BodyFormat format = BodyFormat.of(headers.get(HttpHeaderNames.CONTENT_TYPE));
         if (format == null) {
-            return refuse(Received.UNSUPPORTED_MEDIA_TYPE, 1);
+            return refuse(IngestOutcome.UNSUPPORTED_MEDIA_TYPE, 1);
         }
         int limit = (format == BodyFormat.JSON) ? this.maxDumpSize : this.maxRequestSize;
         long declared = contentLength(headers);
@@ -116,20 +119,20 @@ class IngestHandler {
             return Mono.just(tooLarge(format, false));
         }
         if (!this.intake.isOpen()) {
-            return refuse(Received.UNAVAILABLE, 1);
+            return refuse(IngestOutcome.UNAVAILABLE, 1);
         }
         if (expectsContinue && declared > this.budget.available()) {
-            return refuse(Received.INFLIGHT_FULL, 1).map((reply) -> reply.drained(false));
+            return refuse(IngestOutcome.INFLIGHT_FULL, 1).map((reply) -> reply.drained(false));
         }
         if (this.intake.isFull()) {
             // Shed before the body is copied or parsed: under overload a refusal must
             // cost little.
-            this.metrics.count(Received.QUEUE_FULL, 1);
+            this.metrics.count(IngestOutcome.QUEUE_FULL, 1);
             if (expectsContinue) {
-                return Mono.just(this.replies.of(Received.QUEUE_FULL).drained(false));
+                return Mono.just(this.replies.of(IngestOutcome.QUEUE_FULL).drained(false));
             }
             return BodyReader.discard(request.receive(), this.discardLimit)
-                .map(this.replies.of(Received.QUEUE_FULL)::drained);
+                .map(this.replies.of(IngestOutcome.QUEUE_FULL)::drained);
         }
         BodyBudget.Lease lease = this.budget.lease();
         return BodyReader.read(request.receive(), declared, limit, this.discardLimit, lease, this.minRate)
@@ -150,31 +153,31 @@ class IngestHandler {
             return tooLarge(format, tooLarge.drained());
         }
         if (ex instanceof BodyReader.NoBudgetException noBudget) {
-            this.metrics.count(Received.INFLIGHT_FULL, 1);
-            return this.replies.of(Received.INFLIGHT_FULL).drained(noBudget.drained());
+            this.metrics.count(IngestOutcome.INFLIGHT_FULL, 1);
+            return this.replies.of(IngestOutcome.INFLIGHT_FULL).drained(noBudget.drained());
         }
         if (ex instanceof BodyReader.TooSlowException) {
-            this.metrics.count(Received.TOO_SLOW, 1);
-            return this.replies.of(Received.TOO_SLOW).drained(false);
+            this.metrics.count(IngestOutcome.TOO_SLOW, 1);
+            return this.replies.of(IngestOutcome.TOO_SLOW).drained(false);
         }
-        return problem(Received.INVALID, 1, "the body could not be read to its end: " + ex.getMessage());
+        return problem(IngestOutcome.INVALID, 1, "the body could not be read to its end: " + ex.getMessage());
     }
 
     private Reply tooLarge(BodyFormat format, boolean drained) {
-        this.metrics.count(Received.TOO_LARGE, 1);
+        this.metrics.count(IngestOutcome.TOO_LARGE, 1);
         return this.replies.tooLarge(format == BodyFormat.NDJSON).drained(drained);
     }
 
-    private Mono<Reply> one(byte[] body, Caller caller) {
+    private Mono<Reply> one(byte[] body, RequestIds caller) {
         if (body.length == 0) {
-            return Mono.just(problem(Received.INVALID, 1, "empty body: a dump must be a JSON object"));
+            return Mono.just(problem(IngestOutcome.INVALID, 1, "empty body: a dump must be a JSON object"));
         }
         Dump dump;
         try {
             dump = DumpReader.dump(body, Utf8.byteOrderMark(body), body.length, caller, System.nanoTime(), 0);
         }
         catch (InvalidDumpException ex) {
-            return Mono.just(problem(Received.INVALID, 1, ex.getMessage()));
+            return Mono.just(problem(IngestOutcome.INVALID, 1, ex.getMessage()));
         }
         return admit(List.of(dump)).map((outcome) -> {
             this.metrics.count(outcome, 1);
@@ -186,48 +189,48 @@ class IngestHandler {
      * Judges each NDJSON line on its own; the good lines are admitted together, all or
      * none.
      */
-    private Mono<Reply> lines(byte[] body, Caller caller) {
+    private Mono<Reply> lines(byte[] body, RequestIds caller) {
         NdjsonBody ndjson = NdjsonBody.read(body, this.maxDumpSize, caller, System.nanoTime());
         List<Dump> dumps = ndjson.dumps();
         List<LineError> errors = ndjson.errors();
         errors.forEach((error) -> this.metrics.count(error.outcome(), 1));
         if (dumps.isEmpty()) {
             boolean allTooLarge = !errors.isEmpty()
-                    && errors.stream().allMatch((error) -> error.outcome() == Received.TOO_LARGE);
-            Received outcome = allTooLarge ? Received.TOO_LARGE : Received.INVALID;
+                    && errors.stream().allMatch((error) -> error.outcome() == IngestOutcome.TOO_LARGE);
+            IngestOutcome outcome = allTooLarge ? IngestOutcome.TOO_LARGE : IngestOutcome.INVALID;
             List<LineError> refused = errors;
             if (refused.isEmpty()) {
                 // Blank lines only: refused and counted like any body without a dump.
-                refused = List.of(new LineError(1, Received.INVALID, "no dump in the body: every line is blank"));
-                this.metrics.count(Received.INVALID, 1);
+                refused = List.of(new LineError(1, IngestOutcome.INVALID, "no dump in the body: every line is blank"));
+                this.metrics.count(IngestOutcome.INVALID, 1);
             }
             String detail = "no line holds a valid dump";
             return Mono.just(log(this.replies.problem(outcome, detail, refused), detail));
         }
         return admit(dumps).map((outcome) -> {
             this.metrics.count(outcome, dumps.size());
-            if (outcome != Received.ACCEPTED) {
+            if (outcome != IngestOutcome.ACCEPTED) {
                 return log(this.replies.refusal(outcome, errors), errors.size() + " lines refused besides");
             }
             return this.replies.accepted(dumps.size(), errors);
         });
     }
 
-    private Mono<Received> admit(List<Dump> dumps) {
+    private Mono<IngestOutcome> admit(List<Dump> dumps) {
         return this.intake.admit(dumps).map((admission) -> switch (admission) {
-            case ACCEPTED -> Received.ACCEPTED;
-            case FULL -> Received.QUEUE_FULL;
-            case CLOSED -> Received.UNAVAILABLE;
-            case NOT_BUFFERED -> Received.BUFFER_UNAVAILABLE;
+            case ACCEPTED -> IngestOutcome.ACCEPTED;
+            case FULL -> IngestOutcome.QUEUE_FULL;
+            case CLOSED -> IngestOutcome.UNAVAILABLE;
+            case NOT_BUFFERED -> IngestOutcome.BUFFER_UNAVAILABLE;
         });
     }
 
-    private Mono<Reply> refuse(Received outcome, long dumps) {
+    private Mono<Reply> refuse(IngestOutcome outcome, long dumps) {
         this.metrics.count(outcome, dumps);
         return Mono.just(this.replies.of(outcome));
     }
 
-    private Reply problem(Received outcome, long dumps, String detail) {
+    private Reply problem(IngestOutcome outcome, long dumps, String detail) {
         this.metrics.count(outcome, dumps);
         return log(this.replies.problem(outcome, detail), detail);
     }

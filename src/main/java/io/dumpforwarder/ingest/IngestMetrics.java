@@ -1,12 +1,12 @@
 package io.dumpforwarder.ingest;
 
-import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.dumpforwarder.pipeline.LatencyBuckets;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,9 +25,9 @@ import org.springframework.stereotype.Component;
 @Component
 class IngestMetrics {
 
-    private final Map<Received, Counter> received = new EnumMap<>(Received.class);
+    private final Map<IngestOutcome, Counter> received = new EnumMap<>(IngestOutcome.class);
 
-    private final Map<Received, Timer> answers = new EnumMap<>(Received.class);
+    private final Map<IngestOutcome, Timer> answers = new EnumMap<>(IngestOutcome.class);
 
     private final Map<Integer, Counter> refusedByTheCodec = new HashMap<>();
 
@@ -36,7 +36,7 @@ class IngestMetrics {
     private final Counter connectionsRefused;
 
     IngestMetrics(MeterRegistry registry) {
-        for (Received outcome : Received.values()) {
+        for (IngestOutcome outcome : IngestOutcome.values()) {
             this.received.put(outcome, Counter.builder("dumps.received")
                 .description("Dumps received on the ingest API, by outcome (an NDJSON request counts each line)")
                 .tag("outcome", outcome.tag())
@@ -45,8 +45,7 @@ class IngestMetrics {
                 .description(
                         "Time to answer a POST /v1/dumps, from its headers to its answer, by the request's outcome")
                 .tag("outcome", outcome.tag())
-                .serviceLevelObjectives(millis(1), millis(2), millis(5), millis(10), millis(25), millis(50),
-                        millis(100), millis(250), millis(500), millis(1000))
+                .serviceLevelObjectives(LatencyBuckets.upTo())
                 .register(registry));
         }
         for (int status : new int[] { 400, 408, 413, 414, 431 }) {
@@ -65,7 +64,7 @@ class IngestMetrics {
             .register(registry);
     }
 
-    void count(Received outcome, long dumps) {
+    void count(IngestOutcome outcome, long dumps) {
         this.received.get(outcome).increment(dumps);
     }
 
@@ -73,7 +72,7 @@ class IngestMetrics {
      * A request was answered with this outcome; it started at {@code startNanos}
      * ({@link System#nanoTime()}).
      */
-    void answered(Received outcome, long startNanos) {
+    void answered(IngestOutcome outcome, long startNanos) {
         this.answers.get(outcome).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     }
 
@@ -96,10 +95,6 @@ class IngestMetrics {
 
     void connectionClosed() {
         this.connections.decrementAndGet();
-    }
-
-    private static Duration millis(long millis) {
-        return Duration.ofMillis(millis);
     }
 
 }

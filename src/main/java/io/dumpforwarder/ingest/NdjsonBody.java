@@ -3,6 +3,7 @@ package io.dumpforwarder.ingest;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.dumpforwarder.body.Utf8;
 import io.dumpforwarder.dump.Dump;
 
 /**
@@ -16,7 +17,7 @@ import io.dumpforwarder.dump.Dump;
  */
 record NdjsonBody(List<Dump> dumps, List<LineError> errors) {
 
-    static NdjsonBody read(byte[] body, int maxDumpSize, Caller caller, long receivedNanos) {
+    static NdjsonBody read(byte[] body, int maxDumpSize, RequestIds caller, long receivedNanos) {
         List<Dump> dumps = new ArrayList<>();
         List<LineError> errors = new ArrayList<>();
         int lineNumber = 0;
@@ -28,7 +29,7 @@ record NdjsonBody(List<Dump> dumps, List<LineError> errors) {
                 // Skipped, however long.
             }
             else if (stop - start > maxDumpSize) {
-                errors.add(new LineError(lineNumber, Received.TOO_LARGE,
+                errors.add(new LineError(lineNumber, IngestOutcome.TOO_LARGE,
                         "line of " + (stop - start) + " bytes is over the limit of " + maxDumpSize + " bytes"));
             }
             else {
@@ -36,7 +37,7 @@ record NdjsonBody(List<Dump> dumps, List<LineError> errors) {
                     dumps.add(DumpReader.dump(body, start, stop, caller, receivedNanos, lineNumber));
                 }
                 catch (InvalidDumpException ex) {
-                    errors.add(new LineError(lineNumber, Received.INVALID, ex.getMessage()));
+                    errors.add(new LineError(lineNumber, IngestOutcome.INVALID, ex.getMessage()));
                 }
             }
             start = end + 1;
@@ -70,7 +71,7 @@ record NdjsonBody(List<Dump> dumps, List<LineError> errors) {
      * @param outcome why it was refused
      * @param detail what is wrong with it
      */
-    record LineError(int line, Received outcome, String detail) {
+    record LineError(int line, IngestOutcome outcome, String detail) {
     }
 
 }

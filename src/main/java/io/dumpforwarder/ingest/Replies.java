@@ -28,9 +28,9 @@ class Replies {
 
     private final JsonMapper json;
 
-    private final Map<Received, String> details = new EnumMap<>(Received.class);
+    private final Map<IngestOutcome, String> details = new EnumMap<>(IngestOutcome.class);
 
-    private final Map<Received, Reply> fixed = new EnumMap<>(Received.class);
+    private final Map<IngestOutcome, Reply> fixed = new EnumMap<>(IngestOutcome.class);
 
     private final Reply jsonTooLarge;
 
@@ -38,18 +38,18 @@ class Replies {
 
     Replies(JsonMapper json, ForwarderProperties properties) {
         this.json = json;
-        this.details.put(Received.UNAUTHORIZED, "a valid bearer token is required");
-        this.details.put(Received.UNSUPPORTED_MEDIA_TYPE,
+        this.details.put(IngestOutcome.UNAUTHORIZED, "a valid bearer token is required");
+        this.details.put(IngestOutcome.UNSUPPORTED_MEDIA_TYPE,
                 "Content-Type must be application/json or application/x-ndjson, in UTF-8");
-        this.details.put(Received.QUEUE_FULL, "the queue is full; retry later");
-        this.details.put(Received.TOO_SLOW, "the body arrived slower than forwarder.ingest.min-body-rate ("
+        this.details.put(IngestOutcome.QUEUE_FULL, "the queue is full; retry later");
+        this.details.put(IngestOutcome.TOO_SLOW, "the body arrived slower than forwarder.ingest.min-body-rate ("
                 + properties.ingest().minBodyRate().toBytes() + " bytes a second)");
-        this.details.put(Received.INFLIGHT_FULL,
+        this.details.put(IngestOutcome.INFLIGHT_FULL,
                 "too many bytes of request bodies are being received (forwarder.ingest.max-inflight-bytes); retry later");
-        this.details.put(Received.UNAVAILABLE, "dump-forwarder is shutting down; send to another instance");
-        this.details.put(Received.BUFFER_UNAVAILABLE,
+        this.details.put(IngestOutcome.UNAVAILABLE, "dump-forwarder is shutting down; send to another instance");
+        this.details.put(IngestOutcome.BUFFER_UNAVAILABLE,
                 "Kafka did not acknowledge the dumps within forwarder.buffer.kafka.send-timeout; retry later");
-        this.fixed.put(Received.ACCEPTED, new Reply(Received.ACCEPTED, ONE_ACCEPTED, true));
+        this.fixed.put(IngestOutcome.ACCEPTED, new Reply(IngestOutcome.ACCEPTED, ONE_ACCEPTED, true));
         this.details.forEach((outcome, detail) -> this.fixed.put(outcome, problem(outcome, detail)));
         this.jsonTooLarge = tooLarge(properties.maxDumpSize().toBytes());
         this.ndjsonTooLarge = tooLarge(properties.maxRequestSize().toBytes());
@@ -59,7 +59,7 @@ class Replies {
      * The answer whose text never changes: one dump accepted, or a refusal that names no
      * detail of the request.
      */
-    Reply of(Received outcome) {
+    Reply of(IngestOutcome outcome) {
         Reply reply = this.fixed.get(outcome);
         if (reply == null) {
             throw new IllegalArgumentException("no fixed reply for " + outcome);
@@ -79,12 +79,12 @@ class Replies {
      * A refusal of an NDJSON body whose good lines were not queued (queue full, shutting
      * down), listing the bad ones.
      */
-    Reply refusal(Received outcome, List<LineError> errors) {
+    Reply refusal(IngestOutcome outcome, List<LineError> errors) {
         return errors.isEmpty() ? of(outcome) : problem(outcome, this.details.get(outcome), errors);
     }
 
     /** A refusal that says what was wrong with this request. */
-    Reply problem(Received outcome, String detail) {
+    Reply problem(IngestOutcome outcome, String detail) {
         return problem(outcome, detail, List.of());
     }
 
@@ -92,7 +92,7 @@ class Replies {
      * A refusal of an NDJSON body, listing the refused lines (the first
      * {@value #MAX_LISTED_ERRORS} of them).
      */
-    Reply problem(Received outcome, String detail, List<LineError> errors) {
+    Reply problem(IngestOutcome outcome, String detail, List<LineError> errors) {
         Integer rejected = errors.isEmpty() ? null : errors.size();
         Problem problem = new Problem("about:blank", outcome.title(), outcome.status().value(), detail, outcome,
                 rejected, errors.isEmpty() ? null : listed(errors));
@@ -104,11 +104,11 @@ class Replies {
      */
     Reply accepted(int accepted, List<LineError> errors) {
         Report report = new Report(accepted, errors.size(), listed(errors));
-        return new Reply(Received.ACCEPTED, this.json.writeValueAsBytes(report), true);
+        return new Reply(IngestOutcome.ACCEPTED, this.json.writeValueAsBytes(report), true);
     }
 
     private Reply tooLarge(long limit) {
-        return problem(Received.TOO_LARGE, "body is over the limit of " + limit + " bytes");
+        return problem(IngestOutcome.TOO_LARGE, "body is over the limit of " + limit + " bytes");
     }
 
     /**
@@ -116,7 +116,7 @@ class Replies {
      * any handler ran: the status is Reactor Netty's, the problem says why.
      */
     byte[] codecProblem(int status, String title, String detail) {
-        Received outcome = (status == 400) ? Received.INVALID : Received.TOO_LARGE;
+        IngestOutcome outcome = (status == 400) ? IngestOutcome.INVALID : IngestOutcome.TOO_LARGE;
         return this.json.writeValueAsBytes(new Problem("about:blank", title, status, detail, outcome, null, null));
     }
 
@@ -137,7 +137,7 @@ class Replies {
      * @param errors the first refused lines with their reasons, or {@code null}
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Problem(String type, String title, int status, String detail, Received outcome, Integer rejected,
+    record Problem(String type, String title, int status, String detail, IngestOutcome outcome, Integer rejected,
             List<LineError> errors) {
     }
 

@@ -15,7 +15,7 @@ import reactor.netty.http.server.HttpServerResponse;
  * @param keepAlive whether the connection may serve another request (false: its body was
  * not read to the end)
  */
-record Reply(Received outcome, byte[] body, boolean keepAlive) {
+record Reply(IngestOutcome outcome, byte[] body, boolean keepAlive) {
 
     private static final AsciiString APPLICATION_PROBLEM_JSON = AsciiString.cached("application/problem+json");
 
@@ -26,7 +26,7 @@ record Reply(Received outcome, byte[] body, boolean keepAlive) {
     }
 
     boolean isProblem() {
-        return this.outcome != Received.ACCEPTED;
+        return this.outcome != IngestOutcome.ACCEPTED;
     }
 
     /**
@@ -48,15 +48,15 @@ record Reply(Received outcome, byte[] body, boolean keepAlive) {
         response.status(status())
             .header(HttpHeaderNames.CONTENT_TYPE,
                     isProblem() ? APPLICATION_PROBLEM_JSON : HttpHeaderValues.APPLICATION_JSON);
-        Received outcome = this.outcome;
-        if (outcome == Received.QUEUE_FULL || outcome == Received.INFLIGHT_FULL
-                || outcome == Received.BUFFER_UNAVAILABLE) {
+        IngestOutcome outcome = this.outcome;
+        if (outcome == IngestOutcome.QUEUE_FULL || outcome == IngestOutcome.INFLIGHT_FULL
+                || outcome == IngestOutcome.BUFFER_UNAVAILABLE) {
             response.header(HttpHeaderNames.RETRY_AFTER, retryAfter);
         }
-        if (outcome == Received.UNAUTHORIZED) {
+        if (outcome == IngestOutcome.UNAUTHORIZED) {
             response.header(HttpHeaderNames.WWW_AUTHENTICATE, BEARER);
         }
-        if (!this.keepAlive || outcome == Received.UNAVAILABLE) {
+        if (!this.keepAlive || outcome == IngestOutcome.UNAVAILABLE) {
             response.keepAlive(false);
         }
         return response.sendByteArray(Mono.just(this.body)).then();

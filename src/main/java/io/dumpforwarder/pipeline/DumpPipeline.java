@@ -5,12 +5,10 @@ import java.util.List;
 
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
-import io.dumpforwarder.dump.Forwarded;
+import io.dumpforwarder.dump.ForwardResult;
 import io.dumpforwarder.dump.MaxAge;
 import io.dumpforwarder.dump.Outcome;
 import io.dumpforwarder.forward.DumpForwarder;
-import io.dumpforwarder.forward.FailureLog;
-import io.dumpforwarder.forward.ForwardMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -111,7 +109,7 @@ class DumpPipeline {
     private Mono<Void> send(List<Dump> dumps) {
         long start = System.nanoTime();
         if (this.aborted) {
-            settle(dumps, Forwarded.SHUTDOWN, start);
+            settle(dumps, ForwardResult.SHUTDOWN, start);
             return Mono.empty();
         }
         List<Dump> sent = fresh(dumps, start);
@@ -132,7 +130,7 @@ class DumpPipeline {
      */
     private Mono<Void> deliver(List<Dump> dumps, long start) {
         return this.forwarder.forward(dumps)
-            .onErrorResume((error) -> Mono.just(new Forwarded(Outcome.ERROR, error.toString())))
+            .onErrorResume((error) -> Mono.just(new ForwardResult(Outcome.ERROR, error.toString())))
             .flatMap((result) -> {
                 if (result.refused() && dumps.size() > 1) {
                     this.metrics.split();
@@ -153,7 +151,7 @@ class DumpPipeline {
         List<Dump> fresh = new ArrayList<>(dumps.size());
         for (Dump dump : dumps) {
             if (this.maxAge.isPassed(dump, now)) {
-                settle(List.of(dump), Forwarded.EXPIRED, now);
+                settle(List.of(dump), ForwardResult.EXPIRED, now);
             }
             else {
                 fresh.add(dump);
@@ -165,7 +163,7 @@ class DumpPipeline {
     /**
      * Gives the dumps their one outcome: counted, logged if failed, their bytes released.
      */
-    private void settle(List<Dump> dumps, Forwarded result, long start) {
+    private void settle(List<Dump> dumps, ForwardResult result, long start) {
         this.queue.settled(dumps);
         List<Dump> settled = settledBySource(dumps, result);
         if (!settled.isEmpty()) {
@@ -178,7 +176,7 @@ class DumpPipeline {
      * The dumps that this result settles: all of them when held in memory; for a durable
      * source, those it does not keep to forward again.
      */
-    private List<Dump> settledBySource(List<Dump> dumps, Forwarded result) {
+    private List<Dump> settledBySource(List<Dump> dumps, ForwardResult result) {
         if (dumps.get(0).receipt() == null) {
             return dumps;
         }

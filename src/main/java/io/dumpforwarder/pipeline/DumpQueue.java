@@ -1,7 +1,6 @@
 package io.dumpforwarder.pipeline;
 
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
@@ -24,13 +23,11 @@ import org.springframework.stereotype.Component;
 @Component
 public class DumpQueue implements Intake {
 
-    private final long capacity;
+    /** Dumps waiting. */
+    private final BoundedCounter size;
 
-    private final long maxBytes;
-
-    private final AtomicLong size = new AtomicLong();
-
-    private final AtomicLong bytes = new AtomicLong();
+    /** Bytes of dumps held, waiting or being forwarded. */
+    private final BoundedCounter bytes;
 
     private final Flux<Dump> dumps;
 
@@ -39,23 +36,23 @@ public class DumpQueue implements Intake {
     private volatile boolean open;
 
     DumpQueue(ForwarderProperties properties, MeterRegistry registry) {
-        this.capacity = properties.queue().capacity();
-        this.maxBytes = properties.queue().maxBytes().toBytes();
+        this.size = new BoundedCounter(properties.queue().capacity());
+        this.bytes = new BoundedCounter(properties.queue().maxBytes().toBytes());
         // FluxSink serialises concurrent producers; its buffer holds at most what the
         // counters admitted.
         this.dumps = Flux.<Dump>create((sink) -> this.sink = sink, FluxSink.OverflowStrategy.BUFFER)
             .doOnNext(this::release);
-        Gauge.builder("dumps.queued", this.size, AtomicLong::get)
+        Gauge.builder("dumps.queued", this.size, BoundedCounter::used)
             .description("Dumps waiting in the queue")
             .register(registry);
-        Gauge.builder("dumps.queued.bytes", this.bytes, AtomicLong::get)
+        Gauge.builder("dumps.queued.bytes", this.bytes, BoundedCounter::used)
             .description("Bytes of dumps held: waiting in the queue or being forwarded")
             .baseUnit("bytes")
             .register(registry);
-        Gauge.builder("dumps.queue.capacity", () -> this.capacity)
+        Gauge.builder("dumps.queue.capacity", this.size, BoundedCounter::capacity)
             .description("Dumps the queue holds at most (forwarder.queue.capacity)")
             .register(registry);
-        Gauge.builder("dumps.queue.capacity.bytes", () -> this.maxBytes)
+        Gauge.builder("dumps.queue.capacity.bytes", this.bytes, BoundedCounter::capacity)
             .description("Bytes of dumps held at most, waiting or being forwarded (forwarder.queue.max-bytes)")
             .baseUnit("bytes")
             .register(registry);
@@ -73,11 +70,11 @@ public class DumpQueue implements Intake {
             return Admission.CLOSED;
         }
         long requestBytes = bytesOf(dumps);
-        if (!reserve(this.size, dumps.size(), this.capacity)) {
+        if (!this.size.tryReserve(dumps.size())) {
             return Admission.FULL;
         }
-        if (!reserve(this.bytes, requestBytes, this.maxBytes)) {
-            this.size.addAndGet(-dumps.size());
+        if (!this.bytes.tryReserve(requestBytes)) {
+            this.size.release(dumps.size());
             return Admission.FULL;
         }
         dumps.forEach(sink::next);
@@ -86,7 +83,7 @@ public class DumpQueue implements Intake {
 
     @Override
     public boolean isFull() {
-        return this.size.get() >= this.capacity || this.bytes.get() >= this.maxBytes;
+        return this.size.isFull() || this.bytes.isFull();
     }
 
     @Override
@@ -95,7 +92,7 @@ public class DumpQueue implements Intake {
     }
 
     long size() {
-        return this.size.get();
+        return this.size.used();
     }
 
     /**
@@ -115,12 +112,12 @@ public class DumpQueue implements Intake {
     }
 
     private void release(Dump dump) {
-        this.size.decrementAndGet();
+        this.size.release(1);
     }
 
     /** The dumps are settled: their bytes are no longer held. */
     void settled(List<Dump> dumps) {
-        this.bytes.addAndGet(-bytesOf(dumps));
+        this.bytes.release(bytesOf(dumps));
     }
 
     private static long bytesOf(List<Dump> dumps) {
@@ -129,18 +126,6 @@ public class DumpQueue implements Intake {
             bytes += dump.size();
         }
         return bytes;
-    }
-
-    private static boolean reserve(AtomicLong counter, long amount, long limit) {
-        long current;
-        do {
-            current = counter.get();
-            if (current + amount > limit) {
-                return false;
-            }
-        }
-        while (!counter.compareAndSet(current, current + amount));
-        return true;
     }
 
 }

@@ -6,10 +6,8 @@ import java.util.concurrent.TimeoutException;
 
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Outcome;
-import io.dumpforwarder.forward.ForwardMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.context.SmartLifecycle;
@@ -27,8 +25,6 @@ import org.springframework.stereotype.Component;
 class PipelineLifecycle implements SmartLifecycle {
 
     private static final Logger logger = LoggerFactory.getLogger(PipelineLifecycle.class);
-
-    private static final Duration IDLE_POLL = Duration.ofMillis(20);
 
     /** How long attempts on the wire may go on past the drain timeout. */
     private static final Duration ABORT_GRACE = Duration.ofSeconds(2);
@@ -89,7 +85,7 @@ class PipelineLifecycle implements SmartLifecycle {
     }
 
     private Mono<Long> idle() {
-        return Flux.interval(Duration.ZERO, IDLE_POLL).filter((tick) -> this.pipeline.isIdle()).next();
+        return Polling.until(this.pipeline::isIdle);
     }
 
     @Override

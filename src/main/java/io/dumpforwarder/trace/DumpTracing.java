@@ -182,10 +182,19 @@ public class DumpTracing {
 
     /** The trace context {@link #write} wrote, or {@code null}. */
     public static <C> TraceContext read(C carrier, TextMapGetter<C> headers) {
-        SpanContext span = io.opentelemetry.api.trace.Span
+        SpanContext span = extract(carrier, headers);
+        return span.isValid() ? OtelTraceContext.fromOtel(span) : null;
+    }
+
+    /**
+     * The span a W3C {@code traceparent} (and {@code tracestate}) names, read by
+     * OpenTelemetry's W3C Trace Context propagator: invalid when absent or malformed
+     * (version {@code ff}, an all-zero id, a wrong length or character).
+     */
+    public static <C> SpanContext extract(C carrier, TextMapGetter<C> headers) {
+        return io.opentelemetry.api.trace.Span
             .fromContext(W3CTraceContextPropagator.getInstance().extract(Context.root(), carrier, headers))
             .getSpanContext();
-        return span.isValid() ? OtelTraceContext.fromOtel(span) : null;
     }
 
     private static boolean isSampled(TraceContext context) {

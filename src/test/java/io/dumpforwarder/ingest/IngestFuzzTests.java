@@ -21,12 +21,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class IngestFuzzTests {
 
+    /** A request without trace or idempotency headers. */
+    private static final RequestIds NO_IDS = new RequestIds(null, null, null);
+
     @FuzzTest(maxDuration = "60s")
     void everyLineBecomesOneDumpOrOneErrorAndNothingElseEscapes(FuzzedDataProvider data) {
         int maxDumpSize = data.consumeInt(1, 2048);
         byte[] body = data.consumeRemainingAsBytes();
 
-        NdjsonBody batch = NdjsonBody.read(body, maxDumpSize, Caller.UNKNOWN, 0);
+        NdjsonBody batch = NdjsonBody.read(body, maxDumpSize, NO_IDS, 0);
 
         assertThat(batch.dumps().size() + batch.errors().size()).isEqualTo(judgedLines(body));
         for (Dump dump : batch.dumps()) {
@@ -38,7 +41,7 @@ class IngestFuzzTests {
         }
         batch.errors().forEach((error) -> assertThat(error.detail()).isNotBlank());
         try {
-            Dump whole = DumpReader.dump(body, 0, body.length, Caller.UNKNOWN, 0, 0);
+            Dump whole = DumpReader.dump(body, 0, body.length, NO_IDS, 0, 0);
             assertThat(whole.body()).isSameAs(body);
             assertUtf8(whole.body());
         }

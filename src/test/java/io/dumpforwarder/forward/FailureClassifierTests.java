@@ -8,7 +8,9 @@ import java.util.concurrent.TimeoutException;
 
 import javax.net.ssl.SSLHandshakeException;
 
-import io.dumpforwarder.dump.Forwarded;
+import io.dumpforwarder.concurrency.ExpiredWaitingException;
+import io.dumpforwarder.concurrency.Feedback;
+import io.dumpforwarder.dump.ForwardResult;
 import io.dumpforwarder.dump.Outcome;
 import io.netty.channel.ChannelException;
 import io.netty.handler.codec.DecoderException;
@@ -24,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * cannot produce here: a host name that does not resolve would send a DNS query off this
  * machine, which tests must not do.
  */
-class FailuresTests {
+class FailureClassifierTests {
 
     @Test
     void aHostThatDoesNotResolveIsAConnectErrorHoweverWrapped() {
@@ -39,8 +41,8 @@ class FailuresTests {
         assertThat(outcome(new TimeoutException())).isEqualTo(Outcome.TIMEOUT);
         assertThat(outcome(status(HttpStatus.TOO_MANY_REQUESTS))).isEqualTo(Outcome.HTTP_4XX);
         assertThat(outcome(status(HttpStatus.BAD_GATEWAY))).isEqualTo(Outcome.HTTP_5XX);
-        assertThat(Failures.classify(new IllegalStateException("surprise"), false).result())
-            .isEqualTo(new Forwarded(Outcome.ERROR, "surprise"));
+        assertThat(FailureClassifier.classify(new IllegalStateException("surprise"), false).result())
+            .isEqualTo(new ForwardResult(Outcome.ERROR, "surprise"));
     }
 
     @Test
@@ -68,30 +70,30 @@ class FailuresTests {
 
     @Test
     void timeoutsAndOverloadAnswersAreDropsOtherAnswersSamplesTheRestIgnored() {
-        assertThat(feedback(new TimeoutException())).isEqualTo(Attempt.Feedback.DROP);
+        assertThat(feedback(new TimeoutException())).isEqualTo(Feedback.DROP);
         for (HttpStatus status : new HttpStatus[] { HttpStatus.TOO_MANY_REQUESTS, HttpStatus.SERVICE_UNAVAILABLE,
                 HttpStatus.GATEWAY_TIMEOUT }) {
-            assertThat(feedback(status(status))).as("%s", status).isEqualTo(Attempt.Feedback.DROP);
+            assertThat(feedback(status(status))).as("%s", status).isEqualTo(Feedback.DROP);
         }
         for (HttpStatus status : new HttpStatus[] { HttpStatus.BAD_REQUEST, HttpStatus.INTERNAL_SERVER_ERROR,
                 HttpStatus.BAD_GATEWAY }) {
-            assertThat(feedback(status(status))).as("%s", status).isEqualTo(Attempt.Feedback.SAMPLE);
+            assertThat(feedback(status(status))).as("%s", status).isEqualTo(Feedback.SAMPLE);
         }
-        assertThat(feedback(wrapped(new ConnectException("refused")))).isEqualTo(Attempt.Feedback.IGNORE);
-        assertThat(feedback(new IllegalStateException("surprise"))).isEqualTo(Attempt.Feedback.IGNORE);
+        assertThat(feedback(wrapped(new ConnectException("refused")))).isEqualTo(Feedback.IGNORE);
+        assertThat(feedback(new IllegalStateException("surprise"))).isEqualTo(Feedback.IGNORE);
         assertThat(outcome(new ExpiredWaitingException())).isEqualTo(Outcome.EXPIRED);
     }
 
     private static Outcome outcome(Throwable error) {
-        return Failures.classify(error, false).result().outcome();
+        return FailureClassifier.classify(error, false).result().outcome();
     }
 
     private static boolean retryable(Throwable error, boolean answered) {
-        return Failures.classify(error, answered).retryable();
+        return FailureClassifier.classify(error, answered).retryable();
     }
 
-    private static Attempt.Feedback feedback(Throwable error) {
-        return Failures.classify(error, false).feedback();
+    private static Feedback feedback(Throwable error) {
+        return FailureClassifier.classify(error, false).feedback();
     }
 
     private static CollectorStatusException status(HttpStatus status) {

@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The caller's {@code traceparent} is read as W3C Trace Context says: a header it does
  * not allow gives no trace id, and {@code X-Trace-Id} is used instead.
  */
-class CallerTests {
+class RequestIdsTests {
 
     private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 
@@ -36,10 +36,10 @@ class CallerTests {
         assertThat(caller(traceparent).traceId()).isEqualTo("from-x-trace-id");
     }
 
-    private static Caller caller(String traceparent) {
+    private static RequestIds caller(String traceparent) {
         HttpHeaders headers = new DefaultHttpHeaders().set("traceparent", traceparent)
             .set("X-Trace-Id", "from-x-trace-id");
-        return Caller.of(Caller.span(headers), headers, null);
+        return RequestIds.of(RequestIds.span(headers), headers, null);
     }
 
 }

@@ -1,10 +1,11 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.concurrency;
 
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import io.dumpforwarder.config.ForwarderProperties;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -47,7 +48,7 @@ class ConcurrencyLimitTests {
             // waiting or holding a permit; some fail as an overloaded collector would,
             // some as one that was never reached.
             long expiresAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos((i % 7 == 0) ? 1 : 60_000);
-            Mono<Attempt> attempt = this.limit.around(call(i, most), expiresAt);
+            Mono<Feedback> attempt = this.limit.around(call(i, most), expiresAt, Function.identity());
             if (i % 5 == 0) {
                 attempt = attempt.timeout(Duration.ofMillis(ThreadLocalRandom.current().nextInt(4)));
             }
@@ -69,17 +70,20 @@ class ConcurrencyLimitTests {
         assertThat(gauge("dumps.forward.limit")).isBetween(1.0, (double) CEILING);
     }
 
-    /** An attempt that notes how many permits are out while it holds one. */
-    private Mono<Attempt> call(int i, AtomicInteger most) {
+    /**
+     * An attempt that notes how many permits are out while it holds one, and tells the
+     * limit what a collector's answer, an overload or a failed connection would.
+     */
+    private Mono<Feedback> call(int i, AtomicInteger most) {
         return Mono.defer(() -> {
             most.accumulateAndGet((int) gauge("dumps.forward.limit.inflight"), Math::max);
             Mono<Void> answer = Mono.delay(Duration.ofMillis(ThreadLocalRandom.current().nextInt(3))).then();
             return switch (i % 11) {
-                case 3 -> answer.then(Mono.error(new CollectorStatusException(503, null)));
-                case 4 -> Mono.error(new java.net.ConnectException("refused"));
-                default -> answer;
+                case 3 -> answer.thenReturn(Feedback.DROP);
+                case 4 -> Mono.just(Feedback.IGNORE);
+                default -> answer.thenReturn(Feedback.SAMPLE);
             };
-        }).thenReturn(Attempt.SUCCESS).onErrorResume((error) -> Mono.just(Failures.classify(error, false)));
+        });
     }
 
     private double gauge(String name) {

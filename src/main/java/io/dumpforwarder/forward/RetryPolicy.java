@@ -19,7 +19,7 @@ import org.springframework.stereotype.Component;
  * retry budget.
  */
 @Component
-class Retries {
+class RetryPolicy {
 
     private final ForwarderProperties.Retry settings;
 
@@ -29,7 +29,7 @@ class Retries {
 
     private final Counter exhausted;
 
-    Retries(ForwarderProperties properties, MeterRegistry registry) {
+    RetryPolicy(ForwarderProperties properties, MeterRegistry registry) {
         this.settings = properties.retry();
         this.budget = new RetryBudget(this.settings.budgetRatio(), this.settings.budgetWindow().toNanos());
         for (Outcome outcome : Outcome.values()) {

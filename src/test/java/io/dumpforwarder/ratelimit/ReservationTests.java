@@ -1,4 +1,4 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.ratelimit;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;

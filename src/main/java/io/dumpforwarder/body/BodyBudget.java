@@ -1,8 +1,9 @@
-package io.dumpforwarder.ingest;
+package io.dumpforwarder.body;
 
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.pipeline.BoundedCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -14,30 +15,28 @@ import org.springframework.stereotype.Component;
  * reserves what it is about to buffer, and gives all of it back when it is answered.
  */
 @Component
-class BodyBudget {
+public class BodyBudget {
 
-    private final long capacity;
-
-    private final AtomicLong used = new AtomicLong();
+    private final BoundedCounter bytes;
 
     BodyBudget(ForwarderProperties properties, MeterRegistry registry) {
-        this.capacity = properties.ingest().maxInflightBytes().toBytes();
-        Gauge.builder("dumps.ingest.inflight.bytes", this.used, AtomicLong::get)
+        this.bytes = new BoundedCounter(properties.ingest().maxInflightBytes().toBytes());
+        Gauge.builder("dumps.ingest.inflight.bytes", this.bytes, BoundedCounter::used)
             .description("Bytes of request bodies being received and held")
             .baseUnit("bytes")
             .register(registry);
-        Gauge.builder("dumps.ingest.inflight.capacity.bytes", () -> this.capacity)
+        Gauge.builder("dumps.ingest.inflight.capacity.bytes", this.bytes, BoundedCounter::capacity)
             .description("Bytes of request bodies held at once at most (forwarder.ingest.max-inflight-bytes)")
             .baseUnit("bytes")
             .register(registry);
     }
 
     /** Bytes not held by any request now. */
-    long available() {
-        return this.capacity - this.used.get();
+    public long available() {
+        return this.bytes.available();
     }
 
-    Lease lease() {
+    public Lease lease() {
         return new Lease();
     }
 
@@ -45,7 +44,7 @@ class BodyBudget {
      * One request's share of the budget, reserved as its body arrives and closed when it
      * is answered.
      */
-    final class Lease implements AutoCloseable {
+    public final class Lease implements AutoCloseable {
 
         /**
          * Bytes held; negative once closed, so that a reservation racing the close is
@@ -55,16 +54,11 @@ class BodyBudget {
 
         /** Takes {@code bytes} more, or nothing if the budget has not that much left. */
         boolean reserve(long bytes) {
-            long current;
-            do {
-                current = BodyBudget.this.used.get();
-                if (current + bytes > BodyBudget.this.capacity) {
-                    return false;
-                }
+            if (!BodyBudget.this.bytes.tryReserve(bytes)) {
+                return false;
             }
-            while (!BodyBudget.this.used.compareAndSet(current, current + bytes));
             if (this.held.getAndAdd(bytes) < 0) {
-                BodyBudget.this.used.addAndGet(-bytes);
+                BodyBudget.this.bytes.release(bytes);
                 return false;
             }
             return true;
@@ -77,7 +71,7 @@ class BodyBudget {
         public void close() {
             long held = this.held.getAndSet(Long.MIN_VALUE / 2);
             if (held > 0) {
-                BodyBudget.this.used.addAndGet(-held);
+                BodyBudget.this.bytes.release(held);
             }
         }
 

@@ -1,4 +1,4 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.pipeline;
 
 import java.util.EnumMap;
 import java.util.List;
@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
-import io.dumpforwarder.dump.Forwarded;
+import io.dumpforwarder.dump.ForwardResult;
 import io.dumpforwarder.dump.Outcome;
 import io.dumpforwarder.trace.DumpTracing;
 import io.micrometer.tracing.CurrentTraceContext;
@@ -39,7 +39,7 @@ public class FailureLog {
         }
     }
 
-    public void log(List<Dump> dumps, Forwarded result) {
+    public void log(List<Dump> dumps, ForwardResult result) {
         Dump first = dumps.get(0);
         // When the first dump's caller is traced here, the trace and span ids come from
         // the log correlation; else the line names the caller's trace id itself.

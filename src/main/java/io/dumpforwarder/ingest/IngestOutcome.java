@@ -10,7 +10,7 @@ import org.springframework.http.HttpStatus;
  * What ingest did with a dump: the {@code outcome} label of {@code dumps_received_total}
  * and, for a rejection, the status and title of the problem response.
  */
-enum Received {
+enum IngestOutcome {
 
     ACCEPTED(HttpStatus.ACCEPTED, "Accepted"), INVALID(HttpStatus.BAD_REQUEST, "Invalid dump"),
     TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "Dump too large"), TOO_SLOW(HttpStatus.REQUEST_TIMEOUT, "Body too slow"),
@@ -26,7 +26,7 @@ enum Received {
 
     private final String tag = name().toLowerCase(Locale.ROOT);
 
-    Received(HttpStatus status, String title) {
+    IngestOutcome(HttpStatus status, String title) {
         this.status = status;
         this.title = title;
     }

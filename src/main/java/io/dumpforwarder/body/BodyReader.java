@@ -1,4 +1,4 @@
-package io.dumpforwarder.ingest;
+package io.dumpforwarder.body;
 
 import java.util.Arrays;
 
@@ -16,7 +16,7 @@ import reactor.core.publisher.Mono;
  * or is cut off. The buffers are Reactor Netty's: it releases each one once it has been
  * read.
  */
-final class BodyReader {
+public final class BodyReader {
 
     private BodyReader() {
     }
@@ -32,8 +32,8 @@ final class BodyReader {
      * is reserved first, as it arrives (never the declared length up front)
      * @param minRate the slowest the body may arrive
      */
-    static Mono<byte[]> read(Flux<ByteBuf> body, long declared, int limit, long discardLimit, BodyBudget.Lease lease,
-            MinRate minRate) {
+    public static Mono<byte[]> read(Flux<ByteBuf> body, long declared, int limit, long discardLimit,
+            BodyBudget.Lease lease, MinRate minRate) {
         return Mono.defer(() -> {
             Body received = new Body(declared, limit, discardLimit, lease, minRate);
             return body.doOnNext(received::append)
@@ -46,7 +46,7 @@ final class BodyReader {
      * Reads the body and drops it, up to the discard limit, keeping nothing; tells
      * whether all of it was read, so the connection is reusable.
      */
-    static Mono<Boolean> discard(Flux<ByteBuf> body, long discardLimit) {
+    public static Mono<Boolean> discard(Flux<ByteBuf> body, long discardLimit) {
         long[] size = { 0 };
         return body.doOnNext((buffer) -> size[0] += buffer.readableBytes())
             .takeUntil((buffer) -> size[0] > discardLimit)
@@ -57,7 +57,7 @@ final class BodyReader {
      * The body was refused; {@code drained} tells whether all of it was read, so the
      * connection is reusable.
      */
-    abstract static sealed class RefusedException extends RuntimeException
+    public abstract static sealed class RefusedException extends RuntimeException
             permits TooLargeException, NoBudgetException, TooSlowException {
 
         private final boolean drained;
@@ -67,14 +67,14 @@ final class BodyReader {
             this.drained = drained;
         }
 
-        boolean drained() {
+        public boolean drained() {
             return this.drained;
         }
 
     }
 
     /** The body is over the limit. */
-    static final class TooLargeException extends RefusedException {
+    public static final class TooLargeException extends RefusedException {
 
         TooLargeException(boolean drained) {
             super(drained);
@@ -83,7 +83,7 @@ final class BodyReader {
     }
 
     /** Buffering the body would pass the budget of bytes being received. */
-    static final class NoBudgetException extends RefusedException {
+    public static final class NoBudgetException extends RefusedException {
 
         NoBudgetException(boolean drained) {
             super(drained);
@@ -92,7 +92,7 @@ final class BodyReader {
     }
 
     /** The body arrives slower than the minimum rate. */
-    static final class TooSlowException extends RefusedException {
+    public static final class TooSlowException extends RefusedException {
 
         TooSlowException() {
             super(false);
@@ -104,7 +104,7 @@ final class BodyReader {
      * The slowest a body may arrive: after {@code grace}, {@code bytesPerSecond} on
      * average (as Apache's mod_reqtimeout's MinRate); 0 bytes a second for no minimum.
      */
-    record MinRate(long graceNanos, long bytesPerSecond) {
+    public record MinRate(long graceNanos, long bytesPerSecond) {
 
         boolean isPassed(long elapsedNanos, long received) {
             if (this.bytesPerSecond <= 0 || elapsedNanos <= this.graceNanos) {

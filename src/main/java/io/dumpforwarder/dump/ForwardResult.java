@@ -9,18 +9,18 @@ package io.dumpforwarder.dump;
  * @param refused whether the collector refused the dump itself (a 4xx other than 408 and
  * 429), so trying again cannot help
  */
-public record Forwarded(Outcome outcome, String detail, boolean refused) {
+public record ForwardResult(Outcome outcome, String detail, boolean refused) {
 
-    public Forwarded(Outcome outcome, String detail) {
+    public ForwardResult(Outcome outcome, String detail) {
         this(outcome, detail, false);
     }
 
-    public static final Forwarded SUCCESS = new Forwarded(Outcome.SUCCESS, null);
+    public static final ForwardResult SUCCESS = new ForwardResult(Outcome.SUCCESS, null);
 
-    public static final Forwarded EXPIRED = new Forwarded(Outcome.EXPIRED,
+    public static final ForwardResult EXPIRED = new ForwardResult(Outcome.EXPIRED,
             "waited in the queue longer than forwarder.max-age");
 
-    public static final Forwarded SHUTDOWN = new Forwarded(Outcome.SHUTDOWN,
+    public static final ForwardResult SHUTDOWN = new ForwardResult(Outcome.SHUTDOWN,
             "not delivered before forwarder.shutdown.drain-timeout");
 
     /**

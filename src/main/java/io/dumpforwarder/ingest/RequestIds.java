@@ -1,12 +1,10 @@
 package io.dumpforwarder.ingest;
 
 import io.dumpforwarder.dump.DumpKeys;
+import io.dumpforwarder.trace.DumpTracing;
 import io.micrometer.tracing.TraceContext;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
-import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 
 /**
@@ -19,9 +17,7 @@ import io.opentelemetry.context.propagation.TextMapGetter;
  * @param idempotencyKey the caller's {@code Idempotency-Key}, 1 to 255 visible ASCII
  * characters, else {@code null} (one that is not is left out, as other ids are)
  */
-record Caller(String traceId, TraceContext trace, String idempotencyKey) {
-
-    static final Caller UNKNOWN = new Caller(null, null, null);
+record RequestIds(String traceId, TraceContext trace, String idempotencyKey) {
 
     private static final TextMapGetter<HttpHeaders> HEADERS = new TextMapGetter<>() {
 
@@ -38,19 +34,17 @@ record Caller(String traceId, TraceContext trace, String idempotencyKey) {
     };
 
     /**
-     * The caller's span from its {@code traceparent} (and {@code tracestate}), read by
-     * OpenTelemetry's W3C Trace Context propagator: invalid when absent or malformed
-     * (version {@code ff}, an all-zero id, a wrong length or character).
+     * The caller's span from its {@code traceparent} (and {@code tracestate}); invalid
+     * when absent or malformed.
      */
     static SpanContext span(HttpHeaders headers) {
-        Context context = W3CTraceContextPropagator.getInstance().extract(Context.root(), headers, HEADERS);
-        return Span.fromContext(context).getSpanContext();
+        return DumpTracing.extract(headers, HEADERS);
     }
 
-    static Caller of(SpanContext span, HttpHeaders headers, TraceContext trace) {
+    static RequestIds of(SpanContext span, HttpHeaders headers, TraceContext trace) {
         String traceId = span.isValid() ? span.getTraceId() : DumpReader.headerSafe(headers.get("X-Trace-Id"));
         String key = DumpReader.headerSafe(headers.get("Idempotency-Key"), DumpReader.MAX_KEY_LENGTH);
-        return new Caller(traceId, trace, key);
+        return new RequestIds(traceId, trace, key);
     }
 
     /**

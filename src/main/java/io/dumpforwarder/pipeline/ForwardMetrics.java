@@ -1,6 +1,5 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.pipeline;
 
-import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -66,8 +65,7 @@ public class ForwardMetrics {
                     .description(
                             "Time of a forward that reached the network, from its first attempt to its outcome, waits and retries included")
                     .tag("outcome", outcome.tag())
-                    .serviceLevelObjectives(millis(1), millis(2), millis(5), millis(10), millis(25), millis(50),
-                            millis(100), millis(250), millis(500), millis(1000), millis(2500))
+                    .serviceLevelObjectives(LatencyBuckets.upTo(2500))
                     .register(registry));
             }
         }
@@ -141,10 +139,6 @@ public class ForwardMetrics {
             total += (long) counter.count();
         }
         return total;
-    }
-
-    private static Duration millis(long millis) {
-        return Duration.ofMillis(millis);
     }
 
 }

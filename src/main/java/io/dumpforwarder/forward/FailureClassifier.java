@@ -8,8 +8,11 @@ import java.util.concurrent.TimeoutException;
 
 import javax.net.ssl.SSLException;
 
-import io.dumpforwarder.dump.Forwarded;
+import io.dumpforwarder.concurrency.ExpiredWaitingException;
+import io.dumpforwarder.concurrency.Feedback;
+import io.dumpforwarder.dump.ForwardResult;
 import io.dumpforwarder.dump.Outcome;
+import io.dumpforwarder.ratelimit.RateLimitedException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.netty.handler.timeout.ReadTimeoutException;
 import reactor.netty.http.client.PrematureCloseException;
@@ -19,9 +22,9 @@ import reactor.netty.http.client.PrematureCloseException;
  * errors (a TLS failure arrives inside a {@code DecoderException}), so the cause chain is
  * walked, once, to the first cause we recognise.
  */
-final class Failures {
+final class FailureClassifier {
 
-    private Failures() {
+    private FailureClassifier() {
     }
 
     /**
@@ -35,7 +38,7 @@ final class Failures {
      * @param error what the attempt failed with
      * @param answered whether the collector's answer had started to arrive
      */
-    static Attempt classify(Throwable error, boolean answered) {
+    static AttemptResult classify(Throwable error, boolean answered) {
         Boolean retryable = null;
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
             if (retryable == null && cause instanceof PrematureCloseException) {
@@ -45,11 +48,12 @@ final class Failures {
             if (outcome != null) {
                 boolean retry = (retryable != null) ? retryable : isRetryable(cause, outcome, answered);
                 boolean refused = cause instanceof CollectorStatusException answer && answer.isAboutTheDump();
-                return new Attempt(new Forwarded(outcome, describe(cause), refused), retry, feedback(cause, outcome));
+                return new AttemptResult(new ForwardResult(outcome, describe(cause), refused), retry,
+                        feedback(cause, outcome));
             }
         }
-        return new Attempt(new Forwarded(Outcome.ERROR, describe(error)), Boolean.TRUE.equals(retryable),
-                Attempt.Feedback.IGNORE);
+        return new AttemptResult(new ForwardResult(Outcome.ERROR, describe(error)), Boolean.TRUE.equals(retryable),
+                Feedback.IGNORE);
     }
 
     private static Outcome outcomeOf(Throwable cause) {
@@ -94,11 +98,11 @@ final class Failures {
                 || (outcome == Outcome.TIMEOUT && !answered);
     }
 
-    private static Attempt.Feedback feedback(Throwable cause, Outcome outcome) {
+    private static Feedback feedback(Throwable cause, Outcome outcome) {
         if (cause instanceof CollectorStatusException answer) {
-            return answer.isOverload() ? Attempt.Feedback.DROP : Attempt.Feedback.SAMPLE;
+            return answer.isOverload() ? Feedback.DROP : Feedback.SAMPLE;
         }
-        return (outcome == Outcome.TIMEOUT) ? Attempt.Feedback.DROP : Attempt.Feedback.IGNORE;
+        return (outcome == Outcome.TIMEOUT) ? Feedback.DROP : Feedback.IGNORE;
     }
 
     private static String describe(Throwable cause) {

@@ -1,12 +1,12 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.concurrency;
 
 /**
  * An attempt waited for a permit of the adaptive concurrency limit until its oldest dump
  * passed max age.
  */
-class ExpiredWaitingException extends RuntimeException {
+public class ExpiredWaitingException extends RuntimeException {
 
-    ExpiredWaitingException() {
+    public ExpiredWaitingException() {
         super("expired waiting for a permit of the adaptive concurrency limit", null, false, false);
     }
 

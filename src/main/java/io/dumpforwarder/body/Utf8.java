@@ -1,4 +1,4 @@
-package io.dumpforwarder.ingest;
+package io.dumpforwarder.body;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
  * JSON text, and the mark of UTF-16 and UTF-32). ASCII, most of a dump, is checked eight
  * bytes at a time.
  */
-final class Utf8 {
+public final class Utf8 {
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -25,7 +25,7 @@ final class Utf8 {
      * The length of the UTF-8 byte order mark that starts {@code bytes}: 3, or 0 when
      * there is none. RFC 8259 lets a parser ignore it; the dump goes on without it.
      */
-    static int byteOrderMark(byte[] bytes) {
+    public static int byteOrderMark(byte[] bytes) {
         return (bytes.length >= 3 && bytes[0] == (byte) 0xef && bytes[1] == (byte) 0xbb && bytes[2] == (byte) 0xbf) ? 3
                 : 0;
     }
@@ -34,7 +34,7 @@ final class Utf8 {
      * The offset of the first byte of {@code bytes[from, to)} that is not part of
      * well-formed UTF-8 (or is NUL), or -1 when there is none.
      */
-    static int firstInvalid(byte[] bytes, int from, int to) {
+    public static int firstInvalid(byte[] bytes, int from, int to) {
         int i = from;
         while (i < to) {
             if (i + 8 <= to) {

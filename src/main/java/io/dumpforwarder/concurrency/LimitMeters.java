@@ -1,4 +1,4 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.concurrency;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;

@@ -1,9 +1,10 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.concurrency;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 import com.netflix.concurrency.limits.Limiter;
 import com.netflix.concurrency.limits.limit.VegasLimit;
@@ -11,6 +12,7 @@ import com.netflix.concurrency.limits.limit.functions.Log10RootIntFunction;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.config.ForwarderProperties.Concurrency;
+import io.dumpforwarder.dump.Dump;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.publisher.Mono;
@@ -30,7 +32,7 @@ import org.springframework.stereotype.Component;
  * most the ceiling, as the flatMap bounds them.
  */
 @Component
-class ConcurrencyLimit {
+public class ConcurrencyLimit {
 
     private final SimpleLimiter<Void> limiter;
 
@@ -55,7 +57,7 @@ class ConcurrencyLimit {
                     (limit) -> Math.max(floor, limit - Log10RootIntFunction.create(0).applyAsInt((int) limit)))
             .metricRegistry(meters)
             .build();
-        this.limiter = SimpleLimiter.newBuilder().named("dump").limit(vegas).metricRegistry(meters).build();
+        this.limiter = SimpleLimiter.newBuilder().named(Dump.CARRIER).limit(vegas).metricRegistry(meters).build();
         Gauge.builder("dumps.forward.limit.inflight", this.limiter, SimpleLimiter::getInflight)
             .description("Attempts holding a permit of the adaptive limit")
             .register(registry);
@@ -66,18 +68,18 @@ class ConcurrencyLimit {
 
     /**
      * The attempt, once a permit is granted if the limit is adaptive. What it came to
-     * feeds the limit ({@link Attempt#feedback()}); an attempt cancelled while it holds
-     * the permit tells it nothing.
+     * feeds the limit; an attempt cancelled while it holds the permit tells it nothing.
      * @param attempt the attempt, which never fails
      * @param expiresAt {@link System#nanoTime()} past which the attempt's oldest dump
      * expires: the wait for a permit ends there with {@link ExpiredWaitingException}
+     * @param feedback what the attempt's result tells the limit
      */
-    Mono<Attempt> around(Mono<Attempt> attempt, long expiresAt) {
+    public <T> Mono<T> around(Mono<T> attempt, long expiresAt, Function<? super T, Feedback> feedback) {
         if (this.limiter == null) {
             return attempt;
         }
-        return permit(expiresAt).flatMap((permit) -> attempt.doOnNext((done) -> permit.release(done.feedback()))
-            .doFinally((signal) -> permit.release(Attempt.Feedback.IGNORE)));
+        return permit(expiresAt).flatMap((permit) -> attempt.doOnNext((done) -> permit.release(feedback.apply(done)))
+            .doFinally((signal) -> permit.release(Feedback.IGNORE)));
     }
 
     /**
@@ -108,7 +110,7 @@ class ConcurrencyLimit {
             }
             long left = Math.max(0, expiresAt - System.nanoTime());
             sink.onDispose(Schedulers.parallel().schedule(() -> expire(waiter), left, TimeUnit.NANOSECONDS));
-        }).doOnDiscard(Permit.class, (permit) -> permit.release(Attempt.Feedback.IGNORE));
+        }).doOnDiscard(Permit.class, (permit) -> permit.release(Feedback.IGNORE));
     }
 
     private synchronized void giveUp(Waiter waiter) {
@@ -174,7 +176,7 @@ class ConcurrencyLimit {
             this.listener = listener;
         }
 
-        void release(Attempt.Feedback feedback) {
+        void release(Feedback feedback) {
             if (!this.released.compareAndSet(false, true)) {
                 return;
             }

@@ -1,0 +1,17 @@
+package io.dumpforwarder.forward;
+
+import io.dumpforwarder.concurrency.Feedback;
+import io.dumpforwarder.dump.ForwardResult;
+
+/**
+ * What one attempt (one request to the collector) came to.
+ *
+ * @param result its outcome, and why it failed
+ * @param retryable whether a later attempt may succeed
+ * @param feedback what it tells the adaptive concurrency limit
+ */
+record AttemptResult(ForwardResult result, boolean retryable, Feedback feedback) {
+
+    static final AttemptResult SUCCESS = new AttemptResult(ForwardResult.SUCCESS, false, Feedback.SAMPLE);
+
+}
