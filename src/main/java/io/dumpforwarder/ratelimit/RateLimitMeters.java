@@ -38,7 +38,10 @@ final class RateLimitMeters {
         this.fallbacks = Counter.builder("dumps.rate.limit.fallbacks")
             .description("Times Redis could not be reached and this pod fell back to its own bucket")
             .register(registry);
+        // Held strongly: a gauge holds its object weakly, and nothing else holds this
+        // one.
         Gauge.builder("dumps.rate.limit.fallback", fallingBack, (falling) -> falling.getAsBoolean() ? 1 : 0)
+            .strongReference(true)
             .description("1 while this pod uses its own bucket at forwarder.rate-limiter.fallback-rate because "
                     + "Redis cannot be reached")
             .register(registry);
