@@ -25,6 +25,10 @@
 #            the caller's p99 and the CPU per dump (the broker's own CPU is not counted)
 #   tracing  open loop at --rates (default 5000) with tracing off (the default), then on at 1 % sampling,
 #            spans exported over OTLP to the sink (callers send no traceparent): what tracing costs per dump
+#   h2c      closed loop, one dump per request: HTTP/1.1 (wrk, 64 connections) then h2c with prior knowledge
+#            (h2load, 4 connections x 32 streams) against the same service in one run: delivered/s, CPU per dump
+#   gzip     closed loop, NDJSON of 100 dumps per request: plain, then the same body gzip-compressed
+#            (Content-Encoding: gzip), against the same service in one run: delivered/s, CPU and wire bytes per dump
 # From a cold start, each run a fresh JVM loaded the moment it is ready, no warm-up:
 #   coldstart     closed loop (wrk, 64 connections) for --duration (default 20 s), healthy sink
 #   slowcollector open loop at 500 dumps/s for --duration (default 15 s), the sink answers after 92 ms
@@ -73,6 +77,7 @@ case "$scenario" in
   capacity) sink_delay=5; sink_capacity=20; rates=${rates:-5000}; modes=(fixed adaptive) ;;
   ratelimit) rates=${rates:-2000}; modes=(nolimit pod cluster) ;;
   tracing) rates=${rates:-5000}; modes=(off sampled1pct) ;;
+  h2c | gzip) ;;
   kafka) rates=${rates:-2000}; modes=(memory kafka) ;;
   slow) sink_delay=300 ;;
   batch) service_args+=(--forwarder.batch.enabled=true) ;;
@@ -99,6 +104,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 for tool in wrk hey nginx python3 java; do
   command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install wrk hey nginx-light)" >&2; exit 1; }
 done
+if [ "$scenario" = h2c ]; then
+  command -v h2load >/dev/null || { echo "h2load is needed (apt-get install nghttp2-client)" >&2; exit 1; }
+fi
 [ -n "$jar" ] || jar=$(find target -maxdepth 1 -name "dump-forwarder-*.jar" | head -n 1)
 [ -n "$jar" ] || { ./mvnw -q -DskipTests package; jar=$(find target -maxdepth 1 -name "dump-forwarder-*.jar" | head -n 1); }
 
@@ -125,7 +133,18 @@ PY
 per_request=1
 body=$work/dump.json
 content_type=application/json
-if [ "$scenario" = ndjson ]; then per_request=100; body=$work/dumps.ndjson; content_type=application/x-ndjson; fi
+if [ "$scenario" = ndjson ] || [ "$scenario" = gzip ]; then
+  per_request=100; body=$work/dumps.ndjson; content_type=application/x-ndjson
+fi
+gzip -c -6 "$work/dumps.ndjson" > "$work/dumps.ndjson.gz"
+cat > "$work/post-gzip.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-ndjson"
+wrk.headers["Content-Encoding"] = "gzip"
+local file = io.open("$work/dumps.ndjson.gz", "rb")
+wrk.body = file:read("*a")
+file:close()
+LUA
 cat > "$work/post.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "$content_type"
@@ -313,7 +332,54 @@ cold_row() {
   cp "$work/service.log" "$out.service.log"
 }
 
+# pair_row RUN LABEL BYTES_PER_DUMP COMMAND...: runs the load COMMAND for the measured time against the running
+# service and prints one row: delivered dumps/s, the service's CPU microseconds per delivered dump, the bytes a
+# dump took on the wire, and the load tool's own CPU.
+pair_row() {
+  local run=$1 label=$2 wire=$3 delivered_0 service_0 service_1 delivered out=$work/pair-$1-$2.txt
+  shift 3
+  delivered_0=$(sink_dumps); service_0=$(cpu_ticks "$service_pid")
+  /usr/bin/time -f "%U %S" -o "$out.cpu" "$@" > "$out"
+  service_1=$(cpu_ticks "$service_pid")
+  settle > /dev/null
+  delivered=$(( $(sink_dumps) - delivered_0 ))
+  printf '%-4s %-8s %11s %11s %10s %9s\n' "$run" "$label" \
+    "$(awk -v a="$delivered" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')" \
+    "$(awk -v t=$(( service_1 - service_0 )) -v hz="$hz" -v d="$delivered" 'BEGIN {printf "%.1f", (d > 0) ? 1e6 * t / hz / d : 0}')" \
+    "$wire" "$(load_cpu "$out")%"
+}
+
 case "$scenario" in
+  h2c | gzip)
+    printf '%-4s %-8s %11s %11s %10s %9s\n' run variant delivered/s cpu-us/dump wire-B/dump load_cpu
+    dump_bytes=$(stat -c %s "$work/dump.json")
+    for run in $(seq 1 "$runs"); do
+      start_service
+      wrk_run "$warmup" "$work/warmup-$run.txt"
+      settle > /dev/null
+      if [ "$scenario" = h2c ]; then
+        pair_row "$run" http1.1 "$dump_bytes" wrk -t2 -c$connections -d"${duration}s" -s "$work/post.lua" \
+          "http://127.0.0.1:$ingest/v1/dumps"
+        h2load -D 10 -c 4 -m 32 -t 2 -d "$work/dump.json" -H 'Content-Type: application/json' \
+          "http://127.0.0.1:$ingest/v1/dumps" > /dev/null
+        settle > /dev/null
+        pair_row "$run" h2c "$dump_bytes" h2load -D "$duration" -c 4 -m 32 -t 2 -d "$work/dump.json" \
+          -H 'Content-Type: application/json' "http://127.0.0.1:$ingest/v1/dumps"
+        echo "     h2load: $(grep -E '^requests:|^status codes:' "$work/pair-$run-h2c.txt" | tr -s ' \n' ' ')"
+        echo "     connections by protocol: $(series dumps_ingest_connections_opened_total)"
+      else
+        pair_row "$run" plain "$(( $(stat -c %s "$work/dumps.ndjson") / 100 ))" wrk -t2 -c$connections \
+          -d"${duration}s" -s "$work/post.lua" "http://127.0.0.1:$ingest/v1/dumps"
+        wrk -t2 -c$connections -d10s -s "$work/post-gzip.lua" "http://127.0.0.1:$ingest/v1/dumps" > /dev/null
+        settle > /dev/null
+        pair_row "$run" gzip "$(( $(stat -c %s "$work/dumps.ndjson.gz") / 100 ))" wrk -t2 -c$connections \
+          -d"${duration}s" -s "$work/post-gzip.lua" "http://127.0.0.1:$ingest/v1/dumps"
+        echo "     decompressed/compressed: $(series dumps_ingest_decompressed_bytes_total) / $(series dumps_ingest_compressed_bytes_total)"
+      fi
+      echo "     received: $(series dumps_received_total)"
+      stop_service
+    done
+    exit 0 ;;
   coldstart | slowcollector | bigbodies)
     if [ "$scenario" = bigbodies ]; then
       python3 -c 'import sys; line = open(sys.argv[1]).read(); open(sys.argv[2], "w").write((line + "\n") * 9000)' \

@@ -1,44 +1,131 @@
 package io.dumpforwarder.body;
 
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
 
+import io.dumpforwarder.config.ForwarderProperties;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.compression.DecompressionException;
+import io.netty.handler.codec.compression.Decompressor;
+import io.netty.handler.codec.compression.Zstd;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+
+import org.springframework.stereotype.Component;
 
 /**
  * Reads a request body into one array, never holding more than the limit nor more than
  * the request's lease on the body budget grants, reserved as the bytes arrive, and never
- * slower than the minimum rate. Past either it keeps reading and drops what it reads, up
- * to the discard limit, so the caller is still listening when the answer goes out (a
- * server that closes with unread input resets the connection and the caller never sees
- * its answer). The first bound crossed decides the answer, even if the body then stalls
- * or is cut off. The buffers are Reactor Netty's: it releases each one once it has been
- * read.
+ * slower than the minimum rate. A compressed body ({@link ContentCoding}) is decompressed
+ * as it arrives, a buffer at a time: the limit and the budget count its decompressed
+ * bytes, the bytes read off the wire are bounded by {@code forwarder.max-request-size},
+ * and nothing is inflated past the first bound crossed. Past a bound it keeps reading and
+ * drops what it reads, up to the discard limit, so the caller is still listening when the
+ * answer goes out (a server that closes with unread input resets the connection and the
+ * caller never sees its answer). The first bound crossed decides the answer, even if the
+ * body then stalls or is cut off. The buffers are Reactor Netty's: it releases each one
+ * once it has been read.
  */
-public final class BodyReader {
+@Component
+public class BodyReader {
 
-    private BodyReader() {
+    private static final Logger logger = LoggerFactory.getLogger(BodyReader.class);
+
+    private final int wireLimit;
+
+    private final long discardLimit;
+
+    private final MinRate minRate;
+
+    private final Map<ContentCoding, Counter> compressed = new EnumMap<>(ContentCoding.class);
+
+    private final Map<ContentCoding, Counter> decompressed = new EnumMap<>(ContentCoding.class);
+
+    /**
+     * Whether zstd-jni's native library loaded: loaded here, at start-up, and not on the
+     * event loop that receives the first zstd body (loading reads it from the jar).
+     */
+    private final boolean zstd = Zstd.isAvailable();
+
+    BodyReader(ForwarderProperties properties, MeterRegistry registry) {
+        if (!this.zstd) {
+            logger.warn("zstd-jni's native library cannot be loaded here: bodies in zstd are refused 415",
+                    Zstd.cause());
+        }
+        this.wireLimit = Math.toIntExact(properties.maxRequestSize().toBytes());
+        this.discardLimit = 2L * this.wireLimit;
+        this.minRate = new MinRate(properties.ingest().readTimeout().toNanos(),
+                properties.ingest().minBodyRate().toBytes());
+        for (ContentCoding coding : ContentCoding.values()) {
+            if (coding != ContentCoding.IDENTITY) {
+                this.compressed.put(coding,
+                        Counter.builder("dumps.ingest.compressed.bytes")
+                            .description("Bytes of compressed request bodies read, by Content-Encoding")
+                            .baseUnit("bytes")
+                            .tag("encoding", coding.tag())
+                            .register(registry));
+                this.decompressed.put(coding,
+                        Counter.builder("dumps.ingest.decompressed.bytes")
+                            .description("Bytes those bodies decompressed to, by Content-Encoding")
+                            .baseUnit("bytes")
+                            .tag("encoding", coding.tag())
+                            .register(registry));
+            }
+        }
     }
 
     /**
-     * The body's bytes; or a {@link TooLargeException} once it is known to be over the
-     * limit, or a {@link NoBudgetException} once buffering it would pass the body budget.
+     * The coding the {@code Content-Encoding} values name, if this reader decodes it;
+     * else {@code null}.
+     */
+    public ContentCoding coding(List<String> contentEncoding) {
+        ContentCoding coding = ContentCoding.of(contentEncoding);
+        return (coding != ContentCoding.ZSTD || this.zstd) ? coding : null;
+    }
+
+    /**
+     * Bytes of a body read and dropped at most before the connection is given up, so the
+     * sender of a refused body can read the answer.
+     */
+    public long discardLimit() {
+        return this.discardLimit;
+    }
+
+    /**
+     * Whether a body of this declared length is refused before it is read: its bytes on
+     * the wire are over the limit.
+     */
+    public boolean isTooLarge(long declared, int limit, ContentCoding coding) {
+        return declared > ((coding == ContentCoding.IDENTITY) ? limit : this.wireLimit);
+    }
+
+    /**
+     * The body's bytes, decompressed; or a {@link TooLargeException} once it is known to
+     * be over the limit, a {@link NoBudgetException} once buffering it would pass the
+     * body budget, a {@link TooSlowException} once it arrives slower than the minimum
+     * rate, an {@link UndecodableException} when it cannot be decompressed.
      * @param body the request body
      * @param declared the Content-Length, or -1 if unknown
-     * @param limit the most bytes kept
-     * @param discardLimit the most bytes read in all before giving up on the connection
+     * @param limit the most bytes kept, decompressed
      * @param lease the request's share of the body budget, from which every byte buffered
      * is reserved first, as it arrives (never the declared length up front)
-     * @param minRate the slowest the body may arrive
+     * @param coding the body's content coding
      */
-    public static Mono<byte[]> read(Flux<ByteBuf> body, long declared, int limit, long discardLimit,
-            BodyBudget.Lease lease, MinRate minRate) {
+    public Mono<byte[]> read(Flux<ByteBuf> body, long declared, int limit, BodyBudget.Lease lease,
+            ContentCoding coding) {
         return Mono.defer(() -> {
-            Body received = new Body(declared, limit, discardLimit, lease, minRate);
+            Body received = new Body(declared, limit, lease, coding);
             return body.doOnNext(received::append)
                 .then(Mono.defer(received::bytes))
-                .onErrorMap((error) -> !(error instanceof RefusedException), received::refusalOr);
+                .onErrorMap((error) -> !(error instanceof RefusedException), received::refusalOr)
+                .doFinally((signal) -> received.finish());
         });
     }
 
@@ -46,11 +133,11 @@ public final class BodyReader {
      * Reads the body and drops it, up to the discard limit, keeping nothing; tells
      * whether all of it was read, so the connection is reusable.
      */
-    public static Mono<Boolean> discard(Flux<ByteBuf> body, long discardLimit) {
+    public Mono<Boolean> discard(Flux<ByteBuf> body) {
         long[] size = { 0 };
         return body.doOnNext((buffer) -> size[0] += buffer.readableBytes())
-            .takeUntil((buffer) -> size[0] > discardLimit)
-            .then(Mono.fromSupplier(() -> size[0] <= discardLimit));
+            .takeUntil((buffer) -> size[0] > this.discardLimit)
+            .then(Mono.fromSupplier(() -> size[0] <= this.discardLimit));
     }
 
     /**
@@ -58,12 +145,12 @@ public final class BodyReader {
      * connection is reusable.
      */
     public abstract static sealed class RefusedException extends RuntimeException
-            permits TooLargeException, NoBudgetException, TooSlowException {
+            permits TooLargeException, NoBudgetException, TooSlowException, UndecodableException {
 
         private final boolean drained;
 
-        RefusedException(boolean drained) {
-            super(null, null, false, false);
+        RefusedException(String message, boolean drained) {
+            super(message, null, false, false);
             this.drained = drained;
         }
 
@@ -77,7 +164,7 @@ public final class BodyReader {
     public static final class TooLargeException extends RefusedException {
 
         TooLargeException(boolean drained) {
-            super(drained);
+            super(null, drained);
         }
 
     }
@@ -86,7 +173,7 @@ public final class BodyReader {
     public static final class NoBudgetException extends RefusedException {
 
         NoBudgetException(boolean drained) {
-            super(drained);
+            super(null, drained);
         }
 
     }
@@ -95,7 +182,16 @@ public final class BodyReader {
     public static final class TooSlowException extends RefusedException {
 
         TooSlowException() {
-            super(false);
+            super(null, false);
+        }
+
+    }
+
+    /** The body is not a whole, valid stream of its content coding. */
+    public static final class UndecodableException extends RefusedException {
+
+        UndecodableException(String message, boolean drained) {
+            super(message, drained);
         }
 
     }
@@ -104,7 +200,7 @@ public final class BodyReader {
      * The slowest a body may arrive: after {@code grace}, {@code bytesPerSecond} on
      * average (as Apache's mod_reqtimeout's MinRate); 0 bytes a second for no minimum.
      */
-    public record MinRate(long graceNanos, long bytesPerSecond) {
+    record MinRate(long graceNanos, long bytesPerSecond) {
 
         boolean isPassed(long elapsedNanos, long received) {
             if (this.bytesPerSecond <= 0 || elapsedNanos <= this.graceNanos) {
@@ -115,7 +211,7 @@ public final class BodyReader {
 
     }
 
-    private static final class Body {
+    private final class Body {
 
         private static final byte[] EMPTY = new byte[0];
 
@@ -124,18 +220,23 @@ public final class BodyReader {
 
         private final long declared;
 
-        private final MinRate minRate;
-
         private final long startNanos = System.nanoTime();
 
         private final int limit;
 
-        private final long discardLimit;
-
         private final BodyBudget.Lease lease;
+
+        private final ContentCoding coding;
+
+        /** Decompresses a coded body; {@code null} for identity, and once refused. */
+        private Decompressor decompressor;
 
         private byte[] bytes = EMPTY;
 
+        /** Bytes read off the wire. */
+        private long read;
+
+        /** Bytes of the body, decompressed. */
         private long size;
 
         /**
@@ -144,41 +245,88 @@ public final class BodyReader {
          */
         private Refusal refusal;
 
-        Body(long declared, int limit, long discardLimit, BodyBudget.Lease lease, MinRate minRate) {
+        /** Why the body could not be decompressed, when that is the refusal. */
+        private String undecodable;
+
+        Body(long declared, int limit, BodyBudget.Lease lease, ContentCoding coding) {
             this.limit = limit;
-            this.discardLimit = discardLimit;
             this.lease = lease;
             this.declared = declared;
-            this.minRate = minRate;
-            if (declared > limit) {
-                this.refusal = Refusal.TOO_LARGE;
+            this.coding = coding;
+            this.decompressor = coding.decompressor(ByteBufAllocator.DEFAULT);
+            if (isTooLarge(declared, limit, coding)) {
+                refuse(Refusal.TOO_LARGE);
             }
-            else if (declared > 0) {
+            else if (declared > 0 && coding == ContentCoding.IDENTITY) {
                 grow((int) Math.min(declared, FIRST_RESERVATION));
             }
         }
 
         void append(ByteBuf buffer) {
             int length = buffer.readableBytes();
-            this.size += length;
-            if (this.size > this.discardLimit) {
+            this.read += length;
+            if (this.read > BodyReader.this.discardLimit) {
                 throw refusalOr(null);
             }
-            if (this.refusal == null && this.size > this.limit) {
-                this.refusal = Refusal.TOO_LARGE;
+            if (this.refusal == null && this.read > BodyReader.this.wireLimit) {
+                refuse(Refusal.TOO_LARGE);
             }
-            if (this.refusal == null && this.minRate.isPassed(System.nanoTime() - this.startNanos, this.size)) {
+            if (this.refusal == null
+                    && BodyReader.this.minRate.isPassed(System.nanoTime() - this.startNanos, this.read)) {
                 throw new TooSlowException();
             }
-            if (this.refusal == null && this.size > this.bytes.length) {
+            if (this.refusal != null) {
+                return;
+            }
+            if (this.coding == ContentCoding.IDENTITY) {
+                keep(buffer);
+                return;
+            }
+            try {
+                if (this.decompressor.status() == Decompressor.Status.COMPLETE) {
+                    throw new DecompressionException("data after the end of the compressed stream");
+                }
+                this.decompressor.addInput(buffer.retain());
+                inflate();
+            }
+            catch (DecompressionException ex) {
+                undecodable(ex);
+            }
+        }
+
+        /**
+         * Takes what the decompressor has for us, until it needs input or a bound is
+         * crossed.
+         */
+        private void inflate() {
+            while (this.refusal == null && this.decompressor.status() == Decompressor.Status.NEED_OUTPUT) {
+                ByteBuf output = this.decompressor.takeOutput();
+                try {
+                    keep(output);
+                }
+                finally {
+                    output.release();
+                }
+            }
+        }
+
+        /** Keeps the body's next decompressed bytes, within the limit and the budget. */
+        private void keep(ByteBuf buffer) {
+            int length = buffer.readableBytes();
+            this.size += length;
+            if (this.size > this.limit) {
+                refuse(Refusal.TOO_LARGE);
+                return;
+            }
+            if (this.size > this.bytes.length) {
                 // Doubling, never past the declared length: the budget held stays within
                 // twice what arrived.
-                long most = (this.declared > 0) ? Math.min(this.limit, Math.max(this.declared, this.size)) : this.limit;
+                long most = (this.declared > 0 && this.coding == ContentCoding.IDENTITY)
+                        ? Math.min(this.limit, Math.max(this.declared, this.size)) : this.limit;
                 grow((int) Math.min(most, Math.max(this.size, 2L * this.bytes.length)));
-            }
-            if (this.refusal != null) {
-                this.bytes = EMPTY;
-                return;
+                if (this.refusal != null) {
+                    return;
+                }
             }
             buffer.readBytes(this.bytes, (int) this.size - length, length);
         }
@@ -192,13 +340,42 @@ public final class BodyReader {
                 this.bytes = Arrays.copyOf(this.bytes, capacity);
             }
             else {
-                this.refusal = Refusal.NO_BUDGET;
+                refuse(Refusal.NO_BUDGET);
             }
         }
 
+        /** The first bound crossed decides; nothing more is kept or inflated. */
+        private void refuse(Refusal refusal) {
+            if (this.refusal == null) {
+                this.refusal = refusal;
+            }
+            this.bytes = EMPTY;
+            close();
+        }
+
+        private void undecodable(DecompressionException ex) {
+            Throwable cause = (ex.getCause() != null) ? ex.getCause() : ex;
+            this.undecodable = "the " + this.coding.tag() + " body could not be decompressed: " + cause.getMessage();
+            refuse(Refusal.UNDECODABLE);
+        }
+
         Mono<byte[]> bytes() {
+            if (this.decompressor != null) {
+                try {
+                    if (this.decompressor.status() == Decompressor.Status.NEED_INPUT) {
+                        this.decompressor.endOfInput();
+                    }
+                    inflate();
+                    if (this.refusal == null && this.decompressor.status() != Decompressor.Status.COMPLETE) {
+                        throw new DecompressionException("the stream ends before its end");
+                    }
+                }
+                catch (DecompressionException ex) {
+                    undecodable(ex);
+                }
+            }
             if (this.refusal != null) {
-                return Mono.error(this.refusal.exception(true));
+                return Mono.error(this.refusal.exception(true, this.undecodable));
             }
             return Mono
                 .just((this.size == this.bytes.length) ? this.bytes : Arrays.copyOf(this.bytes, (int) this.size));
@@ -210,19 +387,40 @@ public final class BodyReader {
          */
         RuntimeException refusalOr(Throwable failure) {
             if (this.refusal != null || failure == null) {
-                return ((this.refusal != null) ? this.refusal : Refusal.TOO_LARGE).exception(false);
+                return ((this.refusal != null) ? this.refusal : Refusal.TOO_LARGE).exception(false, this.undecodable);
             }
             return (failure instanceof RuntimeException runtime) ? runtime : new IllegalStateException(failure);
+        }
+
+        /** Ends the decompression; nothing more is inflated. */
+        private void close() {
+            if (this.decompressor != null) {
+                this.decompressor.close();
+                this.decompressor = null;
+            }
+        }
+
+        /** Ends the decompression, and counts the bytes of a compressed body. */
+        void finish() {
+            close();
+            if (this.coding != ContentCoding.IDENTITY) {
+                BodyReader.this.compressed.get(this.coding).increment(this.read);
+                BodyReader.this.decompressed.get(this.coding).increment(this.size);
+            }
         }
 
     }
 
     private enum Refusal {
 
-        TOO_LARGE, NO_BUDGET;
+        TOO_LARGE, NO_BUDGET, UNDECODABLE;
 
-        RefusedException exception(boolean drained) {
-            return (this == TOO_LARGE) ? new TooLargeException(drained) : new NoBudgetException(drained);
+        RefusedException exception(boolean drained, String undecodable) {
+            return switch (this) {
+                case TOO_LARGE -> new TooLargeException(drained);
+                case NO_BUDGET -> new NoBudgetException(drained);
+                case UNDECODABLE -> new UndecodableException(undecodable, drained);
+            };
         }
 
     }

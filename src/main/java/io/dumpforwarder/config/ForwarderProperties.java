@@ -194,6 +194,7 @@ public record ForwarderProperties(
      * the body budget for little time
      * @param maxConnections ingest connections open at once at most; past it a new
      * connection is closed as soon as it is accepted
+     * @param http2 HTTP/2 on the ingest port, beside HTTP/1.1
      */
     // @formatter:off
     public record Ingest(
@@ -202,14 +203,33 @@ public record ForwarderProperties(
             @DefaultValue @Valid Auth auth,
             DataSize maxInflightBytes,
             @DefaultValue("1KB") @NotNull DataSize minBodyRate,
-            @DefaultValue("10000") @Positive int maxConnections) {
+            @DefaultValue("10000") @Positive int maxConnections,
+            @DefaultValue @Valid Http2 http2) {
         // @formatter:on
 
         Ingest withMaxInflightBytes(DataSize bytes) {
             return new Ingest(this.readTimeout, this.requestTimeout, this.auth, bytes, this.minBodyRate,
-                    this.maxConnections);
+                    this.maxConnections, this.http2);
         }
 
+    }
+
+    /**
+     * HTTP/2 on the ingest port ({@code forwarder.ingest.http2.*}): h2c with prior
+     * knowledge (and by upgrade) beside HTTP/1.1 on a plain port; h2 by ALPN beside
+     * HTTP/1.1 when the port has TLS ({@code server.ssl.*}). Every stream is a request
+     * with the limits and answers of HTTP/1.1; the read and request timeouts apply per
+     * stream.
+     *
+     * @param enabled serve HTTP/2 beside HTTP/1.1
+     * @param maxConcurrentStreams streams a connection may have open at once; a caller
+     * opening more gets them refused (RST_STREAM) by HTTP/2 itself
+     */
+    // @formatter:off
+    public record Http2(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("128") @Positive int maxConcurrentStreams) {
+        // @formatter:on
     }
 
     /**

@@ -4,6 +4,7 @@ import java.util.List;
 
 import io.dumpforwarder.body.BodyBudget;
 import io.dumpforwarder.body.BodyReader;
+import io.dumpforwarder.body.ContentCoding;
 import io.dumpforwarder.body.Utf8;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
@@ -54,16 +55,10 @@ class IngestHandler {
 
     private final AsciiString retryAfter;
 
-    private final BodyReader.MinRate minRate;
-
-    /**
-     * Bytes of an over-limit body read and dropped at most, so its sender can read the
-     * 413.
-     */
-    private final long discardLimit;
+    private final BodyReader bodies;
 
     IngestHandler(Intake intake, IngestMetrics metrics, CallerAuthentication authentication, BodyBudget budget,
-            Replies replies, DumpTracing tracing, ForwarderProperties properties) {
+            BodyReader bodies, Replies replies, DumpTracing tracing, ForwarderProperties properties) {
         this.intake = intake;
         this.tracing = tracing;
         this.budget = budget;
@@ -72,9 +67,7 @@ class IngestHandler {
         this.replies = replies;
         this.maxDumpSize = Math.toIntExact(properties.maxDumpSize().toBytes());
         this.maxRequestSize = Math.toIntExact(properties.maxRequestSize().toBytes());
-        this.discardLimit = 2L * this.maxRequestSize;
-        this.minRate = new BodyReader.MinRate(properties.ingest().readTimeout().toNanos(),
-                properties.ingest().minBodyRate().toBytes());
+        this.bodies = bodies;
         this.retryAfter = AsciiString.cached(Long.toString(Math.max(1, properties.queue().retryAfter().toSeconds())));
     }
 
@@ -109,12 +102,19 @@ class IngestHandler {
         if (format == null) {
             return refuse(IngestOutcome.UNSUPPORTED_MEDIA_TYPE, 1);
         }
+        ContentCoding coding = this.bodies.coding(headers.getAll(HttpHeaderNames.CONTENT_ENCODING));
+        if (coding == null) {
+            return Mono.just(problem(IngestOutcome.UNSUPPORTED_MEDIA_TYPE, 1,
+                    "Content-Encoding " + String.join(", ", headers.getAll(HttpHeaderNames.CONTENT_ENCODING))
+                            + " is not supported: send one of " + ContentCoding.ACCEPTED));
+        }
         int limit = (format == BodyFormat.JSON) ? this.maxDumpSize : this.maxRequestSize;
         long declared = contentLength(headers);
         // A caller waiting for 100 Continue sends no body until told to: refusals then go
         // out before it, and the body is never read.
         boolean expectsContinue = headers.containsValue(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE, true);
-        if (declared > this.discardLimit || (expectsContinue && declared > limit)) {
+        if (declared > this.bodies.discardLimit()
+                || (expectsContinue && this.bodies.isTooLarge(declared, limit, coding))) {
             // Too large to read through: answer now and close, rather than read it all.
             return Mono.just(tooLarge(format, false));
         }
@@ -131,17 +131,15 @@ class IngestHandler {
             if (expectsContinue) {
                 return Mono.just(this.replies.of(IngestOutcome.QUEUE_FULL).drained(false));
             }
-            return BodyReader.discard(request.receive(), this.discardLimit)
-                .map(this.replies.of(IngestOutcome.QUEUE_FULL)::drained);
+            return this.bodies.discard(request.receive()).map(this.replies.of(IngestOutcome.QUEUE_FULL)::drained);
         }
         BodyBudget.Lease lease = this.budget.lease();
-        return BodyReader.read(request.receive(), declared, limit, this.discardLimit, lease, this.minRate)
-            .flatMap((body) -> {
-                // Log lines about the body carry the ingest span's ids.
-                try (CurrentTraceContext.Scope scope = this.tracing.scope(caller.trace(), caller.traceId())) {
-                    return (format == BodyFormat.JSON) ? one(body, caller) : lines(body, caller);
-                }
-            })
+        return this.bodies.read(request.receive(), declared, limit, lease, coding).flatMap((body) -> {
+            // Log lines about the body carry the ingest span's ids.
+            try (CurrentTraceContext.Scope scope = this.tracing.scope(caller.trace(), caller.traceId())) {
+                return (format == BodyFormat.JSON) ? one(body, caller) : lines(body, caller);
+            }
+        })
             .onErrorResume((ex) -> Mono.just(refused(ex, format)))
             // Whatever the answer, the body's bytes are either held as dumps or garbage
             // by now.
@@ -155,6 +153,9 @@ class IngestHandler {
         if (ex instanceof BodyReader.NoBudgetException noBudget) {
             this.metrics.count(IngestOutcome.INFLIGHT_FULL, 1);
             return this.replies.of(IngestOutcome.INFLIGHT_FULL).drained(noBudget.drained());
+        }
+        if (ex instanceof BodyReader.UndecodableException undecodable) {
+            return problem(IngestOutcome.INVALID, 1, undecodable.getMessage()).drained(undecodable.drained());
         }
         if (ex instanceof BodyReader.TooSlowException) {
             this.metrics.count(IngestOutcome.TOO_SLOW, 1);

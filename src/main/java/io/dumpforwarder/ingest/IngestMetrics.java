@@ -2,6 +2,7 @@ package io.dumpforwarder.ingest;
 
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,6 +36,8 @@ class IngestMetrics {
 
     private final Counter connectionsRefused;
 
+    private final Map<String, Counter> protocols = new HashMap<>();
+
     IngestMetrics(MeterRegistry registry) {
         for (IngestOutcome outcome : IngestOutcome.values()) {
             this.received.put(outcome, Counter.builder("dumps.received")
@@ -59,6 +62,13 @@ class IngestMetrics {
         Gauge.builder("dumps.ingest.connections", this.connections, AtomicInteger::get)
             .description("Open connections of callers to the ingest port")
             .register(registry);
+        for (String protocol : List.of(ConnectionProtocol.HTTP_1_1, ConnectionProtocol.H2C, ConnectionProtocol.H2)) {
+            this.protocols.put(protocol,
+                    Counter.builder("dumps.ingest.connections.opened")
+                        .description("Connections of callers to the ingest port, by the protocol they speak")
+                        .tag("protocol", protocol)
+                        .register(registry));
+        }
         this.connectionsRefused = Counter.builder("dumps.ingest.connections.refused")
             .description("Connections closed as soon as accepted: forwarder.ingest.max-connections were open")
             .register(registry);
@@ -91,6 +101,10 @@ class IngestMetrics {
             return false;
         }
         return true;
+    }
+
+    void connectionSpeaks(String protocol) {
+        this.protocols.get(protocol).increment();
     }
 
     void connectionClosed() {

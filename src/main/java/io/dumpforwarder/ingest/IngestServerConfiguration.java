@@ -7,12 +7,14 @@ import io.dumpforwarder.config.ForwarderProperties;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.ReadTimeoutException;
@@ -22,10 +24,16 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Hooks;
 import reactor.netty.NettyPipeline;
 import reactor.netty.channel.AbortedException;
+import reactor.netty.http.server.HttpServer;
 
+import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.web.server.Http2;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 
 /**
  * The ingest server's connections: limits on callers that Spring Boot has no property for
@@ -69,7 +77,7 @@ class IngestServerConfiguration {
     @Bean
     NettyServerCustomizer ingestLimits(ForwarderProperties properties, IngestMetrics metrics, Replies replies) {
         ForwarderProperties.Ingest ingest = properties.ingest();
-        return (server) -> server.readTimeout(ingest.readTimeout())
+        return (server) -> withHttp2(server, ingest.http2()).readTimeout(ingest.readTimeout())
             .requestTimeout(ingest.requestTimeout())
             .doOnChannelInit((observer, channel, remoteAddress) -> {
                 if (!metrics.connectionOpened(ingest.maxConnections())) {
@@ -77,15 +85,57 @@ class IngestServerConfiguration {
                     return;
                 }
                 channel.closeFuture().addListener((closed) -> metrics.connectionClosed());
-                if (channel.pipeline().get(NettyPipeline.HttpCodec) != null) {
-                    RequestHeadDeadline heads = new RequestHeadDeadline(ingest.requestTimeout(), metrics);
-                    channel.pipeline()
-                        .addBefore(NettyPipeline.HttpCodec, "dumpforwarder.headBytes", heads.bytes())
-                        .addAfter(NettyPipeline.HttpCodec, "dumpforwarder.codecRefusals",
-                                new CodecRefusals(metrics, replies))
-                        .addAfter(NettyPipeline.HttpCodec, "dumpforwarder.heads", heads.requests());
+                boolean tls = channel.pipeline().get(NettyPipeline.SslHandler) != null;
+                ConnectionProtocol protocol = new ConnectionProtocol(tls, metrics,
+                        (pipeline) -> guardHttp1(pipeline, ingest, metrics, replies));
+                if (tls) {
+                    channel.pipeline().addAfter(NettyPipeline.SslHandler, "dumpforwarder.protocol", protocol);
+                }
+                else {
+                    channel.pipeline().addFirst("dumpforwarder.protocol", protocol);
                 }
             });
+    }
+
+    /**
+     * HTTP/2 beside HTTP/1.1, as {@code server.http2.enabled} turns it on: h2 by ALPN on
+     * a port with TLS, h2c on a plain one. Ordered last, so
+     * {@code forwarder.ingest.http2.enabled} decides.
+     */
+    @Bean
+    @Order(Ordered.LOWEST_PRECEDENCE)
+    WebServerFactoryCustomizer<NettyReactiveWebServerFactory> ingestHttp2(ForwarderProperties properties) {
+        return (factory) -> {
+            Http2 http2 = new Http2();
+            http2.setEnabled(properties.ingest().http2().enabled());
+            factory.setHttp2(http2);
+        };
+    }
+
+    /**
+     * The bounds of HTTP/2: streams per connection, and the header list as HTTP/1.1's
+     * headers are ({@code server.max-http-request-header-size}).
+     */
+    private static HttpServer withHttp2(HttpServer server, ForwarderProperties.Http2 http2) {
+        if (!http2.enabled()) {
+            return server;
+        }
+        long headerListSize = server.configuration().decoder().maxHeaderSize();
+        return server.http2Settings((settings) -> settings.maxConcurrentStreams(http2.maxConcurrentStreams())
+            .maxHeaderListSize(headerListSize));
+    }
+
+    /**
+     * The guards of an HTTP/1.1 connection around its codec: the deadline on request
+     * heads, and the codec's refusals as problems.
+     */
+    private static void guardHttp1(ChannelPipeline pipeline, ForwarderProperties.Ingest ingest, IngestMetrics metrics,
+            Replies replies) {
+        String codec = pipeline.context(HttpServerCodec.class).name();
+        RequestHeadDeadline heads = new RequestHeadDeadline(ingest.requestTimeout(), metrics);
+        pipeline.addBefore(codec, "dumpforwarder.headBytes", heads.bytes())
+            .addAfter(codec, "dumpforwarder.codecRefusals", new CodecRefusals(metrics, replies))
+            .addAfter(codec, "dumpforwarder.heads", heads.requests());
     }
 
     /**

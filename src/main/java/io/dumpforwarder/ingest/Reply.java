@@ -1,5 +1,6 @@
 package io.dumpforwarder.ingest;
 
+import io.dumpforwarder.body.ContentCoding;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -20,6 +21,8 @@ record Reply(IngestOutcome outcome, byte[] body, boolean keepAlive) {
     private static final AsciiString APPLICATION_PROBLEM_JSON = AsciiString.cached("application/problem+json");
 
     private static final AsciiString BEARER = AsciiString.cached("Bearer");
+
+    private static final AsciiString ACCEPT_ENCODING = AsciiString.cached(ContentCoding.ACCEPTED);
 
     HttpResponseStatus status() {
         return HttpResponseStatus.valueOf(this.outcome.status().value());
@@ -52,6 +55,9 @@ record Reply(IngestOutcome outcome, byte[] body, boolean keepAlive) {
         if (outcome == IngestOutcome.QUEUE_FULL || outcome == IngestOutcome.INFLIGHT_FULL
                 || outcome == IngestOutcome.BUFFER_UNAVAILABLE) {
             response.header(HttpHeaderNames.RETRY_AFTER, retryAfter);
+        }
+        if (outcome == IngestOutcome.UNSUPPORTED_MEDIA_TYPE) {
+            response.header(HttpHeaderNames.ACCEPT_ENCODING, ACCEPT_ENCODING);
         }
         if (outcome == IngestOutcome.UNAUTHORIZED) {
             response.header(HttpHeaderNames.WWW_AUTHENTICATE, BEARER);

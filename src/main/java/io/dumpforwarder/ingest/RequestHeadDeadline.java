@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -84,7 +85,9 @@ final class RequestHeadDeadline {
 
     private void expire(ChannelHandlerContext context) {
         this.deadline = null;
-        if (!this.inRequest) {
+        // A connection upgraded to h2c has no HTTP/1.1 codec left: its streams have their
+        // own timeouts.
+        if (!this.inRequest && context.pipeline().get(HttpServerCodec.class) != null) {
             this.metrics.refusedByTheCodec(408);
             context.close();
         }

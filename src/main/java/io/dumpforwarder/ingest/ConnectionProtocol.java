@@ -1,0 +1,86 @@
+package io.dumpforwarder.ingest;
+
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+
+/**
+ * Tells, once per connection, which protocol the caller speaks, counts it, and on an
+ * HTTP/1.1 connection has the guards of HTTP/1.1 put around its codec. On a plain port
+ * the first bytes tell: HTTP/2's connection preface is h2c with prior knowledge, anything
+ * else HTTP/1.1 (an h2c upgrade starts as HTTP/1.1); with TLS, the pipeline that ALPN has
+ * built once the handshake is done. Then it leaves the pipeline.
+ */
+final class ConnectionProtocol extends ChannelInboundHandlerAdapter {
+
+    static final String HTTP_1_1 = "http/1.1";
+
+    static final String H2C = "h2c";
+
+    static final String H2 = "h2";
+
+    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final boolean tls;
+
+    private final IngestMetrics metrics;
+
+    /** Puts the HTTP/1.1 guards around the codec of this pipeline. */
+    private final Consumer<ChannelPipeline> http1;
+
+    ConnectionProtocol(boolean tls, IngestMetrics metrics, Consumer<ChannelPipeline> http1) {
+        this.tls = tls;
+        this.metrics = metrics;
+        this.http1 = http1;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext context, Object message) {
+        if (!this.tls && message instanceof ByteBuf bytes) {
+            int matching = matchingPreface(bytes);
+            if (matching == PREFACE.length) {
+                decided(context, H2C);
+            }
+            else if (matching < bytes.readableBytes()) {
+                decided(context, HTTP_1_1);
+            }
+            // else: the bytes so far may still be the preface; the next ones tell.
+        }
+        context.fireChannelRead(message);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext context, Object event) throws Exception {
+        context.fireUserEventTriggered(event);
+        if (this.tls && event instanceof SslHandshakeCompletionEvent handshake && handshake.isSuccess()) {
+            // ALPN has built the pipeline of the protocol it chose.
+            decided(context, (context.pipeline().get(HttpServerCodec.class) != null) ? HTTP_1_1 : H2);
+        }
+    }
+
+    private void decided(ChannelHandlerContext context, String protocol) {
+        this.metrics.connectionSpeaks(protocol);
+        if (protocol.equals(HTTP_1_1) && context.pipeline().get(HttpServerCodec.class) != null) {
+            this.http1.accept(context.pipeline());
+        }
+        context.pipeline().remove(this);
+    }
+
+    /** How many of the first bytes agree with the preface. */
+    private static int matchingPreface(ByteBuf bytes) {
+        int length = Math.min(bytes.readableBytes(), PREFACE.length);
+        for (int i = 0; i < length; i++) {
+            if (bytes.getByte(bytes.readerIndex() + i) != PREFACE[i]) {
+                return i;
+            }
+        }
+        return length;
+    }
+
+}
