@@ -1,5 +1,6 @@
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Random;
 
 import com.github.luben.zstd.Zstd;
 import io.airlift.compress.zstd.ZstdDecompressor;
@@ -10,7 +11,7 @@ import io.netty.handler.codec.compression.Decompressor;
 
 /**
  * Which zstd library ingest decompresses with, by measurement, in one JVM: a 100-dump NDJSON body of the
- * benchmark's shape, zstd level 3, decompressed (a) the way ingest does it, through Netty's streaming
+ * benchmark's shape (dumps that differ as callers' do), zstd level 3, decompressed (a) the way ingest does it, through Netty's streaming
  * ZstdDecompressor over zstd-jni, the body fed in 16 KB pieces as a socket delivers it, and (b) by aircompressor
  * 2.0.2's pure-Java ZstdDecompressor, whole frame into a presized array (its fastest path; it has no
  * non-blocking streaming decoder). Medians of 15 rounds of 2,000 bodies, after a warm-up of as many.
@@ -23,13 +24,17 @@ import io.netty.handler.codec.compression.Decompressor;
 public class ZstdChoice {
 
     public static void main(String[] args) {
+        Random random = new Random(7);
         StringBuilder lines = new StringBuilder();
         for (int n = 0; n < 100; n++) {
-            StringBuilder dump = new StringBuilder("{\"uid\":" + (9007199254740993L + n)
-                    + ",\"traceId\":\"4bf92f3577b34da6a3ce929d0e0e4736\",\"scene\":\"home_feed\",\"candidates\":[");
+            StringBuilder dump = new StringBuilder("{\"uid\":" + (9007199254740993L + n * 7919L) + ",\"traceId\":\""
+                    + Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong())
+                    + "\",\"scene\":\"home_feed\",\"candidates\":[");
             for (int i = 0; i < 20; i++) {
-                dump.append("{\"id\":").append(1000000 + i).append(",\"score\":0.").append(97 - i)
-                    .append(",\"features\":{\"ctr\":0.0312,\"cvr\":0.0041,\"age_days\":").append(i % 7).append("}},");
+                dump.append("{\"id\":").append(1000000 + random.nextInt(8000000)).append(",\"score\":")
+                    .append(random.nextDouble()).append(",\"features\":{\"ctr\":").append(random.nextInt(1000) / 10000.0)
+                    .append(",\"cvr\":").append(random.nextInt(1000) / 100000.0).append(",\"age_days\":")
+                    .append(random.nextInt(30)).append("}},");
             }
             dump.setLength(dump.length() - 1);
             lines.append(dump).append("]}\n");
@@ -40,7 +45,7 @@ public class ZstdChoice {
                 (double) plain.length / frame.length);
         ZstdDecompressor airlift = new ZstdDecompressor();
         byte[] out = new byte[plain.length];
-        check(Arrays.equals(viaNetty(frame), plain) && airlift.decompress(frame, 0, frame.length, out, 0, out.length)
+        check(Arrays.equals(Arrays.copyOf(viaNetty(frame), size), plain) && airlift.decompress(frame, 0, frame.length, out, 0, out.length)
                 == plain.length && Arrays.equals(out, plain));
         for (int round = 0; round < 15; round++) {
             viaNettyRound(frame);
@@ -86,21 +91,33 @@ public class ZstdChoice {
         try (Decompressor decompressor = io.netty.handler.codec.compression.ZstdDecompressor.builder()
             .build(ByteBufAllocator.DEFAULT)) {
             for (int from = 0; from < frame.length; from += 16 * 1024) {
+                check(decompressor.status() == Decompressor.Status.NEED_INPUT);
                 decompressor.addInput(Unpooled.wrappedBuffer(frame, from, Math.min(16 * 1024, frame.length - from)));
                 body = drain(decompressor, body);
             }
-            decompressor.endOfInput();
+            if (decompressor.status() == Decompressor.Status.NEED_INPUT) {
+                decompressor.endOfInput();
+            }
             body = drain(decompressor, body);
         }
         return body;
     }
 
+    private static int size;
+
+    /** As ingest keeps a body: into an array that doubles as it fills. */
     private static byte[] drain(Decompressor decompressor, byte[] body) {
+        if (body.length == 0) {
+            size = 0;
+        }
         while (decompressor.status() == Decompressor.Status.NEED_OUTPUT) {
             ByteBuf output = decompressor.takeOutput();
-            int at = body.length;
-            body = Arrays.copyOf(body, at + output.readableBytes());
-            output.readBytes(body, at, output.readableBytes());
+            int length = output.readableBytes();
+            if (size + length > body.length) {
+                body = Arrays.copyOf(body, Math.max(size + length, 2 * body.length));
+            }
+            output.readBytes(body, size, length);
+            size += length;
             output.release();
         }
         return body;

@@ -27,8 +27,9 @@
 #            spans exported over OTLP to the sink (callers send no traceparent): what tracing costs per dump
 #   h2c      closed loop, one dump per request: HTTP/1.1 (wrk, 64 connections) then h2c with prior knowledge
 #            (h2load, 4 connections x 32 streams) against the same service in one run: delivered/s, CPU per dump
-#   gzip     closed loop, NDJSON of 100 dumps per request: plain, then the same body gzip-compressed
-#            (Content-Encoding: gzip), against the same service in one run: delivered/s, CPU and wire bytes per dump
+#   gzip     open loop at --rates dumps/s (default 4000) in NDJSON bodies of 100 different dumps: plain, then the
+#            same bodies gzip-compressed (Content-Encoding: gzip), against the same service in one run: delivered/s,
+#            CPU and bytes on the wire per dump
 # From a cold start, each run a fresh JVM loaded the moment it is ready, no warm-up:
 #   coldstart     closed loop (wrk, 64 connections) for --duration (default 20 s), healthy sink
 #   slowcollector open loop at 500 dumps/s for --duration (default 15 s), the sink answers after 92 ms
@@ -77,7 +78,8 @@ case "$scenario" in
   capacity) sink_delay=5; sink_capacity=20; rates=${rates:-5000}; modes=(fixed adaptive) ;;
   ratelimit) rates=${rates:-2000}; modes=(nolimit pod cluster) ;;
   tracing) rates=${rates:-5000}; modes=(off sampled1pct) ;;
-  h2c | gzip) ;;
+  h2c) ;;
+  gzip) rates=${rates:-4000} ;;
   kafka) rates=${rates:-2000}; modes=(memory kafka) ;;
   slow) sink_delay=300 ;;
   batch) service_args+=(--forwarder.batch.enabled=true) ;;
@@ -121,14 +123,24 @@ trap cleanup EXIT
 
 # A realistic dump: uid, traceId, scene, model and 20 scored candidates with features; and 100 of them as NDJSON.
 python3 - "$work" <<'PY'
-import json, sys
+import json, random, sys
 dump = {"uid": 9007199254740993, "traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "scene": "home_feed",
         "requestTime": 1763802000123, "model": "ranker-v42",
         "candidates": [{"id": 1000000 + i, "score": round(0.97 - i * 0.013, 6),
                         "features": {"ctr": 0.0312, "cvr": 0.0041, "age_days": i % 7}} for i in range(20)]}
 line = json.dumps(dump, separators=(",", ":"))
 open(sys.argv[1] + "/dump.json", "w").write(line)
-open(sys.argv[1] + "/dumps.ndjson", "w").write("\n".join([line] * 100) + "\n")
+# 100 dumps that differ as a caller's do (uid, trace id, candidates, scores), so compression is not flattered.
+random.seed(7)
+lines = []
+for n in range(100):
+    dump["uid"] = 9007199254740993 + n * 7919
+    dump["traceId"] = "%032x" % random.getrandbits(128)
+    dump["candidates"] = [{"id": random.randrange(1000000, 9000000), "score": round(random.random(), 6),
+                           "features": {"ctr": round(random.random() / 10, 4), "cvr": round(random.random() / 100, 4),
+                                        "age_days": random.randrange(30)}} for _ in range(20)]
+    lines.append(json.dumps(dump, separators=(",", ":")))
+open(sys.argv[1] + "/dumps.ndjson", "w").write("\n".join(lines) + "\n")
 PY
 per_request=1
 body=$work/dump.json
@@ -368,12 +380,17 @@ case "$scenario" in
         echo "     h2load: $(grep -E '^requests:|^status codes:' "$work/pair-$run-h2c.txt" | tr -s ' \n' ' ')"
         echo "     connections by protocol: $(series dumps_ingest_connections_opened_total)"
       else
-        pair_row "$run" plain "$(( $(stat -c %s "$work/dumps.ndjson") / 100 ))" wrk -t2 -c$connections \
-          -d"${duration}s" -s "$work/post.lua" "http://127.0.0.1:$ingest/v1/dumps"
-        wrk -t2 -c$connections -d10s -s "$work/post-gzip.lua" "http://127.0.0.1:$ingest/v1/dumps" > /dev/null
+        # Workers of 10 requests (1,000 dumps) a second each.
+        workers=$(( rates / 1000 ))
+        pair_row "$run" plain "$(( $(stat -c %s "$work/dumps.ndjson") / 100 ))" hey -z "${duration}s" -c "$workers" \
+          -q 10 -m POST -T application/x-ndjson -D "$work/dumps.ndjson" "http://127.0.0.1:$ingest/v1/dumps"
+        hey -z 10s -c "$workers" -q 10 -m POST -T application/x-ndjson -H 'Content-Encoding: gzip' \
+          -D "$work/dumps.ndjson.gz" "http://127.0.0.1:$ingest/v1/dumps" > /dev/null
         settle > /dev/null
-        pair_row "$run" gzip "$(( $(stat -c %s "$work/dumps.ndjson.gz") / 100 ))" wrk -t2 -c$connections \
-          -d"${duration}s" -s "$work/post-gzip.lua" "http://127.0.0.1:$ingest/v1/dumps"
+        pair_row "$run" gzip "$(( $(stat -c %s "$work/dumps.ndjson.gz") / 100 ))" hey -z "${duration}s" \
+          -c "$workers" -q 10 -m POST -T application/x-ndjson -H 'Content-Encoding: gzip' -D "$work/dumps.ndjson.gz" \
+          "http://127.0.0.1:$ingest/v1/dumps"
+        echo "     p99 plain / gzip: $(awk '/ 99% in/ {printf "%.2fms", $3 * 1000}' "$work/pair-$run-plain.txt") / $(awk '/ 99% in/ {printf "%.2fms", $3 * 1000}' "$work/pair-$run-gzip.txt")"
         echo "     decompressed/compressed: $(series dumps_ingest_decompressed_bytes_total) / $(series dumps_ingest_compressed_bytes_total)"
       fi
       echo "     received: $(series dumps_received_total)"

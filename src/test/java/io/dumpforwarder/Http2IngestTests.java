@@ -1,9 +1,16 @@
 package io.dumpforwarder;
 
+import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 import io.netty.buffer.ByteBuf;
@@ -151,6 +158,38 @@ class Http2IngestTests extends AbstractServiceTests {
         await().atMost(WAIT).until(() -> this.meters.gauge("dumps.ingest.inflight.bytes") == 0);
         assertThat(stalledAnswer.block(WAIT)).isNotEqualTo(202);
         assertThat(post("{\"uid\":3}", "application/json", none()).block(WAIT).status()).isEqualTo(202);
+    }
+
+    /**
+     * The server's SETTINGS frame, read off a raw socket after the connection preface:
+     * the streams a connection may open, and the header list bounded as HTTP/1.1's
+     * headers are (server.max-http-request-header-size, 8 KB).
+     */
+    @Test
+    void theServerAnnouncesItsBoundsOnStreamsAndHeaders() throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), this.port)) {
+            socket.setSoTimeout(5000);
+            OutputStream out = socket.getOutputStream();
+            out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[] { 0, 0, 0, 4, 0, 0, 0, 0, 0 });
+            out.flush();
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            Map<Integer, Long> settings = new HashMap<>();
+            while (settings.isEmpty()) {
+                int length = (in.readUnsignedByte() << 16) | in.readUnsignedShort();
+                int type = in.readUnsignedByte();
+                int flags = in.readUnsignedByte();
+                in.readInt();
+                byte[] payload = in.readNBytes(length);
+                if (type == 4 && (flags & 1) == 0) {
+                    ByteBuffer entries = ByteBuffer.wrap(payload);
+                    while (entries.remaining() >= 6) {
+                        settings.put((int) entries.getShort(), entries.getInt() & 0xffffffffL);
+                    }
+                }
+            }
+            assertThat(settings).containsEntry(0x3, 32L).containsEntry(0x6, 8192L);
+        }
     }
 
     @Test
