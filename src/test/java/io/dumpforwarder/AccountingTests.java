@@ -47,14 +47,14 @@ class AccountingTests extends AbstractServiceTests {
             .filter((e) -> e.getKey().startsWith("dumps_forwarded_total{"))
             .mapToDouble(Map.Entry::getValue)
             .sum();
-        assertThat(scrape).containsEntry("dumps_received_total{outcome=\"accepted\"}", 16.0)
-            .containsEntry("dumps_received_total{outcome=\"invalid\"}", 1.0)
+        assertThat(scrape).containsEntry("dumps_received_total{caller=\"unknown\",outcome=\"accepted\"}", 16.0)
+            .containsEntry("dumps_received_total{caller=\"unknown\",outcome=\"invalid\"}", 1.0)
             .containsEntry("dumps_forwarded_total{outcome=\"success\"}", 4.0)
             .containsEntry("dumps_forwarded_total{outcome=\"timeout\"}", 2.0)
             .containsEntry("dumps_forwarded_total{outcome=\"http_5xx\"}", 2.0)
             .containsEntry("dumps_forwarded_total{outcome=\"http_4xx\"}", 3.0)
             .containsEntry("dumps_forwarded_total{outcome=\"circuit_open\"}", 5.0);
-        assertThat(scrape.get("dumps_received_total{outcome=\"accepted\"}"))
+        assertThat(scrape.get("dumps_received_total{caller=\"unknown\",outcome=\"accepted\"}"))
             .isEqualTo(forwarded + scrape.get("dumps_queued") + scrape.get("dumps_inflight"));
     }
 

@@ -3,7 +3,6 @@ package io.dumpforwarder;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -11,8 +10,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 
 import io.dumpforwarder.support.Meters;
 import io.dumpforwarder.support.RunningApp;
+import io.dumpforwarder.support.TestPki;
 import io.netty.handler.ssl.ClientAuth;
-import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,26 +47,9 @@ class CollectorTlsTests {
 
     @BeforeAll
     static void pki() throws Exception {
-        Instant now = Instant.now();
-        X509Bundle ca = new CertificateBuilder().subject("CN=dump-forwarder test CA")
-            .setIsCertificateAuthority(true)
-            .ecp256()
-            .notBefore(now.minusSeconds(3600))
-            .notAfter(now.plusSeconds(86400))
-            .buildSelfSigned();
-        X509Bundle server = new CertificateBuilder().subject("CN=localhost")
-            .addSanDnsName("localhost")
-            .addExtendedKeyUsageServerAuth()
-            .ecp256()
-            .notBefore(now.minusSeconds(3600))
-            .notAfter(now.plusSeconds(86400))
-            .buildIssuedBy(ca);
-        X509Bundle client = new CertificateBuilder().subject("CN=dump-forwarder")
-            .addExtendedKeyUsageClientAuth()
-            .ecp256()
-            .notBefore(now.minusSeconds(3600))
-            .notAfter(now.plusSeconds(86400))
-            .buildIssuedBy(ca);
+        X509Bundle ca = TestPki.ca("dump-forwarder test CA");
+        X509Bundle server = TestPki.server(ca);
+        X509Bundle client = TestPki.client(ca, "dump-forwarder");
         caPem = ca.toTempRootCertPem();
         clientCertificatePem = client.toTempCertChainPem();
         clientKeyPem = client.toTempPrivateKeyPem();

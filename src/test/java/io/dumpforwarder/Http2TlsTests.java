@@ -5,14 +5,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 
 import javax.net.ssl.SSLContext;
 
 import io.dumpforwarder.support.Meters;
 import io.dumpforwarder.support.RunningApp;
 import io.dumpforwarder.support.TestCollector;
-import io.netty.pkitesting.CertificateBuilder;
+import io.dumpforwarder.support.TestPki;
 import io.netty.pkitesting.X509Bundle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,20 +36,8 @@ class Http2TlsTests {
 
     @BeforeAll
     static void start() throws Exception {
-        Instant now = Instant.now();
-        X509Bundle ca = new CertificateBuilder().subject("CN=dump-forwarder ingest test CA")
-            .setIsCertificateAuthority(true)
-            .ecp256()
-            .notBefore(now.minusSeconds(3600))
-            .notAfter(now.plusSeconds(86400))
-            .buildSelfSigned();
-        X509Bundle server = new CertificateBuilder().subject("CN=localhost")
-            .addSanDnsName("localhost")
-            .addExtendedKeyUsageServerAuth()
-            .ecp256()
-            .notBefore(now.minusSeconds(3600))
-            .notAfter(now.plusSeconds(86400))
-            .buildIssuedBy(ca);
+        X509Bundle ca = TestPki.ca("dump-forwarder ingest test CA");
+        X509Bundle server = TestPki.server(ca);
         trust = SSLContext.getInstance("TLS");
         trust.init(null, ca.toTrustManagerFactory().getTrustManagers(), null);
         app = RunningApp.start("--forwarder.dump-url=" + collector.url(), "--server.ssl.bundle=ingest",

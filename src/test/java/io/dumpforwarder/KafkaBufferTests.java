@@ -118,7 +118,7 @@ class KafkaBufferTests extends AbstractServiceTests {
             .untilAsserted(() -> assertThat(scrape()).contains("kafka_consumer_fetch_manager_records_lag",
                     "kafka_producer_record_send_total", "dumps_buffer_unsettled ", "dumps_buffer_oldest_age_seconds ",
                     "dumps_buffer_max_age_seconds ", "dumps_buffer_paused 0.0", "dumps_buffer_kept_total{",
-                    "dumps_received_total{outcome=\"buffer_unavailable\"}"));
+                    "dumps_received_total{caller=\"unknown\",outcome=\"buffer_unavailable\"}"));
     }
 
     private static ConsumerRecord<byte[], byte[]> recordOf(int uid) {

@@ -125,7 +125,8 @@ public class BodyReader {
             return body.doOnNext(received::append)
                 .then(Mono.defer(received::bytes))
                 .onErrorMap((error) -> !(error instanceof RefusedException), received::refusalOr)
-                .doFinally((signal) -> received.finish());
+                .doOnTerminate(received::finish)
+                .doOnCancel(received::finish);
         });
     }
 
@@ -238,6 +239,9 @@ public class BodyReader {
 
         /** Bytes of the body, decompressed. */
         private long size;
+
+        /** Set once the body's bytes are counted. */
+        private boolean finished;
 
         /**
          * Why the body is refused, decided by the first bound it crossed; {@code null}
@@ -400,10 +404,14 @@ public class BodyReader {
             }
         }
 
-        /** Ends the decompression, and counts the bytes of a compressed body. */
+        /**
+         * Ends the decompression, and counts the bytes of a compressed body, once: before
+         * the answer goes out, so the count is there when the caller reads it.
+         */
         void finish() {
             close();
-            if (this.coding != ContentCoding.IDENTITY) {
+            if (this.coding != ContentCoding.IDENTITY && !this.finished) {
+                this.finished = true;
                 BodyReader.this.compressed.get(this.coding).increment(this.read);
                 BodyReader.this.decompressed.get(this.coding).increment(this.size);
             }

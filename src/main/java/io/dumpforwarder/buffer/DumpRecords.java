@@ -28,6 +28,8 @@ final class DumpRecords {
 
     static final String TRACE_ID = "dump-trace-id";
 
+    static final String CALLER = "dump-caller";
+
     static final String ACCEPTED_AT = "dump-accepted-at";
 
     private static final TextMapGetter<ConsumerRecord<byte[], byte[]>> TRACE_HEADERS = new TextMapGetter<>() {
@@ -60,6 +62,9 @@ final class DumpRecords {
         if (dump.traceId() != null) {
             headers.add(TRACE_ID, utf8(dump.traceId()));
         }
+        if (dump.caller() != null) {
+            headers.add(CALLER, utf8(dump.caller()));
+        }
         // The ingest span, so that the forward's span continues the caller's trace.
         DumpTracing.write(dump.trace(), headers, (carrier, name, value) -> carrier.add(name, utf8(value)));
         return record;
@@ -77,7 +82,8 @@ final class DumpRecords {
             key = record.topic() + "-" + record.partition() + "-" + record.offset();
         }
         TraceContext trace = DumpTracing.read(record, TRACE_HEADERS);
-        return new Dump(record.value(), text(record, UID), text(record, TRACE_ID), trace, receivedNanos, key, receipt);
+        return new Dump(record.value(), text(record, UID), text(record, TRACE_ID), trace, receivedNanos, key, receipt,
+                text(record, CALLER));
     }
 
     /** When the record's dump was accepted, in epoch milliseconds. */

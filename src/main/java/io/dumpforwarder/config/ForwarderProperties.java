@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
@@ -13,7 +14,9 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.Size;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -195,6 +198,7 @@ public record ForwarderProperties(
      * @param maxConnections ingest connections open at once at most; past it a new
      * connection is closed as soon as it is accepted
      * @param http2 HTTP/2 on the ingest port, beside HTTP/1.1
+     * @param callers who is calling, and the optional quotas of each caller
      */
     // @formatter:off
     public record Ingest(
@@ -204,12 +208,13 @@ public record ForwarderProperties(
             DataSize maxInflightBytes,
             @DefaultValue("1KB") @NotNull DataSize minBodyRate,
             @DefaultValue("10000") @Positive int maxConnections,
-            @DefaultValue @Valid Http2 http2) {
+            @DefaultValue @Valid Http2 http2,
+            @DefaultValue @Valid Callers callers) {
         // @formatter:on
 
         Ingest withMaxInflightBytes(DataSize bytes) {
             return new Ingest(this.readTimeout, this.requestTimeout, this.auth, bytes, this.minBodyRate,
-                    this.maxConnections, this.http2);
+                    this.maxConnections, this.http2, this.callers);
         }
 
     }
@@ -233,12 +238,60 @@ public record ForwarderProperties(
     }
 
     /**
+     * Who is calling ({@code forwarder.ingest.callers.*}): with authentication on, the
+     * name its token carries; else the header below, when it names a configured caller.
+     * Only these names, {@code default}, {@code other} and {@code unknown} ever become a
+     * {@code caller} label.
+     *
+     * @param header with authentication off, the request header that names the caller; a
+     * value that is not one of {@code names} is {@code other}, none is {@code unknown}
+     * @param names the callers the header may name (at most 64; letters, digits, '.', '_'
+     * and '-')
+     * @param rates optional quotas by caller name: a token bucket of {@code rate} dumps a
+     * second and {@code burst} at most; past it a request is refused 429
+     * {@code caller_rate_limited} with the bucket's own Retry-After
+     * @param fairShareFrom how full the queue (in dumps or bytes, whichever is fuller) is
+     * before a caller holding more than its share is refused 429 {@code over_share}
+     * @param weights each caller's weight in the shares of the queue and in the turns the
+     * pipeline takes from it; 1 for a caller not listed
+     */
+    // @formatter:off
+    public record Callers(
+            @DefaultValue("X-Caller") @NotBlank String header,
+            @DefaultValue @Size(max = 64) List<@Pattern(regexp = CALLER_NAME) String> names,
+            @DefaultValue Map<String, @Valid CallerRate> rates,
+            @DefaultValue("0.5") @DecimalMin("0.0") @DecimalMax("1.0") double fairShareFrom,
+            @DefaultValue Map<String, @Positive Integer> weights) {
+        // @formatter:on
+
+        /** What a caller's name may be made of. */
+        public static final String CALLER_NAME = "[A-Za-z0-9._-]{1,64}";
+
+    }
+
+    /**
+     * One caller's quota ({@code forwarder.ingest.callers.rates.<name>.*}).
+     *
+     * @param rate dumps a second, on average
+     * @param burst dumps at most at once (the bucket's size); at least the largest
+     * request's number of dumps, else such a request is always refused
+     */
+    // @formatter:off
+    public record CallerRate(
+            @Positive int rate,
+            @Positive int burst) {
+        // @formatter:on
+    }
+
+    /**
      * Bearer-token authentication of callers ({@code forwarder.ingest.auth.*}).
      *
      * @param enabled require {@code Authorization: Bearer <token>} on the ingest API
-     * @param tokens accepted tokens (e.g. from FORWARDER_INGEST_AUTH_TOKENS=a,b)
+     * @param tokens accepted tokens (e.g. from FORWARDER_INGEST_AUTH_TOKENS=a,b); an
+     * entry {@code name:token} names the caller it identifies, a bare token is caller
+     * {@code default}
      * @param tokensFile a file of accepted tokens, one per line (e.g. a mounted
-     * Kubernetes Secret)
+     * Kubernetes Secret), each {@code name:token} or bare
      */
     // @formatter:off
     public record Auth(

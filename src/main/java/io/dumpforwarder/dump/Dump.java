@@ -17,15 +17,19 @@ import io.micrometer.tracing.TraceContext;
  * dump
  * @param receipt what to tell the dump's durable source when a forward ends, or
  * {@code null} for a dump held in memory
+ * @param caller the caller that sent it, one of a closed set of names
  */
 public record Dump(byte[] body, String uid, String traceId, TraceContext trace, long receivedNanos, String key,
-        Receipt receipt) {
+        Receipt receipt, String caller) {
 
     /**
      * The name of what carries dumps to the collector: the circuit breaker, the
      * connection pool and the adaptive limit, and the {@code name} tag of their meters.
      */
     public static final String CARRIER = "dump";
+
+    /** The caller of a dump that names none. */
+    public static final String NO_CALLER = "unknown";
 
     public int size() {
         return this.body.length;

@@ -43,7 +43,8 @@ final class DumpReader {
         Ids ids = read(body, start, stop - start);
         byte[] bytes = (start == 0 && stop == body.length) ? body : Arrays.copyOfRange(body, start, stop);
         String traceId = (caller.traceId() != null) ? caller.traceId() : ids.traceId();
-        return new Dump(bytes, ids.uid(), traceId, caller.trace(), receivedNanos, caller.keyOf(line), null);
+        return new Dump(bytes, ids.uid(), traceId, caller.trace(), receivedNanos, caller.keyOf(line), null,
+                caller.caller());
     }
 
     /**

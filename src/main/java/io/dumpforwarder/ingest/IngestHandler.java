@@ -6,6 +6,8 @@ import io.dumpforwarder.body.BodyBudget;
 import io.dumpforwarder.body.BodyReader;
 import io.dumpforwarder.body.ContentCoding;
 import io.dumpforwarder.body.Utf8;
+import io.dumpforwarder.caller.CallerQuotas;
+import io.dumpforwarder.caller.Callers;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.ingest.NdjsonBody.LineError;
@@ -41,7 +43,9 @@ class IngestHandler {
 
     private final IngestMetrics metrics;
 
-    private final CallerAuthentication authentication;
+    private final Callers callers;
+
+    private final CallerQuotas quotas;
 
     private final BodyBudget budget;
 
@@ -57,13 +61,14 @@ class IngestHandler {
 
     private final BodyReader bodies;
 
-    IngestHandler(Intake intake, IngestMetrics metrics, CallerAuthentication authentication, BodyBudget budget,
+    IngestHandler(Intake intake, IngestMetrics metrics, Callers callers, CallerQuotas quotas, BodyBudget budget,
             BodyReader bodies, Replies replies, DumpTracing tracing, ForwarderProperties properties) {
         this.intake = intake;
         this.tracing = tracing;
         this.budget = budget;
         this.metrics = metrics;
-        this.authentication = authentication;
+        this.callers = callers;
+        this.quotas = quotas;
         this.replies = replies;
         this.maxDumpSize = Math.toIntExact(properties.maxDumpSize().toBytes());
         this.maxRequestSize = Math.toIntExact(properties.maxRequestSize().toBytes());
@@ -76,11 +81,14 @@ class IngestHandler {
         HttpHeaders headers = request.requestHeaders();
         SpanContext callerSpan = RequestIds.span(headers);
         Span span = this.tracing.ingest(callerSpan);
-        RequestIds caller = RequestIds.of(callerSpan, headers, (span != null) ? span.context() : null);
-        return reply(request, caller).flatMap((reply) -> reply.send(response, this.retryAfter).doFinally((signal) -> {
-            this.metrics.answered(reply.outcome(), start);
-            DumpTracing.answered(span, reply.outcome().status().value(), reply.outcome().tag());
-        }))
+        String caller = this.callers.identify(headers);
+        RequestIds ids = RequestIds.of(callerSpan, headers, (span != null) ? span.context() : null,
+                (caller != null) ? caller : Callers.UNKNOWN);
+        return reply(request, ids, caller != null)
+            .flatMap((reply) -> reply.send(response, this.retryAfter).doFinally((signal) -> {
+                this.metrics.answered(reply.outcome(), start);
+                DumpTracing.answered(span, reply.outcome().status().value(), reply.outcome().tag());
+            }))
             // The caller went away while the answer was written: nothing is left to tell
             // it.
             .onErrorResume((error) -> {
@@ -89,22 +97,22 @@ class IngestHandler {
             });
     }
 
-    private Mono<Reply> reply(HttpServerRequest request, RequestIds caller) {
+    private Mono<Reply> reply(HttpServerRequest request, RequestIds ids, boolean authorized) {
         HttpHeaders headers = request.requestHeaders();
-        List<String> authorization = headers.getAll(HttpHeaderNames.AUTHORIZATION);
-        if (authorization.size() > 1) {
-            return Mono.just(problem(IngestOutcome.INVALID, 1, "Authorization is given more than once"));
+        String caller = ids.caller();
+        if (headers.getAll(HttpHeaderNames.AUTHORIZATION).size() > 1) {
+            return Mono.just(problem(caller, IngestOutcome.INVALID, 1, "Authorization is given more than once"));
         }
-        if (!this.authentication.permits(authorization.isEmpty() ? null : authorization.get(0))) {
-            return refuse(IngestOutcome.UNAUTHORIZED, 1);
+        if (!authorized) {
+            return refuse(caller, IngestOutcome.UNAUTHORIZED, 1);
         }
         BodyFormat format = BodyFormat.of(headers.get(HttpHeaderNames.CONTENT_TYPE));
         if (format == null) {
-            return refuse(IngestOutcome.UNSUPPORTED_MEDIA_TYPE, 1);
+            return refuse(caller, IngestOutcome.UNSUPPORTED_MEDIA_TYPE, 1);
         }
         ContentCoding coding = this.bodies.coding(headers.getAll(HttpHeaderNames.CONTENT_ENCODING));
         if (coding == null) {
-            return Mono.just(problem(IngestOutcome.UNSUPPORTED_MEDIA_TYPE, 1,
+            return Mono.just(problem(caller, IngestOutcome.UNSUPPORTED_MEDIA_TYPE, 1,
                     "Content-Encoding " + String.join(", ", headers.getAll(HttpHeaderNames.CONTENT_ENCODING))
                             + " is not supported: send one of " + ContentCoding.ACCEPTED));
         }
@@ -116,18 +124,18 @@ class IngestHandler {
         if (declared > this.bodies.discardLimit()
                 || (expectsContinue && this.bodies.isTooLarge(declared, limit, coding))) {
             // Too large to read through: answer now and close, rather than read it all.
-            return Mono.just(tooLarge(format, false));
+            return Mono.just(tooLarge(caller, format, false));
         }
         if (!this.intake.isOpen()) {
-            return refuse(IngestOutcome.UNAVAILABLE, 1);
+            return refuse(caller, IngestOutcome.UNAVAILABLE, 1);
         }
         if (expectsContinue && declared > this.budget.available()) {
-            return refuse(IngestOutcome.INFLIGHT_FULL, 1).map((reply) -> reply.drained(false));
+            return refuse(caller, IngestOutcome.INFLIGHT_FULL, 1).map((reply) -> reply.drained(false));
         }
         if (this.intake.isFull()) {
             // Shed before the body is copied or parsed: under overload a refusal must
             // cost little.
-            this.metrics.count(IngestOutcome.QUEUE_FULL, 1);
+            this.metrics.count(caller, IngestOutcome.QUEUE_FULL, 1);
             if (expectsContinue) {
                 return Mono.just(this.replies.of(IngestOutcome.QUEUE_FULL).drained(false));
             }
@@ -136,52 +144,57 @@ class IngestHandler {
         BodyBudget.Lease lease = this.budget.lease();
         return this.bodies.read(request.receive(), declared, limit, lease, coding).flatMap((body) -> {
             // Log lines about the body carry the ingest span's ids.
-            try (CurrentTraceContext.Scope scope = this.tracing.scope(caller.trace(), caller.traceId())) {
-                return (format == BodyFormat.JSON) ? one(body, caller) : lines(body, caller);
+            try (CurrentTraceContext.Scope scope = this.tracing.scope(ids.trace(), ids.traceId())) {
+                return (format == BodyFormat.JSON) ? one(body, ids) : lines(body, ids);
             }
         })
-            .onErrorResume((ex) -> Mono.just(refused(ex, format)))
+            .onErrorResume((ex) -> Mono.just(refused(caller, ex, format)))
             // Whatever the answer, the body's bytes are either held as dumps or garbage
             // by now.
             .doFinally((signal) -> lease.close());
     }
 
-    private Reply refused(Throwable ex, BodyFormat format) {
+    private Reply refused(String caller, Throwable ex, BodyFormat format) {
         if (ex instanceof BodyReader.TooLargeException tooLarge) {
-            return tooLarge(format, tooLarge.drained());
+            return tooLarge(caller, format, tooLarge.drained());
         }
         if (ex instanceof BodyReader.NoBudgetException noBudget) {
-            this.metrics.count(IngestOutcome.INFLIGHT_FULL, 1);
+            this.metrics.count(caller, IngestOutcome.INFLIGHT_FULL, 1);
             return this.replies.of(IngestOutcome.INFLIGHT_FULL).drained(noBudget.drained());
         }
         if (ex instanceof BodyReader.UndecodableException undecodable) {
-            return problem(IngestOutcome.INVALID, 1, undecodable.getMessage()).drained(undecodable.drained());
+            return problem(caller, IngestOutcome.INVALID, 1, undecodable.getMessage()).drained(undecodable.drained());
         }
         if (ex instanceof BodyReader.TooSlowException) {
-            this.metrics.count(IngestOutcome.TOO_SLOW, 1);
+            this.metrics.count(caller, IngestOutcome.TOO_SLOW, 1);
             return this.replies.of(IngestOutcome.TOO_SLOW).drained(false);
         }
-        return problem(IngestOutcome.INVALID, 1, "the body could not be read to its end: " + ex.getMessage());
+        return problem(caller, IngestOutcome.INVALID, 1, "the body could not be read to its end: " + ex.getMessage());
     }
 
-    private Reply tooLarge(BodyFormat format, boolean drained) {
-        this.metrics.count(IngestOutcome.TOO_LARGE, 1);
+    private Reply tooLarge(String caller, BodyFormat format, boolean drained) {
+        this.metrics.count(caller, IngestOutcome.TOO_LARGE, 1);
         return this.replies.tooLarge(format == BodyFormat.NDJSON).drained(drained);
     }
 
-    private Mono<Reply> one(byte[] body, RequestIds caller) {
+    private Mono<Reply> one(byte[] body, RequestIds ids) {
+        String caller = ids.caller();
         if (body.length == 0) {
-            return Mono.just(problem(IngestOutcome.INVALID, 1, "empty body: a dump must be a JSON object"));
+            return Mono.just(problem(caller, IngestOutcome.INVALID, 1, "empty body: a dump must be a JSON object"));
         }
         Dump dump;
         try {
-            dump = DumpReader.dump(body, Utf8.byteOrderMark(body), body.length, caller, System.nanoTime(), 0);
+            dump = DumpReader.dump(body, Utf8.byteOrderMark(body), body.length, ids, System.nanoTime(), 0);
         }
         catch (InvalidDumpException ex) {
-            return Mono.just(problem(IngestOutcome.INVALID, 1, ex.getMessage()));
+            return Mono.just(problem(caller, IngestOutcome.INVALID, 1, ex.getMessage()));
+        }
+        Reply overQuota = overQuota(caller, 1);
+        if (overQuota != null) {
+            return Mono.just(overQuota);
         }
         return admit(List.of(dump)).map((outcome) -> {
-            this.metrics.count(outcome, 1);
+            this.metrics.count(caller, outcome, 1);
             return this.replies.of(outcome);
         });
     }
@@ -190,11 +203,12 @@ class IngestHandler {
      * Judges each NDJSON line on its own; the good lines are admitted together, all or
      * none.
      */
-    private Mono<Reply> lines(byte[] body, RequestIds caller) {
-        NdjsonBody ndjson = NdjsonBody.read(body, this.maxDumpSize, caller, System.nanoTime());
+    private Mono<Reply> lines(byte[] body, RequestIds ids) {
+        String caller = ids.caller();
+        NdjsonBody ndjson = NdjsonBody.read(body, this.maxDumpSize, ids, System.nanoTime());
         List<Dump> dumps = ndjson.dumps();
         List<LineError> errors = ndjson.errors();
-        errors.forEach((error) -> this.metrics.count(error.outcome(), 1));
+        errors.forEach((error) -> this.metrics.count(caller, error.outcome(), 1));
         if (dumps.isEmpty()) {
             boolean allTooLarge = !errors.isEmpty()
                     && errors.stream().allMatch((error) -> error.outcome() == IngestOutcome.TOO_LARGE);
@@ -203,41 +217,66 @@ class IngestHandler {
             if (refused.isEmpty()) {
                 // Blank lines only: refused and counted like any body without a dump.
                 refused = List.of(new LineError(1, IngestOutcome.INVALID, "no dump in the body: every line is blank"));
-                this.metrics.count(IngestOutcome.INVALID, 1);
+                this.metrics.count(caller, IngestOutcome.INVALID, 1);
             }
             String detail = "no line holds a valid dump";
-            return Mono.just(log(this.replies.problem(outcome, detail, refused), detail));
+            return Mono.just(log(this.replies.problem(outcome, detail, refused), caller, detail));
+        }
+        Reply overQuota = overQuota(caller, dumps.size());
+        if (overQuota != null) {
+            return Mono.just(overQuota);
         }
         return admit(dumps).map((outcome) -> {
-            this.metrics.count(outcome, dumps.size());
+            this.metrics.count(caller, outcome, dumps.size());
             if (outcome != IngestOutcome.ACCEPTED) {
-                return log(this.replies.refusal(outcome, errors), errors.size() + " lines refused besides");
+                return log(this.replies.refusal(outcome, errors), caller, errors.size() + " lines refused besides");
             }
             return this.replies.accepted(dumps.size(), errors);
         });
+    }
+
+    /**
+     * The refusal of a request whose dumps are over its caller's rate quota, with the
+     * Retry-After its bucket tells; {@code null} when they are within it.
+     */
+    private Reply overQuota(String caller, int dumps) {
+        long waitNanos = this.quotas.take(caller, dumps);
+        if (waitNanos == 0) {
+            return null;
+        }
+        this.metrics.count(caller, IngestOutcome.CALLER_RATE_LIMITED, dumps);
+        if (waitNanos == CallerQuotas.NEVER) {
+            return log(this.replies.problem(IngestOutcome.CALLER_RATE_LIMITED, dumps + " dumps in one request are more "
+                    + "than forwarder.ingest.callers.rates." + caller + ".burst"), caller, "over its burst");
+        }
+        long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
+        return log(this.replies.rateLimited(caller, seconds), caller, "over its rate quota");
     }
 
     private Mono<IngestOutcome> admit(List<Dump> dumps) {
         return this.intake.admit(dumps).map((admission) -> switch (admission) {
             case ACCEPTED -> IngestOutcome.ACCEPTED;
             case FULL -> IngestOutcome.QUEUE_FULL;
+            case OVER_SHARE -> IngestOutcome.OVER_SHARE;
             case CLOSED -> IngestOutcome.UNAVAILABLE;
             case NOT_BUFFERED -> IngestOutcome.BUFFER_UNAVAILABLE;
         });
     }
 
-    private Mono<Reply> refuse(IngestOutcome outcome, long dumps) {
-        this.metrics.count(outcome, dumps);
+    private Mono<Reply> refuse(String caller, IngestOutcome outcome, long dumps) {
+        this.metrics.count(caller, outcome, dumps);
         return Mono.just(this.replies.of(outcome));
     }
 
-    private Reply problem(IngestOutcome outcome, long dumps, String detail) {
-        this.metrics.count(outcome, dumps);
-        return log(this.replies.problem(outcome, detail), detail);
+    private Reply problem(String caller, IngestOutcome outcome, long dumps, String detail) {
+        this.metrics.count(caller, outcome, dumps);
+        return log(this.replies.problem(outcome, detail), caller, detail);
     }
 
-    private static Reply log(Reply reply, String detail) {
-        logger.debug("Rejected {}: {}", reply.outcome().tag(), detail);
+    private static Reply log(Reply reply, String caller, String detail) {
+        logger.atDebug()
+            .addKeyValue("caller", caller)
+            .log("Rejected {} from caller {}: {}", reply.outcome().tag(), caller, detail);
         return reply;
     }
 

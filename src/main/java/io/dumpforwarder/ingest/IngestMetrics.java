@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.dumpforwarder.caller.Callers;
 import io.dumpforwarder.pipeline.LatencyBuckets;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -26,7 +27,8 @@ import org.springframework.stereotype.Component;
 @Component
 class IngestMetrics {
 
-    private final Map<IngestOutcome, Counter> received = new EnumMap<>(IngestOutcome.class);
+    /** By caller, then outcome: every caller's counters are made at start-up. */
+    private final Map<String, Map<IngestOutcome, Counter>> received = new HashMap<>();
 
     private final Map<IngestOutcome, Timer> answers = new EnumMap<>(IngestOutcome.class);
 
@@ -38,12 +40,20 @@ class IngestMetrics {
 
     private final Map<String, Counter> protocols = new HashMap<>();
 
-    IngestMetrics(MeterRegistry registry) {
+    IngestMetrics(MeterRegistry registry, Callers callers) {
+        for (String caller : callers.all()) {
+            Map<IngestOutcome, Counter> outcomes = new EnumMap<>(IngestOutcome.class);
+            for (IngestOutcome outcome : IngestOutcome.values()) {
+                outcomes.put(outcome, Counter.builder("dumps.received")
+                    .description("Dumps received on the ingest API, by caller and outcome (an NDJSON request counts "
+                            + "each line)")
+                    .tag("caller", caller)
+                    .tag("outcome", outcome.tag())
+                    .register(registry));
+            }
+            this.received.put(caller, outcomes);
+        }
         for (IngestOutcome outcome : IngestOutcome.values()) {
-            this.received.put(outcome, Counter.builder("dumps.received")
-                .description("Dumps received on the ingest API, by outcome (an NDJSON request counts each line)")
-                .tag("outcome", outcome.tag())
-                .register(registry));
             this.answers.put(outcome, Timer.builder("dumps.ingest")
                 .description(
                         "Time to answer a POST /v1/dumps, from its headers to its answer, by the request's outcome")
@@ -74,8 +84,8 @@ class IngestMetrics {
             .register(registry);
     }
 
-    void count(IngestOutcome outcome, long dumps) {
-        this.received.get(outcome).increment(dumps);
+    void count(String caller, IngestOutcome outcome, long dumps) {
+        this.received.get(caller).get(outcome).increment(dumps);
     }
 
     /**

@@ -15,7 +15,10 @@ enum IngestOutcome {
     ACCEPTED(HttpStatus.ACCEPTED, "Accepted"), INVALID(HttpStatus.BAD_REQUEST, "Invalid dump"),
     TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "Dump too large"), TOO_SLOW(HttpStatus.REQUEST_TIMEOUT, "Body too slow"),
     UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
-    UNAUTHORIZED(HttpStatus.UNAUTHORIZED, "Unauthorized"), QUEUE_FULL(HttpStatus.SERVICE_UNAVAILABLE, "Queue full"),
+    UNAUTHORIZED(HttpStatus.UNAUTHORIZED, "Unauthorized"),
+    CALLER_RATE_LIMITED(HttpStatus.TOO_MANY_REQUESTS, "Caller over its rate quota"),
+    OVER_SHARE(HttpStatus.TOO_MANY_REQUESTS, "Caller over its share of the queue"),
+    QUEUE_FULL(HttpStatus.SERVICE_UNAVAILABLE, "Queue full"),
     INFLIGHT_FULL(HttpStatus.SERVICE_UNAVAILABLE, "Too many bytes being received"),
     UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "Shutting down"),
     BUFFER_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "Buffer unavailable");

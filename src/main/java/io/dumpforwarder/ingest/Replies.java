@@ -8,6 +8,7 @@ import java.util.Map;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.ingest.NdjsonBody.LineError;
+import io.netty.util.AsciiString;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.stereotype.Component;
@@ -42,6 +43,8 @@ class Replies {
         this.details.put(IngestOutcome.UNSUPPORTED_MEDIA_TYPE,
                 "Content-Type must be application/json or application/x-ndjson, in UTF-8");
         this.details.put(IngestOutcome.QUEUE_FULL, "the queue is full; retry later");
+        this.details.put(IngestOutcome.OVER_SHARE, "the queue is filling and this caller holds more than its share of "
+                + "it (forwarder.ingest.callers.weights); retry later");
         this.details.put(IngestOutcome.TOO_SLOW, "the body arrived slower than forwarder.ingest.min-body-rate ("
                 + properties.ingest().minBodyRate().toBytes() + " bytes a second)");
         this.details.put(IngestOutcome.INFLIGHT_FULL,
@@ -97,6 +100,15 @@ class Replies {
         Problem problem = new Problem("about:blank", outcome.title(), outcome.status().value(), detail, outcome,
                 rejected, errors.isEmpty() ? null : listed(errors));
         return new Reply(outcome, this.json.writeValueAsBytes(problem), true);
+    }
+
+    /**
+     * 429 for a caller over its rate quota, with the Retry-After its bucket tells.
+     */
+    Reply rateLimited(String caller, long retryAfterSeconds) {
+        Reply problem = problem(IngestOutcome.CALLER_RATE_LIMITED, "caller " + caller
+                + " is over its rate quota (forwarder.ingest.callers.rates." + caller + "); retry later");
+        return new Reply(problem.outcome(), problem.body(), true, AsciiString.of(Long.toString(retryAfterSeconds)));
     }
 
     /**

@@ -15,14 +15,20 @@ import reactor.netty.http.server.HttpServerResponse;
  * @param body the JSON body: a count for 202, else an RFC 9457 problem
  * @param keepAlive whether the connection may serve another request (false: its body was
  * not read to the end)
+ * @param retryAfter this answer's own {@code Retry-After}, or {@code null} for the
+ * service's ({@code forwarder.queue.retry-after}) where one is due
  */
-record Reply(IngestOutcome outcome, byte[] body, boolean keepAlive) {
+record Reply(IngestOutcome outcome, byte[] body, boolean keepAlive, AsciiString retryAfter) {
 
     private static final AsciiString APPLICATION_PROBLEM_JSON = AsciiString.cached("application/problem+json");
 
     private static final AsciiString BEARER = AsciiString.cached("Bearer");
 
     private static final AsciiString ACCEPT_ENCODING = AsciiString.cached(ContentCoding.ACCEPTED);
+
+    Reply(IngestOutcome outcome, byte[] body, boolean keepAlive) {
+        this(outcome, body, keepAlive, null);
+    }
 
     HttpResponseStatus status() {
         return HttpResponseStatus.valueOf(this.outcome.status().value());
@@ -37,7 +43,7 @@ record Reply(IngestOutcome outcome, byte[] body, boolean keepAlive) {
      * through.
      */
     Reply drained(boolean drained) {
-        return (drained || !this.keepAlive) ? this : new Reply(this.outcome, this.body, false);
+        return (drained || !this.keepAlive) ? this : new Reply(this.outcome, this.body, false, this.retryAfter);
     }
 
     /**
@@ -52,8 +58,11 @@ record Reply(IngestOutcome outcome, byte[] body, boolean keepAlive) {
             .header(HttpHeaderNames.CONTENT_TYPE,
                     isProblem() ? APPLICATION_PROBLEM_JSON : HttpHeaderValues.APPLICATION_JSON);
         IngestOutcome outcome = this.outcome;
-        if (outcome == IngestOutcome.QUEUE_FULL || outcome == IngestOutcome.INFLIGHT_FULL
-                || outcome == IngestOutcome.BUFFER_UNAVAILABLE) {
+        if (this.retryAfter != null) {
+            response.header(HttpHeaderNames.RETRY_AFTER, this.retryAfter);
+        }
+        else if (outcome == IngestOutcome.QUEUE_FULL || outcome == IngestOutcome.INFLIGHT_FULL
+                || outcome == IngestOutcome.OVER_SHARE || outcome == IngestOutcome.BUFFER_UNAVAILABLE) {
             response.header(HttpHeaderNames.RETRY_AFTER, retryAfter);
         }
         if (outcome == IngestOutcome.UNSUPPORTED_MEDIA_TYPE) {

@@ -16,8 +16,9 @@ import io.opentelemetry.context.propagation.TextMapGetter;
  * @param trace the ingest request's span when tracing is on, else {@code null}
  * @param idempotencyKey the caller's {@code Idempotency-Key}, 1 to 255 visible ASCII
  * characters, else {@code null} (one that is not is left out, as other ids are)
+ * @param caller who sent the request ({@code caller.Callers})
  */
-record RequestIds(String traceId, TraceContext trace, String idempotencyKey) {
+record RequestIds(String traceId, TraceContext trace, String idempotencyKey, String caller) {
 
     private static final TextMapGetter<HttpHeaders> HEADERS = new TextMapGetter<>() {
 
@@ -41,10 +42,10 @@ record RequestIds(String traceId, TraceContext trace, String idempotencyKey) {
         return DumpTracing.extract(headers, HEADERS);
     }
 
-    static RequestIds of(SpanContext span, HttpHeaders headers, TraceContext trace) {
+    static RequestIds of(SpanContext span, HttpHeaders headers, TraceContext trace, String caller) {
         String traceId = span.isValid() ? span.getTraceId() : DumpReader.headerSafe(headers.get("X-Trace-Id"));
         String key = DumpReader.headerSafe(headers.get("Idempotency-Key"), DumpReader.MAX_KEY_LENGTH);
-        return new RequestIds(traceId, trace, key);
+        return new RequestIds(traceId, trace, key, caller);
     }
 
     /**

@@ -1,11 +1,19 @@
 package io.dumpforwarder.pipeline;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
@@ -16,9 +24,15 @@ import org.springframework.stereotype.Component;
  * The in-memory queue between ingest and forwarding, bounded in dumps waiting and in
  * bytes of dumps held: a dump's bytes count from its admission until it is settled, so
  * the bound covers the dumps being forwarded too, and with it every body sent to the
- * collector (built over the dumps' own bytes). Any thread may offer; the pipeline drains
- * it as one {@link Flux}. The dumps of a request are admitted whole or not at all, so a
- * rejected request leaves nothing behind.
+ * collector (built over the dumps' own bytes). The dumps of a request are admitted whole
+ * or not at all, so a rejected request leaves nothing behind.
+ * <p>
+ * Fair to callers: once the queue is {@code forwarder.ingest.callers.fair-share-from}
+ * full (in dumps or bytes, whichever is fuller), a caller holding more than its weighted
+ * share of either is refused ({@link Admission#OVER_SHARE}); and the pipeline takes the
+ * dumps round-robin from the callers, each taking as many turns as its weight, so a
+ * steady caller's dumps never wait behind a flood's backlog. Any thread may offer; the
+ * pipeline drains the queue as one {@link Flux}, no faster than it asks.
  */
 @Component
 public class DumpQueue implements Intake {
@@ -29,6 +43,28 @@ public class DumpQueue implements Intake {
     /** Bytes of dumps held, waiting or being forwarded. */
     private final BoundedCounter bytes;
 
+    private final CallerShares dumpShares;
+
+    private final CallerShares byteShares;
+
+    /** Each caller's dumps, oldest first. */
+    private final Map<String, Queue<Dump>> waiting = new ConcurrentHashMap<>();
+
+    /** The callers in the order the pipeline visits them. */
+    private final List<String> callers = new CopyOnWriteArrayList<>();
+
+    private final Map<String, Timer> waits = new ConcurrentHashMap<>();
+
+    private final MeterRegistry registry;
+
+    /** Serialises draining: whoever raises it from 0 drains for everyone. */
+    private final AtomicInteger draining = new AtomicInteger();
+
+    /** The caller whose turn it is, and the turns it has taken; the drainer's only. */
+    private int turn;
+
+    private int turnsTaken;
+
     private final Flux<Dump> dumps;
 
     private volatile FluxSink<Dump> sink;
@@ -36,12 +72,16 @@ public class DumpQueue implements Intake {
     private volatile boolean open;
 
     DumpQueue(ForwarderProperties properties, MeterRegistry registry) {
+        this.registry = registry;
         this.size = new BoundedCounter(properties.queue().capacity());
         this.bytes = new BoundedCounter(properties.queue().maxBytes().toBytes());
-        // FluxSink serialises concurrent producers; its buffer holds at most what the
-        // counters admitted.
-        this.dumps = Flux.<Dump>create((sink) -> this.sink = sink, FluxSink.OverflowStrategy.BUFFER)
-            .doOnNext(this::release);
+        ForwarderProperties.Callers callers = properties.ingest().callers();
+        this.dumpShares = new CallerShares(callers.fairShareFrom(), callers.weights());
+        this.byteShares = new CallerShares(callers.fairShareFrom(), callers.weights());
+        this.dumps = Flux.create((sink) -> {
+            this.sink = sink;
+            sink.onRequest((n) -> drain());
+        });
         Gauge.builder("dumps.queued", this.size, BoundedCounter::used)
             .description("Dumps waiting in the queue")
             .register(registry);
@@ -63,13 +103,17 @@ public class DumpQueue implements Intake {
         return Mono.just(offer(dumps));
     }
 
-    /** Queues every dump of one request, or none of them. */
+    /** Queues every dump of one request (all of one caller), or none of them. */
     public Admission offer(List<Dump> dumps) {
-        FluxSink<Dump> sink = this.sink;
-        if (!this.open || sink == null) {
+        if (!this.open || this.sink == null) {
             return Admission.CLOSED;
         }
+        String caller = callerOf(dumps.get(0));
         long requestBytes = bytesOf(dumps);
+        if (this.dumpShares.isOverShare(caller, dumps.size(), this.size)
+                || this.byteShares.isOverShare(caller, requestBytes, this.bytes)) {
+            return Admission.OVER_SHARE;
+        }
         if (!this.size.tryReserve(dumps.size())) {
             return Admission.FULL;
         }
@@ -77,7 +121,10 @@ public class DumpQueue implements Intake {
             this.size.release(dumps.size());
             return Admission.FULL;
         }
-        dumps.forEach(sink::next);
+        this.dumpShares.add(caller, dumps.size());
+        this.byteShares.add(caller, requestBytes);
+        queueOf(caller).addAll(dumps);
+        drain();
         return Admission.ACCEPTED;
     }
 
@@ -111,13 +158,85 @@ public class DumpQueue implements Intake {
         this.open = false;
     }
 
-    private void release(Dump dump) {
-        this.size.release(1);
-    }
-
     /** The dumps are settled: their bytes are no longer held. */
     void settled(List<Dump> dumps) {
-        this.bytes.release(bytesOf(dumps));
+        for (Dump dump : dumps) {
+            this.bytes.release(dump.size());
+            this.byteShares.remove(callerOf(dump), dump.size());
+        }
+    }
+
+    private Queue<Dump> queueOf(String caller) {
+        Queue<Dump> queue = this.waiting.get(caller);
+        if (queue != null) {
+            return queue;
+        }
+        return this.waiting.computeIfAbsent(caller, (name) -> {
+            this.callers.add(name);
+            Gauge.builder("dumps.caller.queued", this.dumpShares, (shares) -> shares.held(name))
+                .description("Dumps of this caller waiting in the queue")
+                .tag("caller", name)
+                .register(this.registry);
+            this.waits.put(name,
+                    Timer.builder("dumps.caller.queue.wait")
+                        .description("Time a caller's dumps waited in the queue, from acceptance to being taken")
+                        .tag("caller", name)
+                        .serviceLevelObjectives(LatencyBuckets.upTo(2500, 5000, 10000))
+                        .register(this.registry));
+            return new ConcurrentLinkedQueue<>();
+        });
+    }
+
+    /**
+     * Hands waiting dumps to the pipeline while it asks for them; one thread at a time,
+     * the others leaving their work to it.
+     */
+    private void drain() {
+        if (this.draining.getAndIncrement() != 0) {
+            return;
+        }
+        do {
+            FluxSink<Dump> sink = this.sink;
+            while (sink != null && sink.requestedFromDownstream() > 0) {
+                Dump dump = next();
+                if (dump == null) {
+                    break;
+                }
+                this.size.release(1);
+                this.dumpShares.remove(callerOf(dump), 1);
+                this.waits.get(callerOf(dump)).record(System.nanoTime() - dump.receivedNanos(), TimeUnit.NANOSECONDS);
+                sink.next(dump);
+            }
+        }
+        while (this.draining.decrementAndGet() != 0);
+    }
+
+    /**
+     * The next dump, weighted round-robin over the callers; {@code null} if none waits.
+     */
+    private Dump next() {
+        int callers = this.callers.size();
+        if (callers == 0) {
+            return null;
+        }
+        for (int looked = 0; looked <= callers; looked++) {
+            String caller = this.callers.get(this.turn % callers);
+            if (this.turnsTaken < this.dumpShares.weight(caller)) {
+                Dump dump = this.waiting.get(caller).poll();
+                if (dump != null) {
+                    this.turnsTaken++;
+                    return dump;
+                }
+            }
+            this.turn = (this.turn + 1) % callers;
+            this.turnsTaken = 0;
+        }
+        return null;
+    }
+
+    /** The dump's caller; a dump buffered in Kafka by an older version has none. */
+    private static String callerOf(Dump dump) {
+        return (dump.caller() != null) ? dump.caller() : Dump.NO_CALLER;
     }
 
     private static long bytesOf(List<Dump> dumps) {

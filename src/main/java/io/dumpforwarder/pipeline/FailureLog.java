@@ -61,7 +61,7 @@ public class FailureLog {
     }
 
     private static LoggingEventBuilder identify(LoggingEventBuilder line, Dump dump, CurrentTraceContext.Scope scope) {
-        line.addKeyValue("uid", dump.uid());
+        line.addKeyValue("uid", dump.uid()).addKeyValue("caller", dump.caller());
         // A second traceId pair would make the structured line unwritable.
         return (scope != null) ? line : line.addKeyValue("traceId", dump.traceId());
     }

@@ -33,6 +33,11 @@ public interface Intake {
         ACCEPTED,
         /** Nothing is held: the dumps do not fit. */
         FULL,
+        /**
+         * Nothing is held: the queue is past the point where shares apply, and the caller
+         * holds more than its share.
+         */
+        OVER_SHARE,
         /** Nothing is held: the pipeline is not running (starting or shutting down). */
         CLOSED,
         /**

@@ -36,7 +36,7 @@ class DumpBodiesTests {
     }
 
     private static Dump dump(String json) {
-        return new Dump(json.getBytes(StandardCharsets.UTF_8), null, null, null, 0, "k", null);
+        return new Dump(json.getBytes(StandardCharsets.UTF_8), null, null, null, 0, "k", null, "default");
     }
 
 }

@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class IngestFuzzTests {
 
     /** A request without trace or idempotency headers. */
-    private static final RequestIds NO_IDS = new RequestIds(null, null, null);
+    private static final RequestIds NO_IDS = new RequestIds(null, null, null, "unknown");
 
     @FuzzTest(maxDuration = "60s")
     void everyLineBecomesOneDumpOrOneErrorAndNothingElseEscapes(FuzzedDataProvider data) {

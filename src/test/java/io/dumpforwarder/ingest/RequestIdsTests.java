@@ -39,7 +39,7 @@ class RequestIdsTests {
     private static RequestIds caller(String traceparent) {
         HttpHeaders headers = new DefaultHttpHeaders().set("traceparent", traceparent)
             .set("X-Trace-Id", "from-x-trace-id");
-        return RequestIds.of(RequestIds.span(headers), headers, null);
+        return RequestIds.of(RequestIds.span(headers), headers, null, "unknown");
     }
 
 }

@@ -29,7 +29,7 @@ class BatchesTests {
     }
 
     private static Dump dump(int size) {
-        return new Dump(new byte[size], null, null, null, 0, "k", null);
+        return new Dump(new byte[size], null, null, null, 0, "k", null, "default");
     }
 
 }

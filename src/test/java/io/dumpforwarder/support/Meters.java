@@ -1,7 +1,7 @@
 package io.dumpforwarder.support;
 
+import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import io.micrometer.core.instrument.Counter;
@@ -17,9 +17,9 @@ public final class Meters {
 
     private final MeterRegistry registry;
 
-    private final Map<String, Counter> received;
+    private final Map<String, List<Counter>> received;
 
-    private final Map<String, Counter> forwarded;
+    private final Map<String, List<Counter>> forwarded;
 
     private final Gauge queued;
 
@@ -36,11 +36,16 @@ public final class Meters {
         this.inflight = registry.get("dumps.inflight").gauge();
     }
 
-    private static Map<String, Counter> byOutcome(MeterRegistry registry, String name) {
+    /** The counters of this name by outcome, each caller's together. */
+    private static Map<String, List<Counter>> byOutcome(MeterRegistry registry, String name) {
         return registry.get(name)
             .counters()
             .stream()
-            .collect(Collectors.toMap((counter) -> counter.getId().getTag("outcome"), Function.identity()));
+            .collect(Collectors.groupingBy((counter) -> counter.getId().getTag("outcome")));
+    }
+
+    private static long sum(List<Counter> counters) {
+        return counters.stream().mapToLong((counter) -> (long) counter.count()).sum();
     }
 
     /** The count of the counter of this name and tags (key, value, ...), read now. */
@@ -59,15 +64,15 @@ public final class Meters {
     }
 
     public long received(String outcome) {
-        return (long) this.received.get(outcome).count();
+        return sum(this.received.get(outcome));
     }
 
     public long forwarded(String outcome) {
-        return (long) this.forwarded.get(outcome).count();
+        return sum(this.forwarded.get(outcome));
     }
 
     public long forwardedTotal() {
-        return this.forwarded.values().stream().mapToLong((counter) -> (long) counter.count()).sum();
+        return this.forwarded.values().stream().mapToLong(Meters::sum).sum();
     }
 
     public long queued() {

@@ -1,0 +1,79 @@
+package io.dumpforwarder.pipeline;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What each caller holds of a bounded resource, and whether one more request of a caller
+ * stays within its fair share: once the resource is {@code from} full, a caller may hold
+ * no more than the capacity divided among the active callers (this one included),
+ * weighted. A caller is active while it holds some of the resource or has asked for some
+ * within the last second, so that a steady caller whose dumps leave as fast as they come
+ * still counts. A caller alone still has all of it; a caller under its share is admitted
+ * until the resource is truly full.
+ */
+final class CallerShares {
+
+    private final double from;
+
+    private final Map<String, Integer> weights;
+
+    private static final long ACTIVE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final Map<String, AtomicLong> held = new ConcurrentHashMap<>();
+
+    /** When each caller last asked, {@link System#nanoTime()}. */
+    private final Map<String, AtomicLong> asked = new ConcurrentHashMap<>();
+
+    /**
+     * Shares of one resource.
+     * @param from the fullness (0 to 1) from which shares apply
+     * @param weights each caller's weight; 1 for a caller not named
+     */
+    CallerShares(double from, Map<String, Integer> weights) {
+        this.from = from;
+        this.weights = weights;
+    }
+
+    /**
+     * Whether {@code amount} more for this caller passes its share of {@code counter}
+     * (which it does not change).
+     */
+    boolean isOverShare(String caller, long amount, BoundedCounter counter) {
+        long now = System.nanoTime();
+        this.asked.computeIfAbsent(caller, (name) -> new AtomicLong()).set(now);
+        if (counter.used() < this.from * counter.capacity()) {
+            return false;
+        }
+        double weights = 0;
+        for (Map.Entry<String, AtomicLong> asking : this.asked.entrySet()) {
+            String other = asking.getKey();
+            if (!other.equals(caller) && (held(other) > 0 || now - asking.getValue().get() < ACTIVE_NANOS)) {
+                weights += weight(other);
+            }
+        }
+        double mine = weight(caller);
+        double share = counter.capacity() * mine / (weights + mine);
+        return held(caller) + amount > share;
+    }
+
+    void add(String caller, long amount) {
+        this.held.computeIfAbsent(caller, (name) -> new AtomicLong()).addAndGet(amount);
+    }
+
+    void remove(String caller, long amount) {
+        this.held.computeIfAbsent(caller, (name) -> new AtomicLong()).addAndGet(-amount);
+    }
+
+    long held(String caller) {
+        AtomicLong held = this.held.get(caller);
+        return (held != null) ? held.get() : 0;
+    }
+
+    int weight(String caller) {
+        return this.weights.getOrDefault(caller, 1);
+    }
+
+}
