@@ -111,6 +111,7 @@ The application.yml the pods read: the chart's settings, then config.extra merge
 {{- if $c.maxInflightBytes -}}
 {{- $_ := set $ingest "max-inflight-bytes" $c.maxInflightBytes -}}
 {{- end -}}
+{{- $_ := set $ingest "callers" (dict "header" $c.callers.header "names" $c.callers.names "rates" $c.callers.rates "weights" $c.callers.weights "fair-share-from" $c.callers.fairShareFrom) -}}
 {{- $settings := dict
   "forwarder" (dict
     "dump-url" (required "config.dumpUrl is required: where should dumps be forwarded?" $c.dumpUrl)

@@ -48,11 +48,21 @@ final class CallerShares {
             return false;
         }
         double weights = 0;
-        for (Map.Entry<String, AtomicLong> asking : this.asked.entrySet()) {
-            String other = asking.getKey();
-            if (!other.equals(caller) && (held(other) > 0 || now - asking.getValue().get() < ACTIVE_NANOS)) {
+        for (Map.Entry<String, AtomicLong> holding : this.held.entrySet()) {
+            String other = holding.getKey();
+            if (!other.equals(caller) && holding.getValue().get() > 0) {
                 weights += weight(other);
             }
+        }
+        for (Map.Entry<String, AtomicLong> asking : this.asked.entrySet()) {
+            String other = asking.getKey();
+            if (!other.equals(caller) && held(other) <= 0 && now - asking.getValue().get() < ACTIVE_NANOS) {
+                weights += weight(other);
+            }
+        }
+        if (weights == 0) {
+            // Alone, the caller has all of it: the bound itself decides (queue_full).
+            return false;
         }
         double mine = weight(caller);
         double share = counter.capacity() * mine / (weights + mine);
