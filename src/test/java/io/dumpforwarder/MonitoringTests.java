@@ -160,7 +160,7 @@ class MonitoringTests extends AbstractServiceTests {
             }
         });
         assertThat(rows).containsExactly("Objective: dumps delivered", "Traffic", "Ingest: connections and refusals",
-                "Queue and delivery", "Kafka buffer", "Rate limit", "JVM");
+                "Callers", "Queue and delivery", "Kafka buffer", "Rate limit", "JVM");
     }
 
     @Test
