@@ -232,6 +232,11 @@ hz=$(getconf CLK_TCK)
 cpu_ticks() { if [ -n "$1" ]; then awk '{print $14 + $15}' "/proc/$1/stat"; else echo 0; fi; }
 percent() { awk -v t="$1" -v hz="$hz" -v d="$duration" 'BEGIN {printf "%.0f", 100 * t / hz / d}'; }
 metric() { curl -s "http://127.0.0.1:$management/actuator/prometheus" | awk -v name="$1" '$1 == name {printf "%.0f\n", $2}'; }
+# Dumps accepted, every caller's together.
+accepted_total() {
+  curl -s "http://127.0.0.1:$management/actuator/prometheus" \
+    | awk '/^dumps_received_total\{/ && /outcome="accepted"/ {s += $2} END {printf "%.0f\n", s}'
+}
 series() {
   curl -s "http://127.0.0.1:$management/actuator/prometheus" \
     | awk -v name="$1" 'index($1, name "{") == 1 && $2 != "0.0" {sub(name, ""); printf "%s ", $0}'
@@ -245,7 +250,7 @@ settle() {
 }
 unaccounted() {
   local accepted settled
-  accepted=$(metric 'dumps_received_total{outcome="accepted"}')
+  accepted=$(accepted_total)
   settled=$(curl -s "http://127.0.0.1:$management/actuator/prometheus" \
     | awk '/^dumps_forwarded_total\{/ {s += $2} END {printf "%.0f", s}')
   echo "$(( accepted - settled - $(metric dumps_queued) - $(metric dumps_inflight) ))"
@@ -269,7 +274,7 @@ echo "scenario $scenario: $runs runs, ${warmup}s warm-up, ${duration}s measured;
 # peak RSS, CPU per 1000 delivered dumps and, in adaptive mode, its concurrency limit at the end.
 open_row() {
   local accepted_0 delivered_0 service_0 service_1 unaccounted accepted delivered offered out=$work/open-$1-$2.txt
-  accepted_0=$(metric 'dumps_received_total{outcome="accepted"}'); delivered_0=$(sink_dumps)
+  accepted_0=$(accepted_total); delivered_0=$(sink_dumps)
   service_0=$(cpu_ticks "$service_pid")
   sink_latency > /dev/null
   hey -z "${duration}s" -c $(( $3 / 100 )) -q 100 -m POST -T application/json -D "$work/dump.json" \
@@ -278,7 +283,7 @@ open_row() {
   limit=$(metric dumps_forward_limit); limit=${limit:--}
   unaccounted=$(settle)
   service_1=$(cpu_ticks "$service_pid")
-  accepted=$(( $(metric 'dumps_received_total{outcome="accepted"}') - accepted_0 ))
+  accepted=$(( $(accepted_total) - accepted_0 ))
   delivered=$(( $(sink_dumps) - delivered_0 ))
   offered=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$out")
   printf '%-4s %8s %8s %10s %11s %9s %9s %9s %9s %9s %5s %7s %11s\n' "$1" "$2" "$offered" \
@@ -320,7 +325,7 @@ cold_row() {
     echo "$1 THE SERVICE DIED: $(grep -m1 -o 'OutOfMemoryError.*' "$work/service.log")"; service_pid=; return
   fi
   unaccounted=$(settle)
-  accepted=$(metric 'dumps_received_total{outcome="accepted"}')
+  accepted=$(accepted_total)
   success=$(metric 'dumps_forwarded_total{outcome="success"}')
   delivered=$(( $(sink_dumps) - delivered ))
   printf '%-4s %9s %9s %12s %10s %8s %8s %7s\n' "$1" "$ready_ms" "$accepted" \
@@ -460,14 +465,14 @@ for run in $(seq 1 "$runs"); do
   start_service
   wrk_run "$warmup" "$work/warmup-$run.txt"
   unaccounted=$(settle)
-  accepted_0=$(metric 'dumps_received_total{outcome="accepted"}'); delivered_0=$(sink_dumps)
+  accepted_0=$(accepted_total); delivered_0=$(sink_dumps)
   service_0=$(cpu_ticks "$service_pid"); sink_0=$(cpu_ticks "$sink_pid")
   wrk_run "$duration" "$work/run-$run.txt"
   service_1=$(cpu_ticks "$service_pid"); sink_1=$(cpu_ticks "$sink_pid")
   # delivered/s counts what the sink had when the load stopped; deliv/acc also what drained after it.
   delivered_in_time=$(( $(sink_dumps) - delivered_0 ))
   unaccounted=$(( unaccounted + $(settle) ))
-  accepted=$(( $(metric 'dumps_received_total{outcome="accepted"}') - accepted_0 ))
+  accepted=$(( $(accepted_total) - accepted_0 ))
   delivered=$(( $(sink_dumps) - delivered_0 ))
   rss=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$service_pid/status")
   received=$(series dumps_received_total); settled=$(series dumps_forwarded_total)
