@@ -15,7 +15,8 @@
 #   ndjson   closed loop, 100 dumps per ingest request (application/x-ndjson)
 #   batch    as healthy, with forwarder.batch.enabled=true
 #   open     open loop (hey, paced) at each of --rates dumps/s (default 2000,5000,8000): delivered %, p99,
-#            the sink's p50/p99 (arrival to answer) and the service's CPU milliseconds per 1000 delivered dumps
+#            the sink's p50/p99 (arrival to answer) and the service's CPU microseconds per delivered dump; then
+#            the lean reference at the same rate in the same run (a "lean" row), and the service/lean ratios
 #   capacity open loop at --rates (default 5000) against a sink that serves 20 requests at a time, 5 ms each
 #            (4,000/s at most) and queues the rest: forwarder.concurrency.mode fixed (100) then adaptive, per run
 #   ratelimit open loop at --rates (default 2000) with no rate limit, then a pod-scope and a cluster-scope
@@ -237,6 +238,11 @@ accepted_total() {
   curl -s "http://127.0.0.1:$management/actuator/prometheus" \
     | awk '/^dumps_received_total\{/ && /outcome="accepted"/ {s += $2} END {printf "%.0f\n", s}'
 }
+# Dumps settled with OUTCOME, every caller's together.
+forwarded_total() {
+  curl -s "http://127.0.0.1:$management/actuator/prometheus" \
+    | awk -v o="outcome=\"$1\"" '/^dumps_forwarded_total\{/ && index($0, o) {s += $2} END {printf "%.0f\n", s}'
+}
 series() {
   curl -s "http://127.0.0.1:$management/actuator/prometheus" \
     | awk -v name="$1" 'index($1, name "{") == 1 && $2 != "0.0" {sub(name, ""); printf "%s ", $0}'
@@ -271,7 +277,7 @@ echo "scenario $scenario: $runs runs, ${warmup}s warm-up, ${duration}s measured;
 
 # open_row RUN LABEL RATE: hey paced at RATE dumps/s for the measured time (each worker at 100 requests/s),
 # then one row: what was offered, accepted and delivered, the callers' and the sink's latencies, the service's
-# peak RSS, CPU per 1000 delivered dumps and, in adaptive mode, its concurrency limit at the end.
+# peak RSS, CPU microseconds per delivered dump and, in adaptive mode, its concurrency limit at the end.
 open_row() {
   local accepted_0 delivered_0 service_0 service_1 unaccounted accepted delivered offered out=$work/open-$1-$2.txt
   accepted_0=$(accepted_total); delivered_0=$(sink_dumps)
@@ -295,6 +301,36 @@ open_row() {
     "$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$service_pid/status")" \
     "$(awk -v t=$(( service_1 - service_0 )) -v hz="$hz" -v d="$delivered" 'BEGIN {printf "%.0f", (d > 0) ? 1000 * 1000 * t / hz / d : 0}')"
   [ "$unaccounted" = 0 ] || echo "     UNACCOUNTED: $unaccounted"
+}
+
+# lean_row RUN RATE: the lean reference, started now, under the same paced load as open_row's; one row of what
+# the sink got, the callers' latencies, its peak RSS and CPU microseconds per delivered dump. It counts nothing
+# itself: accepted is what hey saw answered 2xx.
+lean_row() {
+  local delivered_0 lean_0 lean_1 delivered offered accepted out=$work/open-$1-lean-$2.txt
+  start_lean
+  hey -z "${warmup}s" -c 40 -q 100 -m POST -T application/json -D "$work/dump.json" \
+    "http://127.0.0.1:$ingest/v1/dumps" > /dev/null
+  sleep 1
+  delivered_0=$(sink_dumps); lean_0=$(cpu_ticks "$lean_pid")
+  sink_latency > /dev/null
+  hey -z "${duration}s" -c $(( $2 / 100 )) -q 100 -m POST -T application/json -D "$work/dump.json" \
+    "http://127.0.0.1:$ingest/v1/dumps" > "$out"
+  read -r sink_p50 sink_p99 <<< "$(sink_latency)"
+  sleep 1
+  lean_1=$(cpu_ticks "$lean_pid")
+  delivered=$(( $(sink_dumps) - delivered_0 ))
+  offered=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$out")
+  accepted=$(awk '$1 ~ /^\[2[0-9][0-9]\]$/ {s += $2} END {print s + 0}' "$out")
+  printf '%-4s %8s %8s %10s %11s %9s %9s %9s %9s %9s %5s %7s %11s\n' "$1" "lean" "$offered" \
+    "$(awk -v a="$accepted" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')" \
+    "$(awk -v a="$delivered" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')" \
+    "$(awk -v a="$accepted" -v d="$delivered" 'BEGIN {printf "%.2f%%", (a > 0) ? 100 * d / a : 0}')" \
+    "$(awk '/ 50% in/ {printf "%.2fms", $3 * 1000}' "$out")" "$(awk '/ 99% in/ {printf "%.2fms", $3 * 1000}' "$out")" \
+    "${sink_p50}ms" "${sink_p99}ms" "-" \
+    "$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$lean_pid/status")" \
+    "$(awk -v t=$(( lean_1 - lean_0 )) -v hz="$hz" -v d="$delivered" 'BEGIN {printf "%.0f", (d > 0) ? 1000 * 1000 * t / hz / d : 0}')"
+  stop_lean
 }
 
 # cold_row RUN: a fresh service, loaded the moment it is ready; one row of what became of the dumps.
@@ -326,12 +362,12 @@ cold_row() {
   fi
   unaccounted=$(settle)
   accepted=$(accepted_total)
-  success=$(metric 'dumps_forwarded_total{outcome="success"}')
+  success=$(forwarded_total success)
   delivered=$(( $(sink_dumps) - delivered ))
   printf '%-4s %9s %9s %12s %10s %8s %8s %7s\n' "$1" "$ready_ms" "$accepted" \
     "$(awk -v a="$accepted" -v d="$success" 'BEGIN {printf "%.4f", (a > 0) ? d / a : 0}')" \
     "$(awk -v a="$accepted" -v d="$delivered" 'BEGIN {printf "%.4f", (a > 0) ? d / a : 0}')" \
-    "$(metric 'dumps_forwarded_total{outcome="circuit_open"}')" "$(metric 'dumps_forwarded_total{outcome="timeout"}')" \
+    "$(forwarded_total circuit_open)" "$(forwarded_total timeout)" \
     "$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$service_pid/status")"
   echo "     received: $(series dumps_received_total)"
   echo "     settled:  $(series dumps_forwarded_total)"
@@ -439,7 +475,7 @@ fi
 
 if [ -n "$rates" ]; then
   printf '%-4s %8s %8s %10s %11s %9s %9s %9s %9s %9s %5s %7s %11s\n' run variant offered/s accepted/s delivered/s \
-    delivered p50 p99 sink_p50 sink_p99 limit rss_MB cpu-ms/1000
+    delivered p50 p99 sink_p50 sink_p99 limit rss_MB cpu-us/dump
   for run in $(seq 1 "$runs"); do
     for mode in "${modes[@]}"; do
       # shellcheck disable=SC2046 # mode_args is a list of flags
@@ -447,12 +483,22 @@ if [ -n "$rates" ]; then
       hey -z "${warmup}s" -c 40 -q 100 -m POST -T application/json -D "$work/dump.json" \
         "http://127.0.0.1:$ingest/v1/dumps" > /dev/null
       for rate in ${rates//,/ }; do
-        if [ "$mode" = default ]; then open_row "$run" "$rate" "$rate"; else open_row "$run" "$mode" "$rate"; fi
+        if [ "$mode" = default ]; then open_row "$run" "$rate" "$rate"; else open_row "$run" "$mode" "$rate"; fi \
+          | tee -a "$work/rows-$run"
       done
       echo "     settled:  $(series dumps_forwarded_total)"
       [ "$scenario" != tracing ] || echo "     OTLP exports the sink received so far: $(curl -s "http://127.0.0.1:$sink/traces")"
       stop_service
     done
+    if [ "$scenario" = open ]; then
+      for rate in ${rates//,/ }; do
+        lean_row "$run" "$rate" | tee "$work/lean-row"
+        # Columns: 8 the callers' p99, 13 CPU per dump.
+        awk -v rate="$rate" 'NR == FNR {if ($2 == rate) {p99 = $8 + 0; cpu = $13}; next}
+          {printf "     service/lean at %s/s: CPU per dump %.2fx, p99 %.2fx\n", rate, ($13 > 0) ? cpu / $13 : 0,
+            ($8 + 0 > 0) ? p99 / ($8 + 0) : 0}' "$work/rows-$run" "$work/lean-row"
+      done
+    fi
   done
   exit 0
 fi

@@ -49,13 +49,15 @@ class AccountingTests extends AbstractServiceTests {
             .sum();
         assertThat(scrape).containsEntry("dumps_received_total{caller=\"unknown\",outcome=\"accepted\"}", 16.0)
             .containsEntry("dumps_received_total{caller=\"unknown\",outcome=\"invalid\"}", 1.0)
-            .containsEntry("dumps_forwarded_total{outcome=\"success\"}", 4.0)
-            .containsEntry("dumps_forwarded_total{outcome=\"timeout\"}", 2.0)
-            .containsEntry("dumps_forwarded_total{outcome=\"http_5xx\"}", 2.0)
-            .containsEntry("dumps_forwarded_total{outcome=\"http_4xx\"}", 3.0)
-            .containsEntry("dumps_forwarded_total{outcome=\"circuit_open\"}", 5.0);
+            .containsEntry("dumps_forwarded_total{caller=\"unknown\",outcome=\"success\"}", 4.0)
+            .containsEntry("dumps_forwarded_total{caller=\"unknown\",outcome=\"timeout\"}", 2.0)
+            .containsEntry("dumps_forwarded_total{caller=\"unknown\",outcome=\"http_5xx\"}", 2.0)
+            .containsEntry("dumps_forwarded_total{caller=\"unknown\",outcome=\"http_4xx\"}", 3.0)
+            .containsEntry("dumps_forwarded_total{caller=\"unknown\",outcome=\"circuit_open\"}", 5.0);
         assertThat(scrape.get("dumps_received_total{caller=\"unknown\",outcome=\"accepted\"}"))
-            .isEqualTo(forwarded + scrape.get("dumps_queued") + scrape.get("dumps_inflight"));
+            .isEqualTo(forwarded + scrape.get("dumps_queued") + scrape.get("dumps_inflight"))
+            .as("the caller's own: accepted = forwarded + held")
+            .isEqualTo(forwarded + scrape.get("dumps_caller_held{caller=\"unknown\"}"));
     }
 
     private void phase(int status, Duration delay, int dumps, String outcome) {

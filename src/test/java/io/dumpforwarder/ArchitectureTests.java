@@ -78,7 +78,7 @@ class ArchitectureTests {
             .whereLayer("buffer")
             .mayOnlyAccessLayers("pipeline", "forward", "trace", "dump", "config")
             .whereLayer("pipeline")
-            .mayOnlyAccessLayers("forward", "trace", "dump", "config")
+            .mayOnlyAccessLayers("caller", "forward", "trace", "dump", "config")
             .whereLayer("forward")
             .mayOnlyAccessLayers("ratelimit", "concurrency", "trace", "dump", "config")
             .whereLayer("ratelimit")

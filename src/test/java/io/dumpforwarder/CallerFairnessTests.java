@@ -17,7 +17,8 @@ import static org.awaitility.Awaitility.await;
  * 50 ms a dump with ten forwards at a time (200 dumps a second), a caller posting a
  * steady 40 dumps a second, then another flooding flat out over 16 connections. The flood
  * is refused {@code 429 over_share} past its half of the queue; the steady caller is
- * accepted throughout, and its dumps, taken in turn, never wait behind the flood's.
+ * accepted throughout, and its dumps, taken in turn, never wait behind the flood's. Every
+ * caller's dumps add up: accepted = forwarded + held, caller by caller.
  */
 @TestPropertySource(properties = { "forwarder.max-concurrency=10", "forwarder.queue.capacity=400",
         "forwarder.ingest.callers.names=flood,steady", "forwarder.client.response-timeout=5s",
@@ -52,6 +53,8 @@ class CallerFairnessTests extends AbstractServiceTests {
         collector.answer(204);
         awaitIdle();
         assertThat(this.meters.accountingHolds()).isTrue();
+        assertThat(this.meters.accountingHolds("flood")).isTrue();
+        assertThat(this.meters.accountingHolds("steady")).isTrue();
     }
 
 }

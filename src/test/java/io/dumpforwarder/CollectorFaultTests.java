@@ -143,7 +143,7 @@ class CollectorFaultTests extends AbstractAppTests {
         return this.registry.get("dumps.forwarded")
             .counters()
             .stream()
-            .collect(Collectors.toMap((c) -> c.getId().getTag("outcome"), (c) -> (long) c.count()));
+            .collect(Collectors.toMap((c) -> c.getId().getTag("outcome"), (c) -> (long) c.count(), Long::sum));
     }
 
     private Map<String, Long> since(Map<String, Long> before) {

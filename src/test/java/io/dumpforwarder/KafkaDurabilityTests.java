@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import io.dumpforwarder.support.KafkaBroker;
+import io.dumpforwarder.support.Meters;
 import io.dumpforwarder.support.OtlpReceiver;
 import io.dumpforwarder.support.RunningApp;
 import io.dumpforwarder.support.TcpRelay;
@@ -165,6 +166,78 @@ class KafkaDurabilityTests {
         finally {
             callers.shutdownNow();
         }
+    }
+
+    /**
+     * The fair share in Kafka mode is of the bytes given to the producer and not yet
+     * answered for (at most its buffer.memory, 200 KB here). With the broker gone, sends
+     * stay unanswered until their delivery timeout (15 s), so what each caller holds is
+     * fixed while the test asks: past half of it, the caller holding more than its half
+     * while another holds some is refused 429 over_share at once, though there is room;
+     * the other is not refused over its share. Once Kafka has answered for every send
+     * (here: failed it), nothing is held.
+     */
+    @Test
+    void aCallerOverItsShareOfTheUnacknowledgedBytesIsRefusedAtOnce() throws Exception {
+        EmbeddedKafkaKraftBroker own = KafkaBroker.start(new EmbeddedKafkaKraftBroker(1, 1, "dumps"));
+        ExecutorService callers = Executors.newFixedThreadPool(13);
+        try (RunningApp app = RunningApp.start("--forwarder.buffer.type=kafka",
+                "--spring.kafka.bootstrap-servers=" + own.getBrokersAsString(),
+                "--forwarder.dump-url=" + collector.url(), "--forwarder.ingest.callers.names=flood,steady",
+                "--forwarder.buffer.kafka.send-timeout=8s", "--spring.kafka.producer.buffer-memory=200KB",
+                "--spring.kafka.producer.properties.max.block.ms=8000",
+                "--spring.kafka.producer.properties.request.timeout.ms=1000",
+                "--spring.kafka.producer.properties.delivery.timeout.ms=15000",
+                "--spring.kafka.consumer.properties.default.api.timeout.ms=1000",
+                "--spring.kafka.listener.shutdown-timeout=2s")) {
+            Meters meters = app.meters();
+            post(app, "flood", 1).expectStatus().isAccepted();
+            own.destroy();
+
+            List<Future<Integer>> flood = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                int uid = 100 + i;
+                flood.add(callers.submit(() -> post(app, "flood", uid).returnResult(String.class).getStatus().value()));
+            }
+            await().atMost(WAIT).until(() -> unacknowledged(meters) >= 12 * 9_900);
+            Future<Integer> steady = callers
+                .submit(() -> post(app, "steady", 200).returnResult(String.class).getStatus().value());
+            await().atMost(WAIT).until(() -> unacknowledged(meters) >= 13 * 9_900);
+
+            post(app, "flood", 300).expectStatus()
+                .isEqualTo(429)
+                .expectHeader()
+                .exists("Retry-After")
+                .expectBody()
+                .jsonPath("$.outcome")
+                .isEqualTo("over_share");
+            assertThat(steady.get(30, TimeUnit.SECONDS)).as("the steady caller, not over its share").isEqualTo(503);
+            for (Future<Integer> answer : flood) {
+                assertThat(answer.get(30, TimeUnit.SECONDS)).isEqualTo(503);
+            }
+            assertThat(meters.count("dumps.received", "caller", "flood", "outcome", "over_share")).isEqualTo(1);
+            assertThat(meters.count("dumps.received", "caller", "steady", "outcome", "over_share")).isZero();
+            await().atMost(WAIT).untilAsserted(() -> assertThat(unacknowledged(meters)).isZero());
+        }
+        finally {
+            callers.shutdownNow();
+        }
+    }
+
+    private static WebTestClient.ResponseSpec post(RunningApp app, String caller, int uid) {
+        // About 10 KB a dump.
+        String body = "{\"uid\":" + uid + ",\"pad\":\"" + "p".repeat(10_000 - 30) + "\"}";
+        return app.ingest()
+            .post()
+            .uri("/v1/dumps")
+            .contentType(MediaType.APPLICATION_JSON)
+            .header("X-Caller", caller)
+            .bodyValue(body)
+            .exchange();
+    }
+
+    private static long unacknowledged(Meters meters) {
+        return (long) meters.gauge("dumps.buffer.unacknowledged.bytes");
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.pipeline.BoundedCounter;
+import io.dumpforwarder.pipeline.CallerShares;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -13,14 +14,22 @@ import org.springframework.stereotype.Component;
  * The bytes of request bodies being received and held at once, over all requests, bounded
  * by {@code forwarder.ingest.max-inflight-bytes}. Each request takes a {@link Lease},
  * reserves what it is about to buffer, and gives all of it back when it is answered.
+ * Shared fairly, as the queue is: once the budget is
+ * {@code forwarder.ingest.callers.fair-share-from} used, a caller holding more than its
+ * weighted share of it while other callers hold some too, or asked for some within the
+ * last second, gets no more ({@link Grant#OVER_SHARE}).
  */
 @Component
 public class BodyBudget {
 
     private final BoundedCounter bytes;
 
+    private final CallerShares shares;
+
     BodyBudget(ForwarderProperties properties, MeterRegistry registry) {
         this.bytes = new BoundedCounter(properties.ingest().maxInflightBytes().toBytes());
+        ForwarderProperties.Callers callers = properties.ingest().callers();
+        this.shares = new CallerShares(callers.fairShareFrom(), callers.weights());
         Gauge.builder("dumps.ingest.inflight.bytes", this.bytes, BoundedCounter::used)
             .description("Bytes of request bodies being received and held")
             .baseUnit("bytes")
@@ -36,8 +45,28 @@ public class BodyBudget {
         return this.bytes.available();
     }
 
-    public Lease lease() {
-        return new Lease();
+    /**
+     * Whether {@code bytes} more for this caller would pass its share: a body declared
+     * that long is refused before it is read.
+     */
+    public boolean isOverShare(String caller, long bytes) {
+        return this.shares.isOverShare(caller, bytes, this.bytes);
+    }
+
+    public Lease lease(String caller) {
+        return new Lease(caller);
+    }
+
+    /** What a lease was granted. */
+    public enum Grant {
+
+        /** The bytes are reserved. */
+        GRANTED,
+        /** Nothing is reserved: the budget has not that much left. */
+        NO_BUDGET,
+        /** Nothing is reserved: the caller would hold more than its share. */
+        OVER_SHARE
+
     }
 
     /**
@@ -46,22 +75,35 @@ public class BodyBudget {
      */
     public final class Lease implements AutoCloseable {
 
+        private final String caller;
+
         /**
          * Bytes held; negative once closed, so that a reservation racing the close is
          * given back.
          */
         private final AtomicLong held = new AtomicLong();
 
-        /** Takes {@code bytes} more, or nothing if the budget has not that much left. */
-        boolean reserve(long bytes) {
+        private Lease(String caller) {
+            this.caller = caller;
+        }
+
+        /**
+         * Takes {@code bytes} more, or nothing if the caller would pass its share or the
+         * budget has not that much left.
+         */
+        Grant reserve(long bytes) {
+            if (BodyBudget.this.shares.isOverShare(this.caller, bytes, BodyBudget.this.bytes)) {
+                return Grant.OVER_SHARE;
+            }
             if (!BodyBudget.this.bytes.tryReserve(bytes)) {
-                return false;
+                return Grant.NO_BUDGET;
             }
             if (this.held.getAndAdd(bytes) < 0) {
                 BodyBudget.this.bytes.release(bytes);
-                return false;
+                return Grant.NO_BUDGET;
             }
-            return true;
+            BodyBudget.this.shares.add(this.caller, bytes);
+            return Grant.GRANTED;
         }
 
         /**
@@ -72,6 +114,7 @@ public class BodyBudget {
             long held = this.held.getAndSet(Long.MIN_VALUE / 2);
             if (held > 0) {
                 BodyBudget.this.bytes.release(held);
+                BodyBudget.this.shares.remove(this.caller, held);
             }
         }
 

@@ -109,7 +109,8 @@ public class BodyReader {
     /**
      * The body's bytes, decompressed; or a {@link TooLargeException} once it is known to
      * be over the limit, a {@link NoBudgetException} once buffering it would pass the
-     * body budget, a {@link TooSlowException} once it arrives slower than the minimum
+     * body budget, an {@link OverShareException} once it would pass its caller's share of
+     * the budget, a {@link TooSlowException} once it arrives slower than the minimum
      * rate, an {@link UndecodableException} when it cannot be decompressed.
      * @param body the request body
      * @param declared the Content-Length, or -1 if unknown
@@ -146,7 +147,7 @@ public class BodyReader {
      * connection is reusable.
      */
     public abstract static sealed class RefusedException extends RuntimeException
-            permits TooLargeException, NoBudgetException, TooSlowException, UndecodableException {
+            permits TooLargeException, NoBudgetException, OverShareException, TooSlowException, UndecodableException {
 
         private final boolean drained;
 
@@ -174,6 +175,18 @@ public class BodyReader {
     public static final class NoBudgetException extends RefusedException {
 
         NoBudgetException(boolean drained) {
+            super(null, drained);
+        }
+
+    }
+
+    /**
+     * Buffering the body would give its caller more than its share of the budget of bytes
+     * being received.
+     */
+    public static final class OverShareException extends RefusedException {
+
+        OverShareException(boolean drained) {
             super(null, drained);
         }
 
@@ -340,11 +353,12 @@ public class BodyReader {
          * body is refused.
          */
         private void grow(int capacity) {
-            if (this.lease.reserve(capacity - this.bytes.length)) {
+            BodyBudget.Grant grant = this.lease.reserve(capacity - this.bytes.length);
+            if (grant == BodyBudget.Grant.GRANTED) {
                 this.bytes = Arrays.copyOf(this.bytes, capacity);
             }
             else {
-                refuse(Refusal.NO_BUDGET);
+                refuse((grant == BodyBudget.Grant.OVER_SHARE) ? Refusal.OVER_SHARE : Refusal.NO_BUDGET);
             }
         }
 
@@ -421,12 +435,13 @@ public class BodyReader {
 
     private enum Refusal {
 
-        TOO_LARGE, NO_BUDGET, UNDECODABLE;
+        TOO_LARGE, NO_BUDGET, OVER_SHARE, UNDECODABLE;
 
         RefusedException exception(boolean drained, String undecodable) {
             return switch (this) {
                 case TOO_LARGE -> new TooLargeException(drained);
                 case NO_BUDGET -> new NoBudgetException(drained);
+                case OVER_SHARE -> new OverShareException(drained);
                 case UNDECODABLE -> new UndecodableException(undecodable, drained);
             };
         }

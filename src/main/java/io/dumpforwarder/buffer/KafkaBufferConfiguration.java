@@ -71,8 +71,9 @@ class KafkaBufferConfiguration {
     @Bean
     @Primary
     KafkaIntake kafkaIntake(KafkaTemplate<byte[], byte[]> template, DumpQueue queue, ForwarderProperties properties,
-            CircuitBreakerRegistry breakers, Scheduler kafkaSends) {
-        return new KafkaIntake(template, queue, properties, breakers.circuitBreaker(BUFFER_BREAKER), kafkaSends);
+            CircuitBreakerRegistry breakers, Scheduler kafkaSends, MeterRegistry registry) {
+        return new KafkaIntake(template, queue, properties, breakers.circuitBreaker(BUFFER_BREAKER), kafkaSends,
+                registry);
     }
 
     @Bean

@@ -2,14 +2,21 @@ package io.dumpforwarder.buffer;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
+import io.dumpforwarder.pipeline.BoundedCounter;
+import io.dumpforwarder.pipeline.CallerShares;
 import io.dumpforwarder.pipeline.DumpQueue;
 import io.dumpforwarder.pipeline.Intake;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -29,10 +36,22 @@ import org.springframework.kafka.core.KafkaTemplate;
  * send succeeds, so callers are not held for the send timeout each. The log says when
  * Kafka stops acknowledging (one WARN) and when it acknowledges again (one INFO, with how
  * long and how many requests were refused).
+ * <p>
+ * Bounded and fair as the queue is, in the bytes of dumps given to the producer and not
+ * yet acknowledged (or failed) by Kafka, at most the producer's {@code buffer.memory}: a
+ * request that does not fit is refused {@link Admission#FULL} at once, rather than wait
+ * in the producer for room; and once they are
+ * {@code forwarder.ingest.callers.fair-share-from} of it, a caller holding more than its
+ * weighted share while others hold some too is refused {@link Admission#OVER_SHARE}. A
+ * caller's bytes count until Kafka has answered for each of its dumps, even after its
+ * request was answered 503 for the send timeout.
  */
 class KafkaIntake implements Intake {
 
     private static final Logger logger = LoggerFactory.getLogger(KafkaIntake.class);
+
+    /** The producer's own default {@code buffer.memory}. */
+    private static final long DEFAULT_BUFFER_MEMORY = 32L * 1024 * 1024;
 
     private final KafkaTemplate<byte[], byte[]> template;
 
@@ -51,9 +70,25 @@ class KafkaIntake implements Intake {
 
     private final AtomicLong refusedWhileFailing = new AtomicLong();
 
+    /** Bytes of dumps given to the producer and not yet answered for. */
+    private final BoundedCounter unacknowledged;
+
+    private final CallerShares shares;
+
     KafkaIntake(KafkaTemplate<byte[], byte[]> template, DumpQueue queue, ForwarderProperties properties,
-            CircuitBreaker breaker, Scheduler sends) {
+            CircuitBreaker breaker, Scheduler sends, MeterRegistry registry) {
         this.template = template;
+        this.unacknowledged = new BoundedCounter(bufferMemory(template));
+        ForwarderProperties.Callers callers = properties.ingest().callers();
+        this.shares = new CallerShares(callers.fairShareFrom(), callers.weights());
+        Gauge.builder("dumps.buffer.unacknowledged.bytes", this.unacknowledged, BoundedCounter::used)
+            .description("Bytes of dumps given to the Kafka producer and not yet acknowledged or failed")
+            .baseUnit("bytes")
+            .register(registry);
+        Gauge.builder("dumps.buffer.unacknowledged.capacity.bytes", this.unacknowledged, BoundedCounter::capacity)
+            .description("Bytes of dumps given to the Kafka producer at most (its buffer.memory)")
+            .baseUnit("bytes")
+            .register(registry);
         this.breaker = breaker;
         this.sends = sends;
         this.queue = queue;
@@ -66,12 +101,24 @@ class KafkaIntake implements Intake {
         if (!isOpen()) {
             return Mono.just(Admission.CLOSED);
         }
+        String caller = dumps.get(0).caller();
+        long bytes = 0;
+        for (Dump dump : dumps) {
+            bytes += dump.size();
+        }
+        if (this.shares.isOverShare(caller, bytes, this.unacknowledged)) {
+            return Mono.just(Admission.OVER_SHARE);
+        }
+        if (!this.unacknowledged.tryReserve(bytes)) {
+            return Mono.just(Admission.FULL);
+        }
+        this.shares.add(caller, bytes);
+        Unsent unsent = new Unsent(caller, bytes);
         long acceptedAt = System.currentTimeMillis();
         // The producer may block while it fetches metadata or waits for buffer space:
         // never on an event loop.
         return Flux.fromIterable(dumps)
-            .flatMap((dump) -> Mono
-                .fromFuture(() -> this.template.send(DumpRecords.record(this.topic, dump, acceptedAt))))
+            .flatMap((dump) -> Mono.fromFuture(() -> send(dump, acceptedAt, unsent), true))
             .then(Mono.just(Admission.ACCEPTED))
             .subscribeOn(this.sends)
             .timeout(this.sendTimeout)
@@ -80,7 +127,44 @@ class KafkaIntake implements Intake {
                 logger.debug("Dumps not buffered", error);
                 return Mono.just(Admission.NOT_BUFFERED);
             })
-            .doOnNext(this::note);
+            .doOnNext(this::note)
+            // Last, so it runs however the request ends, even when the open breaker never
+            // let the sends start.
+            .doFinally((signal) -> unsent.close());
+    }
+
+    /**
+     * Gives the dump to the producer; its bytes are released once Kafka answers for it,
+     * or at once if it is never sent.
+     */
+    private CompletableFuture<?> send(Dump dump, long acceptedAt, Unsent unsent) {
+        if (!unsent.take(dump.size())) {
+            return CompletableFuture.failedFuture(new CancellationException("the request was answered"));
+        }
+        CompletableFuture<?> sent;
+        try {
+            sent = this.template.send(DumpRecords.record(this.topic, dump, acceptedAt));
+        }
+        catch (RuntimeException ex) {
+            answered(unsent.caller, dump.size());
+            throw ex;
+        }
+        // On the send itself, not on a future the timeout may cancel first: a cancelled
+        // future's whenComplete never runs.
+        sent.whenComplete((result, error) -> answered(unsent.caller, dump.size()));
+        return sent;
+    }
+
+    private void answered(String caller, long bytes) {
+        this.unacknowledged.release(bytes);
+        this.shares.remove(caller, bytes);
+    }
+
+    private static long bufferMemory(KafkaTemplate<byte[], byte[]> template) {
+        Object configured = template.getProducerFactory()
+            .getConfigurationProperties()
+            .get(ProducerConfig.BUFFER_MEMORY_CONFIG);
+        return (configured != null) ? Long.parseLong(configured.toString().trim()) : DEFAULT_BUFFER_MEMORY;
     }
 
     private void note(Admission admission) {
@@ -107,12 +191,39 @@ class KafkaIntake implements Intake {
         return this.queue.isOpen();
     }
 
-    /**
-     * Never full here: Kafka's producer buffer is bounded, and a send past it times out.
-     */
+    /** Full when not one more byte may be given to the producer. */
     @Override
     public boolean isFull() {
-        return false;
+        return this.unacknowledged.isFull();
+    }
+
+    /**
+     * The bytes of a request's dumps not yet given to the producer, released when the
+     * request ends (answered, timed out or cancelled) without sending them.
+     */
+    private final class Unsent {
+
+        private final String caller;
+
+        private final AtomicLong bytes;
+
+        Unsent(String caller, long bytes) {
+            this.caller = caller;
+            this.bytes = new AtomicLong(bytes);
+        }
+
+        /** Whether the dump may still be sent: the request has not ended. */
+        boolean take(long dumpBytes) {
+            return this.bytes.addAndGet(-dumpBytes) >= 0;
+        }
+
+        void close() {
+            long left = this.bytes.getAndSet(Long.MIN_VALUE / 2);
+            if (left > 0) {
+                answered(this.caller, left);
+            }
+        }
+
     }
 
 }

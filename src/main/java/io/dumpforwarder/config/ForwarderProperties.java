@@ -250,8 +250,9 @@ public record ForwarderProperties(
      * @param rates optional quotas by caller name: a token bucket of {@code rate} dumps a
      * second and {@code burst} at most; past it a request is refused 429
      * {@code caller_rate_limited} with the bucket's own Retry-After
-     * @param fairShareFrom how full the queue (in dumps or bytes, whichever is fuller) is
-     * before a caller holding more than its share is refused 429 {@code over_share}
+     * @param fairShareFrom how full the queue (in dumps or bytes, whichever is fuller),
+     * the body budget or the Kafka producer's unacknowledged bytes are before a caller
+     * holding more than its share of them is refused 429 {@code over_share}
      * @param weights each caller's weight in the shares of the queue and in the turns the
      * pipeline takes from it; 1 for a caller not listed
      */

@@ -17,10 +17,15 @@ import io.micrometer.tracing.TraceContext;
  * dump
  * @param receipt what to tell the dump's durable source when a forward ends, or
  * {@code null} for a dump held in memory
- * @param caller the caller that sent it, one of a closed set of names
+ * @param caller the caller that sent it, one of a closed set of names; {@link #NO_CALLER}
+ * for {@code null} (a dump buffered in Kafka by a version that did not name callers)
  */
 public record Dump(byte[] body, String uid, String traceId, TraceContext trace, long receivedNanos, String key,
         Receipt receipt, String caller) {
+
+    public Dump {
+        caller = (caller != null) ? caller : NO_CALLER;
+    }
 
     /**
      * The name of what carries dumps to the collector: the circuit breaker, the

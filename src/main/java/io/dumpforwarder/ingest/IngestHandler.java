@@ -129,6 +129,9 @@ class IngestHandler {
         if (!this.intake.isOpen()) {
             return refuse(caller, IngestOutcome.UNAVAILABLE, 1);
         }
+        if (expectsContinue && this.budget.isOverShare(caller, declared)) {
+            return refuse(caller, IngestOutcome.OVER_SHARE, 1).map((reply) -> reply.drained(false));
+        }
         if (expectsContinue && declared > this.budget.available()) {
             return refuse(caller, IngestOutcome.INFLIGHT_FULL, 1).map((reply) -> reply.drained(false));
         }
@@ -141,7 +144,7 @@ class IngestHandler {
             }
             return this.bodies.discard(request.receive()).map(this.replies.of(IngestOutcome.QUEUE_FULL)::drained);
         }
-        BodyBudget.Lease lease = this.budget.lease();
+        BodyBudget.Lease lease = this.budget.lease(caller);
         return this.bodies.read(request.receive(), declared, limit, lease, coding).flatMap((body) -> {
             // Log lines about the body carry the ingest span's ids.
             try (CurrentTraceContext.Scope scope = this.tracing.scope(ids.trace(), ids.traceId())) {
@@ -161,6 +164,10 @@ class IngestHandler {
         if (ex instanceof BodyReader.NoBudgetException noBudget) {
             this.metrics.count(caller, IngestOutcome.INFLIGHT_FULL, 1);
             return this.replies.of(IngestOutcome.INFLIGHT_FULL).drained(noBudget.drained());
+        }
+        if (ex instanceof BodyReader.OverShareException overShare) {
+            this.metrics.count(caller, IngestOutcome.OVER_SHARE, 1);
+            return this.replies.of(IngestOutcome.OVER_SHARE).drained(overShare.drained());
         }
         if (ex instanceof BodyReader.UndecodableException undecodable) {
             return problem(caller, IngestOutcome.INVALID, 1, undecodable.getMessage()).drained(undecodable.drained());

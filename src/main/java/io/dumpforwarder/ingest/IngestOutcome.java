@@ -17,7 +17,7 @@ enum IngestOutcome {
     UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
     UNAUTHORIZED(HttpStatus.UNAUTHORIZED, "Unauthorized"),
     CALLER_RATE_LIMITED(HttpStatus.TOO_MANY_REQUESTS, "Caller over its rate quota"),
-    OVER_SHARE(HttpStatus.TOO_MANY_REQUESTS, "Caller over its share of the queue"),
+    OVER_SHARE(HttpStatus.TOO_MANY_REQUESTS, "Caller over its share"),
     QUEUE_FULL(HttpStatus.SERVICE_UNAVAILABLE, "Queue full"),
     INFLIGHT_FULL(HttpStatus.SERVICE_UNAVAILABLE, "Too many bytes being received"),
     UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "Shutting down"),

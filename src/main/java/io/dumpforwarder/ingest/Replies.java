@@ -43,8 +43,10 @@ class Replies {
         this.details.put(IngestOutcome.UNSUPPORTED_MEDIA_TYPE,
                 "Content-Type must be application/json or application/x-ndjson, in UTF-8");
         this.details.put(IngestOutcome.QUEUE_FULL, "the queue is full; retry later");
-        this.details.put(IngestOutcome.OVER_SHARE, "the queue is filling and this caller holds more than its share of "
-                + "it (forwarder.ingest.callers.weights); retry later");
+        this.details.put(IngestOutcome.OVER_SHARE,
+                "the queue, the bytes being received or the buffer's unacknowledged "
+                        + "bytes are filling and this caller holds more than its share of them while others wait "
+                        + "(forwarder.ingest.callers.*); retry later");
         this.details.put(IngestOutcome.TOO_SLOW, "the body arrived slower than forwarder.ingest.min-body-rate ("
                 + properties.ingest().minBodyRate().toBytes() + " bytes a second)");
         this.details.put(IngestOutcome.INFLIGHT_FULL,

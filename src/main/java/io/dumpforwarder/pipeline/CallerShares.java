@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * still counts. A caller alone still has all of it; a caller under its share is admitted
  * until the resource is truly full.
  */
-final class CallerShares {
+public final class CallerShares {
 
     private final double from;
 
@@ -32,7 +32,7 @@ final class CallerShares {
      * @param from the fullness (0 to 1) from which shares apply
      * @param weights each caller's weight; 1 for a caller not named
      */
-    CallerShares(double from, Map<String, Integer> weights) {
+    public CallerShares(double from, Map<String, Integer> weights) {
         this.from = from;
         this.weights = weights;
     }
@@ -41,7 +41,7 @@ final class CallerShares {
      * Whether {@code amount} more for this caller passes its share of {@code counter}
      * (which it does not change).
      */
-    boolean isOverShare(String caller, long amount, BoundedCounter counter) {
+    public boolean isOverShare(String caller, long amount, BoundedCounter counter) {
         long now = System.nanoTime();
         this.asked.computeIfAbsent(caller, (name) -> new AtomicLong()).set(now);
         if (counter.used() < this.from * counter.capacity()) {
@@ -69,11 +69,11 @@ final class CallerShares {
         return held(caller) + amount > share;
     }
 
-    void add(String caller, long amount) {
+    public void add(String caller, long amount) {
         this.held.computeIfAbsent(caller, (name) -> new AtomicLong()).addAndGet(amount);
     }
 
-    void remove(String caller, long amount) {
+    public void remove(String caller, long amount) {
         this.held.computeIfAbsent(caller, (name) -> new AtomicLong()).addAndGet(-amount);
     }
 

@@ -167,7 +167,7 @@ class DumpPipeline {
         this.queue.settled(dumps);
         List<Dump> settled = settledBySource(dumps, result);
         if (!settled.isEmpty()) {
-            this.metrics.settled(result.outcome(), settled.size(), start);
+            this.metrics.settled(result.outcome(), settled, start);
             this.failures.log(settled, result);
         }
     }

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
@@ -47,13 +48,11 @@ public class DumpQueue implements Intake {
 
     private final CallerShares byteShares;
 
-    /** Each caller's dumps, oldest first. */
-    private final Map<String, Queue<Dump>> waiting = new ConcurrentHashMap<>();
+    /** Each caller's dumps and meters. */
+    private final Map<String, Line> lines = new ConcurrentHashMap<>();
 
     /** The callers in the order the pipeline visits them. */
-    private final List<String> callers = new CopyOnWriteArrayList<>();
-
-    private final Map<String, Timer> waits = new ConcurrentHashMap<>();
+    private final List<Line> turns = new CopyOnWriteArrayList<>();
 
     private final MeterRegistry registry;
 
@@ -108,7 +107,7 @@ public class DumpQueue implements Intake {
         if (!this.open || this.sink == null) {
             return Admission.CLOSED;
         }
-        String caller = callerOf(dumps.get(0));
+        String caller = dumps.get(0).caller();
         long requestBytes = bytesOf(dumps);
         if (this.dumpShares.isOverShare(caller, dumps.size(), this.size)
                 || this.byteShares.isOverShare(caller, requestBytes, this.bytes)) {
@@ -123,7 +122,9 @@ public class DumpQueue implements Intake {
         }
         this.dumpShares.add(caller, dumps.size());
         this.byteShares.add(caller, requestBytes);
-        queueOf(caller).addAll(dumps);
+        Line line = lineOf(caller);
+        line.held.addAndGet(dumps.size());
+        line.waiting.addAll(dumps);
         drain();
         return Admission.ACCEPTED;
     }
@@ -162,28 +163,20 @@ public class DumpQueue implements Intake {
     void settled(List<Dump> dumps) {
         for (Dump dump : dumps) {
             this.bytes.release(dump.size());
-            this.byteShares.remove(callerOf(dump), dump.size());
+            this.byteShares.remove(dump.caller(), dump.size());
+            lineOf(dump.caller()).held.decrementAndGet();
         }
     }
 
-    private Queue<Dump> queueOf(String caller) {
-        Queue<Dump> queue = this.waiting.get(caller);
-        if (queue != null) {
-            return queue;
+    private Line lineOf(String caller) {
+        Line line = this.lines.get(caller);
+        if (line != null) {
+            return line;
         }
-        return this.waiting.computeIfAbsent(caller, (name) -> {
-            this.callers.add(name);
-            Gauge.builder("dumps.caller.queued", this.dumpShares, (shares) -> shares.held(name))
-                .description("Dumps of this caller waiting in the queue")
-                .tag("caller", name)
-                .register(this.registry);
-            this.waits.put(name,
-                    Timer.builder("dumps.caller.queue.wait")
-                        .description("Time a caller's dumps waited in the queue, from acceptance to being taken")
-                        .tag("caller", name)
-                        .serviceLevelObjectives(LatencyBuckets.upTo(2500, 5000, 10000))
-                        .register(this.registry));
-            return new ConcurrentLinkedQueue<>();
+        return this.lines.computeIfAbsent(caller, (name) -> {
+            Line created = new Line(name, this.registry);
+            this.turns.add(created);
+            return created;
         });
     }
 
@@ -203,8 +196,9 @@ public class DumpQueue implements Intake {
                     break;
                 }
                 this.size.release(1);
-                this.dumpShares.remove(callerOf(dump), 1);
-                this.waits.get(callerOf(dump)).record(System.nanoTime() - dump.receivedNanos(), TimeUnit.NANOSECONDS);
+                this.dumpShares.remove(dump.caller(), 1);
+                this.lines.get(dump.caller()).waited.record(System.nanoTime() - dump.receivedNanos(),
+                        TimeUnit.NANOSECONDS);
                 sink.next(dump);
             }
         }
@@ -215,14 +209,14 @@ public class DumpQueue implements Intake {
      * The next dump, weighted round-robin over the callers; {@code null} if none waits.
      */
     private Dump next() {
-        int callers = this.callers.size();
+        int callers = this.turns.size();
         if (callers == 0) {
             return null;
         }
         for (int looked = 0; looked <= callers; looked++) {
-            String caller = this.callers.get(this.turn % callers);
-            if (this.turnsTaken < this.dumpShares.weight(caller)) {
-                Dump dump = this.waiting.get(caller).poll();
+            Line line = this.turns.get(this.turn % callers);
+            if (this.turnsTaken < this.dumpShares.weight(line.caller)) {
+                Dump dump = line.waiting.poll();
                 if (dump != null) {
                     this.turnsTaken++;
                     return dump;
@@ -234,17 +228,41 @@ public class DumpQueue implements Intake {
         return null;
     }
 
-    /** The dump's caller; a dump buffered in Kafka by an older version has none. */
-    private static String callerOf(Dump dump) {
-        return (dump.caller() != null) ? dump.caller() : Dump.NO_CALLER;
-    }
-
     private static long bytesOf(List<Dump> dumps) {
         long bytes = 0;
         for (Dump dump : dumps) {
             bytes += dump.size();
         }
         return bytes;
+    }
+
+    /**
+     * One caller's dumps waiting, oldest first, its dumps held (accepted and not yet
+     * settled) and how long its dumps waited.
+     */
+    private static final class Line {
+
+        private final String caller;
+
+        private final Queue<Dump> waiting = new ConcurrentLinkedQueue<>();
+
+        private final AtomicLong held = new AtomicLong();
+
+        private final Timer waited;
+
+        Line(String caller, MeterRegistry registry) {
+            this.caller = caller;
+            Gauge.builder("dumps.caller.held", this.held, AtomicLong::get)
+                .description("Dumps of this caller held: accepted and not yet settled, waiting or being forwarded")
+                .tag("caller", caller)
+                .register(registry);
+            this.waited = Timer.builder("dumps.caller.queue.wait")
+                .description("Time a caller's dumps waited in the queue, from acceptance to being taken")
+                .tag("caller", caller)
+                .serviceLevelObjectives(LatencyBuckets.upTo(2500, 5000, 10000))
+                .register(registry);
+        }
+
     }
 
 }

@@ -1,11 +1,15 @@
 package io.dumpforwarder.pipeline;
 
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.dumpforwarder.caller.Callers;
 import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.dump.Outcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -26,7 +30,10 @@ public class ForwardMetrics {
 
     private final AtomicInteger inflight = new AtomicInteger();
 
-    private final Map<Outcome, Counter> forwarded = new EnumMap<>(Outcome.class);
+    /** By caller, then outcome. */
+    private final Map<String, Map<Outcome, Counter>> forwarded = new ConcurrentHashMap<>();
+
+    private final MeterRegistry registry;
 
     private final Map<Outcome, Timer> latency = new EnumMap<>(Outcome.class);
 
@@ -40,13 +47,10 @@ public class ForwardMetrics {
 
     private final boolean batched;
 
-    ForwardMetrics(MeterRegistry registry, ForwarderProperties properties) {
+    ForwardMetrics(MeterRegistry registry, ForwarderProperties properties, Callers callers) {
+        this.registry = registry;
+        callers.all().forEach(this::forwardedOf);
         for (Outcome outcome : Outcome.values()) {
-            this.forwarded.put(outcome,
-                    Counter.builder("dumps.forwarded")
-                        .description("Accepted dumps by final outcome")
-                        .tag("outcome", outcome.tag())
-                        .register(registry));
             this.batches.put(outcome,
                     Counter.builder("dumps.batches")
                         .description("Batches by outcome (forwarder.batch.enabled)")
@@ -98,17 +102,42 @@ public class ForwardMetrics {
      * @param dumps how many dumps it settles
      * @param startNanos when the request started
      */
-    public void settled(Outcome outcome, int dumps, long startNanos) {
-        this.forwarded.get(outcome).increment(dumps);
+    public void settled(Outcome outcome, List<Dump> dumps, long startNanos) {
+        for (Dump dump : dumps) {
+            forwardedOf(dump.caller()).get(outcome).increment();
+        }
         Timer timer = this.latency.get(outcome);
         if (timer != null) {
             timer.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
         }
         if (this.batched) {
             this.batches.get(outcome).increment();
-            this.batchSize.record(dumps);
+            this.batchSize.record(dumps.size());
         }
-        this.inflight.addAndGet(-dumps);
+        this.inflight.addAndGet(-dumps.size());
+    }
+
+    /**
+     * A caller's counters, made for every caller there can be at start-up, and for a
+     * caller named by a dump buffered in Kafka by an instance configured otherwise.
+     */
+    private Map<Outcome, Counter> forwardedOf(String caller) {
+        Map<Outcome, Counter> counters = this.forwarded.get(caller);
+        if (counters != null) {
+            return counters;
+        }
+        return this.forwarded.computeIfAbsent(caller, (name) -> {
+            Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
+            for (Outcome outcome : Outcome.values()) {
+                outcomes.put(outcome,
+                        Counter.builder("dumps.forwarded")
+                            .description("Accepted dumps by caller and final outcome")
+                            .tag("caller", name)
+                            .tag("outcome", outcome.tag())
+                            .register(this.registry));
+            }
+            return outcomes;
+        });
     }
 
     /** A refused batch was split in halves, each to be sent again. */
@@ -130,13 +159,17 @@ public class ForwardMetrics {
     }
 
     public long count(Outcome outcome) {
-        return (long) this.forwarded.get(outcome).count();
+        long total = 0;
+        for (Map<Outcome, Counter> counters : this.forwarded.values()) {
+            total += (long) counters.get(outcome).count();
+        }
+        return total;
     }
 
     public long settledTotal() {
         long total = 0;
-        for (Counter counter : this.forwarded.values()) {
-            total += (long) counter.count();
+        for (Outcome outcome : Outcome.values()) {
+            total += count(outcome);
         }
         return total;
     }

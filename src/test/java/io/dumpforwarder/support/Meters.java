@@ -97,4 +97,11 @@ public final class Meters {
         return received("accepted") == forwardedTotal() + queued() + inflight();
     }
 
+    /** A caller's own: accepted = sum(forwarded) + held, all of that caller. */
+    public boolean accountingHolds(String caller) {
+        long forwarded = sum(List.copyOf(this.registry.find("dumps.forwarded").tag("caller", caller).counters()));
+        return (long) count("dumps.received", "caller", caller, "outcome", "accepted") == forwarded
+                + (long) gauge("dumps.caller.held", "caller", caller);
+    }
+
 }
