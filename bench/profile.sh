@@ -6,6 +6,9 @@
 # frames it prints, and then, for a few seconds more, the system calls per dump (strace -c -f, which slows the
 # process while it counts: its CPU figures are not the ones above).
 #
+# Thread names are cut to 15 characters by the kernel: the service's event loops are "dump-forwarder-", the lean
+# reference's "reactor-http-ep".
+#
 # Usage: bench/profile.sh [--lean] [--rate DUMPS_PER_S] [--warmup S] [--duration S] [--jar PATH] [-- SERVICE_ARGS...]
 # Writes the recording and the raw figures to a directory it prints. Needs hey, strace, jfr (the JDK's) and
 # python3.
@@ -112,12 +115,12 @@ join -t $'\t' "$work/threads-0" "$work/threads-1" \
 echo "hottest frames (JFR execution samples, self):"
 jfr print --events jdk.ExecutionSample --stack-depth 1 "$recording" \
   | awk '/^[ \t]+[a-zA-Z].*line:/ {sub(/^[ \t]+/, ""); sub(/\(.*/, ""); c[$0]++; n++} END {for (f in c) printf "  %5.1f %s\n", 100 * c[f] / n, f}' \
-  | sort -rn | head -n 25
+  | sort -rn | head -n 25 || true
 echo "allocation by class (JFR samples, weight):"
 jfr print --events jdk.ObjectAllocationSample "$recording" \
   | awk '/objectClass =/ {cls = $3} /weight =/ {w = $3; u = $4; m = (u ~ /MB/) ? 1024 * 1024 : (u ~ /kB/) ? 1024 : 1;
       s[cls] += w * m; t += w * m} END {for (c in s) printf "  %5.1f %s\n", 100 * s[c] / t, c}' \
-  | sort -rn | head -n 15
+  | sort -rn | head -n 15 || true
 
 hey -z 12s -c $(( rate / 100 )) -q 100 -m POST -T application/json -D "$work/dump.json" \
   "http://127.0.0.1:$ingest/v1/dumps" > /dev/null &
@@ -129,5 +132,5 @@ delivered=$(( $(sink_dumps) - delivered_0 ))
 wait "$load" || true
 echo "system calls per dump, while strace counted ($delivered dumps delivered meanwhile):"
 awk -v d="$delivered" '$1 ~ /^[0-9.]+$/ && NF >= 5 {calls = $4; name = $NF; if (name != "total" && calls / d >= 0.05)
-    printf "  %6.2f %s\n", calls / d, name}' "$work/strace.txt" | sort -rn
+    printf "  %6.2f %s\n", calls / d, name}' "$work/strace.txt" | sort -rn || true
 echo "recording and raw figures: $work"

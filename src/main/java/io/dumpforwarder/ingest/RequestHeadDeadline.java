@@ -30,6 +30,9 @@ final class RequestHeadDeadline {
 
     private boolean inRequest;
 
+    /** Heads decoded on this connection so far. */
+    private long heads;
+
     private ScheduledFuture<?> deadline;
 
     RequestHeadDeadline(Duration timeout, IngestMetrics metrics) {
@@ -37,17 +40,23 @@ final class RequestHeadDeadline {
         this.metrics = metrics;
     }
 
-    /** Before the codec: a byte while no request is being read starts the clock. */
+    /**
+     * Before the codec: bytes read while no request is being read start the clock, unless
+     * they hold a whole head, as they almost always do: then no timer is set at all.
+     */
     ChannelInboundHandlerAdapter bytes() {
         return new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext context, Object message) {
-                if (message instanceof ByteBuf && !RequestHeadDeadline.this.inRequest
-                        && RequestHeadDeadline.this.deadline == null) {
+                boolean between = message instanceof ByteBuf && !RequestHeadDeadline.this.inRequest
+                        && RequestHeadDeadline.this.deadline == null;
+                long heads = RequestHeadDeadline.this.heads;
+                context.fireChannelRead(message);
+                if (between && heads == RequestHeadDeadline.this.heads && !RequestHeadDeadline.this.inRequest
+                        && RequestHeadDeadline.this.deadline == null && context.channel().isActive()) {
                     RequestHeadDeadline.this.deadline = context.executor()
                         .schedule(() -> expire(context), RequestHeadDeadline.this.timeoutNanos, TimeUnit.NANOSECONDS);
                 }
-                context.fireChannelRead(message);
             }
 
             @Override
@@ -68,6 +77,7 @@ final class RequestHeadDeadline {
             public void channelRead(ChannelHandlerContext context, Object message) {
                 if (message instanceof HttpRequest) {
                     RequestHeadDeadline.this.inRequest = true;
+                    RequestHeadDeadline.this.heads++;
                     stop();
                 }
                 context.fireChannelRead(message);
