@@ -279,7 +279,7 @@ echo "scenario $scenario: $runs runs, ${warmup}s warm-up, ${duration}s measured;
 # then one row: what was offered, accepted and delivered, the callers' and the sink's latencies, the service's
 # peak RSS, CPU microseconds per delivered dump and, in adaptive mode, its concurrency limit at the end.
 open_row() {
-  local accepted_0 delivered_0 service_0 service_1 unaccounted accepted delivered offered out=$work/open-$1-$2.txt
+  local accepted_0 delivered_0 service_0 service_1 unaccounted accepted delivered out=$work/open-$1-$2.txt
   accepted_0=$(accepted_total); delivered_0=$(sink_dumps)
   service_0=$(cpu_ticks "$service_pid")
   sink_latency > /dev/null
@@ -291,23 +291,28 @@ open_row() {
   service_1=$(cpu_ticks "$service_pid")
   accepted=$(( $(accepted_total) - accepted_0 ))
   delivered=$(( $(sink_dumps) - delivered_0 ))
-  offered=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$out")
-  printf '%-4s %8s %8s %10s %11s %9s %9s %9s %9s %9s %5s %7s %11s\n' "$1" "$2" "$offered" \
-    "$(awk -v a="$accepted" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')" \
-    "$(awk -v a="$delivered" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')" \
-    "$(awk -v a="$accepted" -v d="$delivered" 'BEGIN {printf "%.2f%%", (a > 0) ? 100 * d / a : 0}')" \
-    "$(awk '/ 50% in/ {printf "%.2fms", $3 * 1000}' "$out")" "$(awk '/ 99% in/ {printf "%.2fms", $3 * 1000}' "$out")" \
-    "${sink_p50}ms" "${sink_p99}ms" "$limit" \
-    "$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$service_pid/status")" \
-    "$(awk -v t=$(( service_1 - service_0 )) -v hz="$hz" -v d="$delivered" 'BEGIN {printf "%.0f", (d > 0) ? 1000 * 1000 * t / hz / d : 0}')"
+  paced_row "$1" "$2" "$out" "$accepted" "$delivered" "$limit" "$service_pid" $(( service_1 - service_0 ))
   [ "$unaccounted" = 0 ] || echo "     UNACCOUNTED: $unaccounted"
+}
+
+# paced_row RUN LABEL HEY_OUTPUT ACCEPTED DELIVERED LIMIT PID CPU_TICKS: one row of a paced load's figures.
+paced_row() {
+  printf '%-4s %8s %8s %10s %11s %9s %9s %9s %9s %9s %5s %7s %11s\n' "$1" "$2" \
+    "$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$3")" \
+    "$(awk -v a="$4" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')" \
+    "$(awk -v a="$5" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')" \
+    "$(awk -v a="$4" -v d="$5" 'BEGIN {printf "%.2f%%", (a > 0) ? 100 * d / a : 0}')" \
+    "$(awk '/ 50% in/ {printf "%.2fms", $3 * 1000}' "$3")" "$(awk '/ 99% in/ {printf "%.2fms", $3 * 1000}' "$3")" \
+    "${sink_p50}ms" "${sink_p99}ms" "$6" \
+    "$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$7/status")" \
+    "$(awk -v t="$8" -v hz="$hz" -v d="$5" 'BEGIN {printf "%.0f", (d > 0) ? 1000 * 1000 * t / hz / d : 0}')"
 }
 
 # lean_row RUN RATE: the lean reference, started now, under the same paced load as open_row's; one row of what
 # the sink got, the callers' latencies, its peak RSS and CPU microseconds per delivered dump. It counts nothing
 # itself: accepted is what hey saw answered 2xx.
 lean_row() {
-  local delivered_0 lean_0 lean_1 delivered offered accepted out=$work/open-$1-lean-$2.txt
+  local delivered_0 lean_0 lean_1 delivered accepted out=$work/open-$1-lean-$2.txt
   start_lean
   hey -z "${warmup}s" -c 40 -q 100 -m POST -T application/json -D "$work/dump.json" \
     "http://127.0.0.1:$ingest/v1/dumps" > /dev/null
@@ -320,16 +325,8 @@ lean_row() {
   sleep 1
   lean_1=$(cpu_ticks "$lean_pid")
   delivered=$(( $(sink_dumps) - delivered_0 ))
-  offered=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$out")
   accepted=$(awk '$1 ~ /^\[2[0-9][0-9]\]$/ {s += $2} END {print s + 0}' "$out")
-  printf '%-4s %8s %8s %10s %11s %9s %9s %9s %9s %9s %5s %7s %11s\n' "$1" "lean" "$offered" \
-    "$(awk -v a="$accepted" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')" \
-    "$(awk -v a="$delivered" -v d="$duration" 'BEGIN {printf "%.0f", a / d}')" \
-    "$(awk -v a="$accepted" -v d="$delivered" 'BEGIN {printf "%.2f%%", (a > 0) ? 100 * d / a : 0}')" \
-    "$(awk '/ 50% in/ {printf "%.2fms", $3 * 1000}' "$out")" "$(awk '/ 99% in/ {printf "%.2fms", $3 * 1000}' "$out")" \
-    "${sink_p50}ms" "${sink_p99}ms" "-" \
-    "$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$lean_pid/status")" \
-    "$(awk -v t=$(( lean_1 - lean_0 )) -v hz="$hz" -v d="$delivered" 'BEGIN {printf "%.0f", (d > 0) ? 1000 * 1000 * t / hz / d : 0}')"
+  paced_row "$1" lean "$out" "$accepted" "$delivered" - "$lean_pid" $(( lean_1 - lean_0 ))
   stop_lean
 }
 
