@@ -54,6 +54,13 @@ class BodyBudgetShareTests extends AbstractServiceTests {
                 .jsonPath("$.outcome")
                 .isEqualTo("over_share");
             post("steady", small).expectStatus().isAccepted();
+            // A body the flood would send after 100 Continue is refused before it is
+            // sent.
+            try (RawConnection waiting = new RawConnection(this.port)) {
+                waiting.send("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "X-Caller: flood\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n");
+                assertThat(waiting.readStatusLines(1)[0]).startsWith("HTTP/1.1 429");
+            }
 
             flood1.send(held.substring(270_000));
             flood2.send(held.substring(270_000));
@@ -66,7 +73,7 @@ class BodyBudgetShareTests extends AbstractServiceTests {
         // Alone again, the flood is served.
         post("flood", small).expectStatus().isAccepted();
         awaitIdle();
-        assertThat(this.meters.count("dumps.received", "caller", "flood", "outcome", "over_share")).isEqualTo(1);
+        assertThat(this.meters.count("dumps.received", "caller", "flood", "outcome", "over_share")).isEqualTo(2);
         assertThat(this.meters.count("dumps.received", "caller", "flood", "outcome", "accepted")).isEqualTo(3);
         assertThat(this.meters.count("dumps.received", "caller", "steady", "outcome", "accepted")).isEqualTo(2);
         assertThat(this.meters.count("dumps.forwarded", "caller", "flood", "outcome", "success")).isEqualTo(3);

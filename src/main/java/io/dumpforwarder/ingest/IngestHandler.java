@@ -153,8 +153,10 @@ class IngestHandler {
         })
             .onErrorResume((ex) -> Mono.just(refused(caller, ex, format)))
             // Whatever the answer, the body's bytes are either held as dumps or garbage
-            // by now.
-            .doFinally((signal) -> lease.close());
+            // by now: the budget is given back before the answer goes out, so a caller
+            // that reads its answer finds the budget free.
+            .doOnTerminate(lease::close)
+            .doOnCancel(lease::close);
     }
 
     private Reply refused(String caller, Throwable ex, BodyFormat format) {
