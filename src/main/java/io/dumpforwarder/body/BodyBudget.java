@@ -28,8 +28,7 @@ public class BodyBudget {
 
     BodyBudget(ForwarderProperties properties, MeterRegistry registry) {
         this.bytes = new BoundedCounter(properties.ingest().maxInflightBytes().toBytes());
-        ForwarderProperties.Callers callers = properties.ingest().callers();
-        this.shares = new CallerShares(callers.fairShareFrom(), callers.weights());
+        this.shares = new CallerShares(properties.ingest().callers());
         Gauge.builder("dumps.ingest.inflight.bytes", this.bytes, BoundedCounter::used)
             .description("Bytes of request bodies being received and held")
             .baseUnit("bytes")

@@ -79,8 +79,7 @@ class KafkaIntake implements Intake {
             CircuitBreaker breaker, Scheduler sends, MeterRegistry registry) {
         this.template = template;
         this.unacknowledged = new BoundedCounter(bufferMemory(template));
-        ForwarderProperties.Callers callers = properties.ingest().callers();
-        this.shares = new CallerShares(callers.fairShareFrom(), callers.weights());
+        this.shares = new CallerShares(properties.ingest().callers());
         Gauge.builder("dumps.buffer.unacknowledged.bytes", this.unacknowledged, BoundedCounter::used)
             .description("Bytes of dumps given to the Kafka producer and not yet acknowledged or failed")
             .baseUnit("bytes")
@@ -102,10 +101,7 @@ class KafkaIntake implements Intake {
             return Mono.just(Admission.CLOSED);
         }
         String caller = dumps.get(0).caller();
-        long bytes = 0;
-        for (Dump dump : dumps) {
-            bytes += dump.size();
-        }
+        long bytes = Dump.size(dumps);
         if (this.shares.isOverShare(caller, bytes, this.unacknowledged)) {
             return Mono.just(Admission.OVER_SHARE);
         }

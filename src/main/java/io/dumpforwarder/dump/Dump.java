@@ -1,5 +1,7 @@
 package io.dumpforwarder.dump;
 
+import java.util.List;
+
 import io.micrometer.tracing.TraceContext;
 
 /**
@@ -38,6 +40,15 @@ public record Dump(byte[] body, String uid, String traceId, TraceContext trace, 
 
     public int size() {
         return this.body.length;
+    }
+
+    /** The bytes of these dumps' bodies together. */
+    public static long size(List<Dump> dumps) {
+        long bytes = 0;
+        for (Dump dump : dumps) {
+            bytes += dump.size();
+        }
+        return bytes;
     }
 
 }

@@ -5,6 +5,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.dumpforwarder.config.ForwarderProperties;
+
 /**
  * What each caller holds of a bounded resource, and whether one more request of a caller
  * stays within its fair share: once the resource is {@code from} full, a caller may hold
@@ -28,11 +30,19 @@ public final class CallerShares {
     private final Map<String, AtomicLong> asked = new ConcurrentHashMap<>();
 
     /**
+     * Shares of one resource as the settings give them:
+     * {@code forwarder.ingest.callers.fair-share-from} and {@code .weights}.
+     */
+    public CallerShares(ForwarderProperties.Callers callers) {
+        this(callers.fairShareFrom(), callers.weights());
+    }
+
+    /**
      * Shares of one resource.
      * @param from the fullness (0 to 1) from which shares apply
      * @param weights each caller's weight; 1 for a caller not named
      */
-    public CallerShares(double from, Map<String, Integer> weights) {
+    CallerShares(double from, Map<String, Integer> weights) {
         this.from = from;
         this.weights = weights;
     }

@@ -74,9 +74,8 @@ public class DumpQueue implements Intake {
         this.registry = registry;
         this.size = new BoundedCounter(properties.queue().capacity());
         this.bytes = new BoundedCounter(properties.queue().maxBytes().toBytes());
-        ForwarderProperties.Callers callers = properties.ingest().callers();
-        this.dumpShares = new CallerShares(callers.fairShareFrom(), callers.weights());
-        this.byteShares = new CallerShares(callers.fairShareFrom(), callers.weights());
+        this.dumpShares = new CallerShares(properties.ingest().callers());
+        this.byteShares = new CallerShares(properties.ingest().callers());
         this.dumps = Flux.create((sink) -> {
             this.sink = sink;
             sink.onRequest((n) -> drain());
@@ -108,7 +107,7 @@ public class DumpQueue implements Intake {
             return Admission.CLOSED;
         }
         String caller = dumps.get(0).caller();
-        long requestBytes = bytesOf(dumps);
+        long requestBytes = Dump.size(dumps);
         if (this.dumpShares.isOverShare(caller, dumps.size(), this.size)
                 || this.byteShares.isOverShare(caller, requestBytes, this.bytes)) {
             return Admission.OVER_SHARE;
@@ -226,14 +225,6 @@ public class DumpQueue implements Intake {
             this.turnsTaken = 0;
         }
         return null;
-    }
-
-    private static long bytesOf(List<Dump> dumps) {
-        long bytes = 0;
-        for (Dump dump : dumps) {
-            bytes += dump.size();
-        }
-        return bytes;
     }
 
     /**
