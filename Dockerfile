@@ -29,6 +29,6 @@ EXPOSE 8080 8081
 # --key=value settings. The parallel collector, chosen by measurement (bench/RESULTS.md, issue 12): against
 # G1 at the chart's 512 MiB it kept peak RSS 50 MiB lower, delivered more and had the same p99; the JVM's own
 # choice in a 512 MiB container would be the serial collector (its default below 1792 MB of memory), whose
-# pauses doubled the p99. The heap at 40% of the limit keeps peak RSS under 384 MiB at 512 MiB flat out
-# (at 50%: 401-418 MiB).
+# pauses doubled the p99. The heap at 35% of the limit keeps peak RSS under 384 MiB at 512 MiB flat out
+# (at 50%: 401-418 MiB; at 40%: 388-401 MiB).
 ENTRYPOINT ["./entrypoint.sh"]

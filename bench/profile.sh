@@ -9,7 +9,14 @@
 # Thread names are cut to 15 characters by the kernel: the service's event loops are "dump-forwarder-", the lean
 # reference's "reactor-http-ep".
 #
-# Usage: bench/profile.sh [--lean] [--rate DUMPS_PER_S] [--warmup S] [--duration S] [--jar PATH] [-- SERVICE_ARGS...]
+# With --async-profiler LIB (libasyncProfiler.so, e.g. from the Maven Central jar
+# tools.profiler:async-profiler:4.2:linux-x64), async-profiler samples the CPU instead of JFR (itimer, 1 ms, loaded
+# into the running JVM with jcmd): native frames and system calls included, which JFR leaves out. It prints the
+# samples per 1,000 dumps by part of the work (bench/cpu_parts.py); the collapsed stacks stay in the directory, and
+# cpu_parts.py compares two of them (the service's and the lean reference's).
+#
+# Usage: bench/profile.sh [--lean] [--rate DUMPS_PER_S] [--warmup S] [--duration S] [--jar PATH]
+#                         [--async-profiler LIB] [-- SERVICE_ARGS...]
 # Writes the recording and the raw figures to a directory it prints. Needs hey, strace, jfr (the JDK's) and
 # python3.
 set -euo pipefail
@@ -20,6 +27,7 @@ rate=4000
 warmup=30
 duration=20
 jar=
+async_profiler=
 while [ $# -gt 0 ]; do
   case "$1" in
     --lean) lean=1; shift ;;
@@ -27,12 +35,13 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
     --jar) jar=$2; shift 2 ;;
+    --async-profiler) async_profiler=$(realpath "$2"); shift 2 ;;
     --) shift; break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 service_args=("$@")
-java_opts=${JAVA_OPTS:--XX:MaxRAM=512m -XX:+UseParallelGC -XX:MaxRAMPercentage=40 -XX:+ExitOnOutOfMemoryError}
+java_opts=${JAVA_OPTS:--XX:MaxRAM=512m -XX:+UseParallelGC -XX:MaxRAMPercentage=35 -XX:+ExitOnOutOfMemoryError}
 for tool in hey strace jfr python3 java; do
   command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install hey strace)" >&2; exit 1; }
 done
@@ -95,10 +104,20 @@ hey -z "${warmup}s" -c $(( rate / 100 )) -q 100 -m POST -T application/json -D "
   "http://127.0.0.1:$ingest/v1/dumps" > /dev/null
 threads > "$work/threads-0"; switches_0=$(switches); delivered_0=$(sink_dumps)
 cpu_0=$(awk '{print $14 + $15}' /proc/"$jpid"/stat)
-jcmd "$jpid" JFR.start name=steady settings=profile filename="$recording" > /dev/null
+stacks=$work/cpu.collapsed
+# jcmd reads key=value as its own arguments: the agent's options go quoted.
+if [ -n "$async_profiler" ]; then
+  jcmd "$jpid" JVMTI.agent_load "$async_profiler" '"start,event=itimer,interval=1ms"' > /dev/null
+else
+  jcmd "$jpid" JFR.start name=steady settings=profile filename="$recording" > /dev/null
+fi
 hey -z "${duration}s" -c $(( rate / 100 )) -q 100 -m POST -T application/json -D "$work/dump.json" \
   "http://127.0.0.1:$ingest/v1/dumps" > "$work/hey.txt"
-jcmd "$jpid" JFR.stop name=steady > /dev/null
+if [ -n "$async_profiler" ]; then
+  jcmd "$jpid" JVMTI.agent_load "$async_profiler" "\"stop,file=$stacks,collapsed\"" > /dev/null
+else
+  jcmd "$jpid" JFR.stop name=steady > /dev/null
+fi
 sleep 1
 cpu_1=$(awk '{print $14 + $15}' /proc/"$jpid"/stat)
 threads > "$work/threads-1"; switches_1=$(switches); delivered=$(( $(sink_dumps) - delivered_0 ))
@@ -106,21 +125,26 @@ threads > "$work/threads-1"; switches_1=$(switches); delivered=$(( $(sink_dumps)
 echo "$([ "$lean" = 1 ] && echo lean reference || echo service) at $rate dumps/s for ${duration}s: $delivered delivered," \
   "p99 $(awk '/ 99% in/ {printf "%.2f ms", $3 * 1000}' "$work/hey.txt")"
 awk -v t=$(( cpu_1 - cpu_0 )) -v hz="$hz" -v d="$delivered" \
-  'BEGIN {printf "CPU per dump: %.1f us (with JFR recording)\n", 1e6 * t / hz / d}'
+  'BEGIN {printf "CPU per dump: %.1f us (while profiled)\n", 1e6 * t / hz / d}'
 echo "context switches per dump: $(awk -v s=$(( switches_1 - switches_0 )) -v d="$delivered" 'BEGIN {printf "%.2f", s / d}')"
 echo "CPU by thread, % of one core:"
 join -t $'\t' "$work/threads-0" "$work/threads-1" \
   | awk -F'\t' -v hz="$hz" -v d="$duration" '{p = 100 * ($3 - $2) / hz / d; if (p >= 0.3) printf "  %5.1f %s\n", p, $1}' \
   | sort -rn
+if [ -n "$async_profiler" ]; then
+  echo "CPU samples per 1,000 dumps by part (async-profiler; samples cover part of the CPU time, read the shares):"
+  python3 bench/cpu_parts.py "$stacks" "$delivered"
+else
 echo "hottest frames (JFR execution samples, self):"
-jfr print --events jdk.ExecutionSample --stack-depth 1 "$recording" \
-  | awk '/^[ \t]+[a-zA-Z].*line:/ {sub(/^[ \t]+/, ""); sub(/\(.*/, ""); c[$0]++; n++} END {for (f in c) printf "  %5.1f %s\n", 100 * c[f] / n, f}' \
-  | sort -rn | head -n 25 || true
-echo "allocation by class (JFR samples, weight):"
-jfr print --events jdk.ObjectAllocationSample "$recording" \
-  | awk '/objectClass =/ {cls = $3} /weight =/ {w = $3; u = $4; m = (u ~ /MB/) ? 1024 * 1024 : (u ~ /kB/) ? 1024 : 1;
-      s[cls] += w * m; t += w * m} END {for (c in s) printf "  %5.1f %s\n", 100 * s[c] / t, c}' \
-  | sort -rn | head -n 15 || true
+  jfr print --events jdk.ExecutionSample --stack-depth 1 "$recording" \
+    | awk '/^[ \t]+[a-zA-Z].*line:/ {sub(/^[ \t]+/, ""); sub(/\(.*/, ""); c[$0]++; n++} END {for (f in c) printf "  %5.1f %s\n", 100 * c[f] / n, f}' \
+    | sort -rn | head -n 25 || true
+  echo "allocation by class (JFR samples, weight):"
+  jfr print --events jdk.ObjectAllocationSample "$recording" \
+    | awk '/objectClass =/ {cls = $3} /weight =/ {w = $3; u = $4; m = (u ~ /MB/) ? 1024 * 1024 : (u ~ /kB/) ? 1024 : 1;
+        s[cls] += w * m; t += w * m} END {for (c in s) printf "  %5.1f %s\n", 100 * s[c] / t, c}' \
+    | sort -rn | head -n 15 || true
+fi
 
 hey -z 12s -c $(( rate / 100 )) -q 100 -m POST -T application/json -D "$work/dump.json" \
   "http://127.0.0.1:$ingest/v1/dumps" > /dev/null &

@@ -43,7 +43,7 @@
 # Needs wrk, hey and nginx (Debian packages wrk, hey, nginx-light), python3 and the jar
 # (built with ./mvnw -DskipTests package when missing).
 # The service runs as the container image runs it, with the chart's default memory limit (512 MiB):
-# JAVA_OPTS defaults to the image's flags: "-XX:MaxRAM=512m -XX:+UseParallelGC -XX:MaxRAMPercentage=40
+# JAVA_OPTS defaults to the image's flags: "-XX:MaxRAM=512m -XX:+UseParallelGC -XX:MaxRAMPercentage=35
 # -XX:+ExitOnOutOfMemoryError".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,7 +68,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 service_args=("$@")
-java_opts=${JAVA_OPTS:--XX:MaxRAM=512m -XX:+UseParallelGC -XX:MaxRAMPercentage=40 -XX:+ExitOnOutOfMemoryError}
+java_opts=${JAVA_OPTS:--XX:MaxRAM=512m -XX:+UseParallelGC -XX:MaxRAMPercentage=35 -XX:+ExitOnOutOfMemoryError}
 sink_delay=0
 sink_capacity=0
 modes=(default)

@@ -16,8 +16,8 @@ sets() {
 set -- -jar application.jar "$@"
 # The parallel collector, chosen by measurement (bench/RESULTS.md, issue 12).
 sets -XX:+UseSerialGC -XX:+UseParallelGC -XX:+UseG1GC -XX:+UseZGC -XX:+UseShenandoahGC -XX:+UseEpsilonGC || set -- -XX:+UseParallelGC "$@"
-# The heap at 40% of the memory limit keeps peak RSS under 384 MiB at 512 MiB flat out.
-sets 'RAMPercentage=' '-Xmx' 'MaxHeapSize=' || set -- -XX:MaxRAMPercentage=40 "$@"
+# The heap at 35% of the memory limit keeps peak RSS under 384 MiB at 512 MiB flat out.
+sets 'RAMPercentage=' '-Xmx' 'MaxHeapSize=' || set -- -XX:MaxRAMPercentage=35 "$@"
 sets 'OnOutOfMemoryError' || set -- -XX:+ExitOnOutOfMemoryError "$@"
 # The class data sharing archive made when the image was built.
 sets '-Xshare' 'SharedArchiveFile=' || set -- -XX:SharedArchiveFile=application.jsa -Xshare:auto "$@"
