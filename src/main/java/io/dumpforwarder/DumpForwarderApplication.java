@@ -35,18 +35,12 @@ public class DumpForwarderApplication {
         // One event loop per core the JVM may use (a container's CPU limit counts), where
         // Reactor Netty would take at least 4: on 2 cores, 4 loops delivered half as much
         // flat out (bench/RESULTS.md).
-        setIfAbsent(EVENT_LOOPS, Integer.toString(Runtime.getRuntime().availableProcessors()));
+        System.getProperties().putIfAbsent(EVENT_LOOPS, Integer.toString(Runtime.getRuntime().availableProcessors()));
         // Netty's leak detector records a stack trace for one buffer in 128, and the
         // stacks of a reactive pipeline are deep: 3 % of the CPU at a steady rate. One in
         // 4,096 still reports a path that leaks on every request within seconds at
         // thousands of dumps a second, for a thirtieth of the cost (bench/RESULTS.md).
-        setIfAbsent(LEAK_SAMPLING, "4096");
-    }
-
-    private static void setIfAbsent(String key, String value) {
-        if (System.getProperty(key) == null) {
-            System.setProperty(key, value);
-        }
+        System.getProperties().putIfAbsent(LEAK_SAMPLING, "4096");
     }
 
 }
