@@ -180,6 +180,28 @@ class ContentEncodingTests extends AbstractServiceTests {
         undecodable(post(trailing, NDJSON, "zstd"), "zstd");
     }
 
+    /**
+     * A deflate stream followed by a second one, or by plain NDJSON: refused whole, as
+     * gzip and zstd are (before: 202 for the first stream's dump, the rest dropped
+     * uncounted).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = { true, false })
+    void bytesAfterTheEndOfADeflateStreamAreRefused(boolean secondStream) throws IOException {
+        long invalid = this.meters.received("invalid");
+        byte[] first = deflate(LINES.getBytes(StandardCharsets.UTF_8), false);
+        byte[] after = secondStream ? deflate(LINES.getBytes(StandardCharsets.UTF_8), false)
+                : LINES.getBytes(StandardCharsets.UTF_8);
+        byte[] body = Arrays.copyOf(first, first.length + after.length);
+        System.arraycopy(after, 0, body, first.length, after.length);
+
+        undecodable(post(body, NDJSON, "deflate"), "deflate");
+
+        assertThat(this.meters.received("invalid")).isEqualTo(invalid + 1);
+        assertThat(this.meters.queued()).isZero();
+        assertThat(collector.requests()).isEmpty();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = { "br", "compress", "gzip, identity", "gzip,gzip", "*" })
     void aCodingNotSupportedIsRefused415NamingTheSupportedOnes(String coding) {

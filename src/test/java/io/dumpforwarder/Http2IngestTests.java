@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
+import io.dumpforwarder.support.RawConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -190,6 +191,24 @@ class Http2IngestTests extends AbstractServiceTests {
             }
             assertThat(settings).containsEntry(0x3, 32L).containsEntry(0x6, 8192L);
         }
+    }
+
+    /**
+     * {@code Upgrade: h2c} with a body, as {@code curl --http2} sends it: the Upgrade is
+     * ignored and the request answered over HTTP/1.1 like any other, and counted (before:
+     * Netty's bare 413, the connection closed, nothing counted).
+     */
+    @Test
+    void anH2cUpgradeWithABodyIsServedAsHttp11() throws IOException {
+        long accepted = this.meters.received("accepted");
+        String dump = "{\"uid\":\"upgrade\"}";
+        try (RawConnection connection = new RawConnection(this.port)) {
+            connection.send("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                    + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nAuthorization: " + TOKEN + "\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + dump.length() + "\r\n\r\n" + dump);
+            assertThat(connection.readStatusLines(1)[0]).isEqualTo("HTTP/1.1 202 Accepted");
+        }
+        assertThat(this.meters.received("accepted")).isEqualTo(accepted + 1);
     }
 
     @Test

@@ -115,6 +115,38 @@ class IngestAbuseTests extends AbstractServiceTests {
         assertNothingForwardedAndStillServing();
     }
 
+    /**
+     * A body that arrives fast enough for the minimum rate but is not in within the
+     * request timeout (2 s here): 408 too_slow, every time, and the connection closed.
+     */
+    @Test
+    void aBodyStillArrivingAtTheRequestTimeoutIsRefused408() throws Exception {
+        long tooSlow = this.meters.received("too_slow");
+        long invalid = this.meters.received("invalid");
+        try (RawConnection connection = new RawConnection(this.port)) {
+            connection.send("POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 1000000\r\n\r\n{\"uid\":7,\"pad\":\"");
+            long started = System.nanoTime();
+            String answer = null;
+            while (answer == null && Duration.ofNanos(System.nanoTime() - started).compareTo(WAIT) < 0) {
+                // 400 bytes every 200 ms: twice the minimum rate.
+                connection.send("a".repeat(400));
+                answer = connection.answerWithin(Duration.ofMillis(200));
+            }
+            // The answer goes out before the connection closes; bytes the caller still
+            // sends may reset the connection before it reads the answer.
+            assertThat(answer).isNotNull();
+            if (!answer.isEmpty()) {
+                assertThat(answer).startsWith("HTTP/1.1 408").contains("too_slow");
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThan(Duration.ofMillis(1500));
+        }
+        await().atMost(WAIT).until(() -> this.meters.received("too_slow") == tooSlow + 1);
+        assertThat(this.meters.received("invalid")).isEqualTo(invalid);
+        await().atMost(WAIT).until(() -> this.meters.gauge("dumps.ingest.inflight.bytes") == 0);
+        assertNothingForwardedAndStillServing();
+    }
+
     @Test
     void aTruncatedBodyIsCountedAndNotForwarded() throws IOException {
         long invalid = this.meters.received("invalid");

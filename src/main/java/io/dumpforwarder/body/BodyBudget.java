@@ -106,6 +106,15 @@ public class BodyBudget {
         }
 
         /**
+         * The most {@link #reserve} could grant now: what the budget has left, within the
+         * caller's share.
+         */
+        long room() {
+            return Math.min(BodyBudget.this.bytes.available(),
+                    BodyBudget.this.shares.room(this.caller, BodyBudget.this.bytes));
+        }
+
+        /**
          * Gives back everything this request held; closing twice gives back nothing more.
          */
         @Override

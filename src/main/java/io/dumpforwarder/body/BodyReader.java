@@ -305,6 +305,12 @@ public class BodyReader {
                 }
                 this.decompressor.addInput(buffer.retain());
                 inflate();
+                if (this.decompressor != null && this.decompressor.status() == Decompressor.Status.COMPLETE
+                        && buffer.isReadable()) {
+                    // The stream ended within this buffer: what follows it is no part of
+                    // the body (a deflate stream does not go on as gzip's members do).
+                    throw new DecompressionException("data after the end of the compressed stream");
+                }
             }
             catch (DecompressionException ex) {
                 undecodable(ex);
@@ -349,17 +355,27 @@ public class BodyReader {
         }
 
         /**
-         * Grows the array to {@code capacity}, if the lease grants the bytes; else the
-         * body is refused.
+         * Grows the array to {@code capacity}, if the lease grants the bytes; else to
+         * what the lease has room for, if that holds the body's bytes so far; else the
+         * body is refused. So a body is refused by the bytes it holds, not by how far its
+         * array would have doubled: the same body the same way whether it came compressed
+         * (its array doubling) or with its length (its array never past it).
          */
         private void grow(int capacity) {
             BodyBudget.Grant grant = this.lease.reserve(capacity - this.bytes.length);
-            if (grant == BodyBudget.Grant.GRANTED) {
-                this.bytes = Arrays.copyOf(this.bytes, capacity);
-            }
-            else {
+            if (grant != BodyBudget.Grant.GRANTED) {
+                long room = this.lease.room();
+                if (room > 0 && this.bytes.length + room >= this.size && this.bytes.length + room < capacity) {
+                    int fits = (int) (this.bytes.length + room);
+                    if (this.lease.reserve(fits - this.bytes.length) == BodyBudget.Grant.GRANTED) {
+                        this.bytes = Arrays.copyOf(this.bytes, fits);
+                        return;
+                    }
+                }
                 refuse((grant == BodyBudget.Grant.OVER_SHARE) ? Refusal.OVER_SHARE : Refusal.NO_BUDGET);
+                return;
             }
+            this.bytes = Arrays.copyOf(this.bytes, capacity);
         }
 
         /** The first bound crossed decides; nothing more is kept or inflated. */
@@ -419,11 +435,14 @@ public class BodyReader {
         }
 
         /**
-         * Ends the decompression, and counts the bytes of a compressed body, once: before
-         * the answer goes out, so the count is there when the caller reads it.
+         * Ends the decompression, lets go of the bytes (handed on by now, or garbage),
+         * and counts the bytes of a compressed body, once: before the answer goes out, so
+         * the count is there when the caller reads it. However the body ended, nothing of
+         * it stays reachable from here.
          */
         void finish() {
             close();
+            this.bytes = EMPTY;
             if (this.coding != ContentCoding.IDENTITY && !this.finished) {
                 this.finished = true;
                 BodyReader.this.compressed.get(this.coding).increment(this.read);

@@ -185,7 +185,11 @@ public record ForwarderProperties(
      *
      * @param readTimeout longest silence while a request is being received; the
      * connection is then closed
-     * @param requestTimeout longest time to receive a whole request, headers and body
+     * @param requestTimeout longest time to receive a whole request, headers and body; a
+     * body still arriving then is refused 408 {@code too_slow}
+     * @param writeTimeout longest time to write an answer to a caller that does not take
+     * it (a full TCP window, an HTTP/2 flow-control window at 0); then the connection is
+     * closed, all of its HTTP/2 streams with it
      * @param auth bearer-token authentication of callers
      * @param maxInflightBytes bytes of request bodies being received and held at once,
      * over all requests; a request that would pass it gets 503 {@code inflight_full}
@@ -204,6 +208,7 @@ public record ForwarderProperties(
     public record Ingest(
             @DefaultValue("5s") @NotNull Duration readTimeout,
             @DefaultValue("30s") @NotNull Duration requestTimeout,
+            @DefaultValue("5s") @NotNull Duration writeTimeout,
             @DefaultValue @Valid Auth auth,
             DataSize maxInflightBytes,
             @DefaultValue("1KB") @NotNull DataSize minBodyRate,
@@ -213,8 +218,8 @@ public record ForwarderProperties(
         // @formatter:on
 
         Ingest withMaxInflightBytes(DataSize bytes) {
-            return new Ingest(this.readTimeout, this.requestTimeout, this.auth, bytes, this.minBodyRate,
-                    this.maxConnections, this.http2, this.callers);
+            return new Ingest(this.readTimeout, this.requestTimeout, this.writeTimeout, this.auth, bytes,
+                    this.minBodyRate, this.maxConnections, this.http2, this.callers);
         }
 
     }
@@ -229,12 +234,28 @@ public record ForwarderProperties(
      * @param enabled serve HTTP/2 beside HTTP/1.1
      * @param maxConcurrentStreams streams a connection may have open at once; a caller
      * opening more gets them refused (RST_STREAM) by HTTP/2 itself
+     * @param maxStreams streams open at once over all connections (each holds its
+     * request's state, about 12 KB, until its answer is taken); past it a new stream is
+     * refused ({@code RST_STREAM REFUSED_STREAM}, which a client may send again)
+     * @param maxResets streams a caller may reset (RST_STREAM) on one connection within
+     * {@code reset-window}; one more closes the connection (GOAWAY), as a rapid-reset
+     * attack
+     * @param resetWindow the window {@code max-resets} counts over
      */
     // @formatter:off
     public record Http2(
             @DefaultValue("true") boolean enabled,
-            @DefaultValue("128") @Positive int maxConcurrentStreams) {
+            @DefaultValue("128") @Positive int maxConcurrentStreams,
+            @DefaultValue("1024") @Positive int maxStreams,
+            @DefaultValue("100") @Positive int maxResets,
+            @DefaultValue("10s") @NotNull Duration resetWindow) {
         // @formatter:on
+
+        @AssertTrue(message = "forwarder.ingest.http2.reset-window must be whole seconds, at least 1s")
+        boolean isResetWindowInSeconds() {
+            return this.resetWindow.toSeconds() >= 1 && this.resetWindow.toMillis() % 1000 == 0;
+        }
+
     }
 
     /**

@@ -5,6 +5,7 @@ import java.util.function.IntConsumer;
 
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
+import io.dumpforwarder.dump.DumpKeys;
 import io.dumpforwarder.trace.DumpTracing;
 import io.micrometer.tracing.Span;
 import io.netty.buffer.ByteBuf;
@@ -106,7 +107,7 @@ final class Exchange {
      * batch.
      */
     private static String batchKey(List<Dump> dumps) {
-        return dumps.get(0).key() + "+" + dumps.size();
+        return DumpKeys.bounded(dumps.get(0).key() + "+" + dumps.size());
     }
 
     private static void identify(HttpHeaders headers, Dump dump) {

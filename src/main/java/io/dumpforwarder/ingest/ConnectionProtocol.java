@@ -15,7 +15,8 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
  * HTTP/1.1 connection has the guards of HTTP/1.1 put around its codec. On a plain port
  * the first bytes tell: HTTP/2's connection preface is h2c with prior knowledge, anything
  * else HTTP/1.1 (an h2c upgrade starts as HTTP/1.1); with TLS, the pipeline that ALPN has
- * built once the handshake is done. Then it leaves the pipeline.
+ * built once the handshake is done. It puts the {@link ConnectionErrors} last on the now
+ * complete pipeline, and leaves it.
  */
 final class ConnectionProtocol extends ChannelInboundHandlerAdapter {
 
@@ -34,10 +35,13 @@ final class ConnectionProtocol extends ChannelInboundHandlerAdapter {
     /** Puts the HTTP/1.1 guards around the codec of this pipeline. */
     private final Consumer<ChannelPipeline> http1;
 
-    ConnectionProtocol(boolean tls, IngestMetrics metrics, Consumer<ChannelPipeline> http1) {
+    private final ConnectionErrors errors;
+
+    ConnectionProtocol(boolean tls, IngestMetrics metrics, Consumer<ChannelPipeline> http1, ConnectionErrors errors) {
         this.tls = tls;
         this.metrics = metrics;
         this.http1 = http1;
+        this.errors = errors;
     }
 
     @Override
@@ -69,7 +73,7 @@ final class ConnectionProtocol extends ChannelInboundHandlerAdapter {
         if (protocol.equals(HTTP_1_1) && context.pipeline().get(HttpServerCodec.class) != null) {
             this.http1.accept(context.pipeline());
         }
-        context.pipeline().remove(this);
+        context.pipeline().addLast(ConnectionErrors.NAME, this.errors).remove(this);
     }
 
     /** How many of the first bytes agree with the preface. */

@@ -26,9 +26,6 @@ final class DumpReader {
      */
     static final int MAX_ID_LENGTH = 128;
 
-    /** Longest {@code Idempotency-Key} a caller may send (the IETF httpapi draft's). */
-    static final int MAX_KEY_LENGTH = 255;
-
     /**
      * Its buffers recycled per thread: dumps are read on the event loops, platform
      * threads, where Jackson's default pool (a concurrent deque, safe for virtual

@@ -153,8 +153,9 @@ class IngestHandler {
         })
             .onErrorResume((ex) -> Mono.just(refused(caller, ex, format)))
             // Whatever the answer, the body's bytes are either held as dumps or garbage
-            // by now: the budget is given back before the answer goes out, so a caller
-            // that reads its answer finds the budget free.
+            // by now (the reader lets go of them however the body ends): the budget is
+            // given back before the answer goes out, so a caller that reads its answer
+            // finds the budget free.
             .doOnTerminate(lease::close)
             .doOnCancel(lease::close);
     }
@@ -174,7 +175,7 @@ class IngestHandler {
         if (ex instanceof BodyReader.UndecodableException undecodable) {
             return problem(caller, IngestOutcome.INVALID, 1, undecodable.getMessage()).drained(undecodable.drained());
         }
-        if (ex instanceof BodyReader.TooSlowException) {
+        if (ex instanceof BodyReader.TooSlowException || ex instanceof RequestDeadline.RequestTimeoutException) {
             this.metrics.count(caller, IngestOutcome.TOO_SLOW, 1);
             return this.replies.of(IngestOutcome.TOO_SLOW).drained(false);
         }

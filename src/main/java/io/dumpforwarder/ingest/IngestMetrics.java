@@ -38,6 +38,14 @@ class IngestMetrics {
 
     private final Counter connectionsRefused;
 
+    private final AtomicInteger streams = new AtomicInteger();
+
+    private final Counter streamsRefused;
+
+    private final Counter answersNotTaken;
+
+    private final Map<String, Counter> connectionErrors = new HashMap<>();
+
     private final Map<String, Counter> protocols = new HashMap<>();
 
     IngestMetrics(MeterRegistry registry, Callers callers) {
@@ -82,6 +90,24 @@ class IngestMetrics {
         this.connectionsRefused = Counter.builder("dumps.ingest.connections.refused")
             .description("Connections closed as soon as accepted: forwarder.ingest.max-connections were open")
             .register(registry);
+        Gauge.builder("dumps.ingest.streams", this.streams, AtomicInteger::get)
+            .description("Open HTTP/2 streams of callers to the ingest port, over all connections")
+            .register(registry);
+        this.streamsRefused = Counter.builder("dumps.ingest.streams.refused")
+            .description("HTTP/2 streams refused (REFUSED_STREAM) before their request was read: "
+                    + "forwarder.ingest.http2.max-streams were open")
+            .register(registry);
+        this.answersNotTaken = Counter.builder("dumps.ingest.write.timeouts")
+            .description("Connections closed because the caller did not take an answer within "
+                    + "forwarder.ingest.write-timeout")
+            .register(registry);
+        for (String kind : List.of("http2", "io", "other")) {
+            this.connectionErrors.put(kind, Counter.builder("dumps.ingest.connection.errors")
+                .description("Callers' connections closed on an error of the connection itself, by kind (http2: a "
+                        + "protocol error or too many resets; io: reset by the peer)")
+                .tag("kind", kind)
+                .register(registry));
+        }
     }
 
     void count(String caller, IngestOutcome outcome, long dumps) {
@@ -111,6 +137,35 @@ class IngestMetrics {
             return false;
         }
         return true;
+    }
+
+    /**
+     * Counts a new HTTP/2 stream if fewer than {@code max} are open, and tells whether it
+     * was; else counts it refused.
+     */
+    boolean streamOpened(int max) {
+        int open;
+        do {
+            open = this.streams.get();
+            if (open >= max) {
+                this.streamsRefused.increment();
+                return false;
+            }
+        }
+        while (!this.streams.compareAndSet(open, open + 1));
+        return true;
+    }
+
+    void streamClosed() {
+        this.streams.decrementAndGet();
+    }
+
+    void connectionError(String kind) {
+        this.connectionErrors.get(kind).increment();
+    }
+
+    void answerNotTaken() {
+        this.answersNotTaken.increment();
     }
 
     void connectionSpeaks(String protocol) {

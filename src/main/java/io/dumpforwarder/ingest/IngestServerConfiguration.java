@@ -7,6 +7,7 @@ import io.dumpforwarder.config.ForwarderProperties;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
@@ -14,9 +15,12 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.util.AsciiString;
 import org.slf4j.Logger;
@@ -61,7 +65,8 @@ class IngestServerConfiguration {
     static {
         AtomicLong lastLogged = new AtomicLong();
         Hooks.onErrorDropped((error) -> {
-            if (!(error instanceof ReadTimeoutException) && !(error instanceof AbortedException)) {
+            if (!(error instanceof ReadTimeoutException) && !(error instanceof AbortedException)
+                    && !(error instanceof RequestDeadline.RequestTimeoutException)) {
                 logger.error("Operator called default onErrorDropped", error);
             }
             else if (logger.isDebugEnabled()) {
@@ -77,8 +82,18 @@ class IngestServerConfiguration {
     @Bean
     NettyServerCustomizer ingestLimits(ForwarderProperties properties, IngestMetrics metrics, Replies replies) {
         ForwarderProperties.Ingest ingest = properties.ingest();
+        ConnectionErrors errors = new ConnectionErrors(metrics, properties.log().failuresPerSecond());
+        OpenStreams streams = new OpenStreams(metrics, ingest.http2().maxStreams());
         return (server) -> withHttp2(server, ingest.http2()).readTimeout(ingest.readTimeout())
-            .requestTimeout(ingest.requestTimeout())
+            .doOnConnection((connection) -> {
+                // An HTTP/2 stream whose request is about to be handed on: the bound on
+                // open streams, then the request's deadlines.
+                if (connection.channel() instanceof Http2StreamChannel stream) {
+                    stream.pipeline()
+                        .addAfter(NettyPipeline.HttpTrafficHandler, RequestDeadline.NAME, deadline(ingest, metrics))
+                        .addAfter(NettyPipeline.HttpTrafficHandler, OpenStreams.NAME, streams);
+                }
+            })
             .doOnChannelInit((observer, channel, remoteAddress) -> {
                 if (!metrics.connectionOpened(ingest.maxConnections())) {
                     channel.close();
@@ -87,7 +102,7 @@ class IngestServerConfiguration {
                 channel.closeFuture().addListener((closed) -> metrics.connectionClosed());
                 boolean tls = channel.pipeline().get(NettyPipeline.SslHandler) != null;
                 ConnectionProtocol protocol = new ConnectionProtocol(tls, metrics,
-                        (pipeline) -> guardHttp1(pipeline, ingest, metrics, replies));
+                        (pipeline) -> guardHttp1(pipeline, ingest, metrics, replies), errors);
                 if (tls) {
                     channel.pipeline().addAfter(NettyPipeline.SslHandler, "dumpforwarder.protocol", protocol);
                 }
@@ -122,7 +137,8 @@ class IngestServerConfiguration {
         }
         long headerListSize = server.configuration().decoder().maxHeaderSize();
         return server.http2Settings((settings) -> settings.maxConcurrentStreams(http2.maxConcurrentStreams())
-            .maxHeaderListSize(headerListSize));
+            .maxHeaderListSize(headerListSize)
+            .maxDecodedRstFramesPerWindow(http2.maxResets(), Math.toIntExact(http2.resetWindow().toSeconds())));
     }
 
     /**
@@ -135,7 +151,31 @@ class IngestServerConfiguration {
         RequestHeadDeadline heads = new RequestHeadDeadline(ingest.requestTimeout(), metrics);
         pipeline.addBefore(codec, "dumpforwarder.headBytes", heads.bytes())
             .addAfter(codec, "dumpforwarder.codecRefusals", new CodecRefusals(metrics, replies))
-            .addAfter(codec, "dumpforwarder.heads", heads.requests());
+            .addAfter(codec, "dumpforwarder.heads", heads.requests())
+            .addAfter(codec, RequestDeadline.NAME, deadline(ingest, metrics))
+            .addAfter(codec, "dumpforwarder.upgrades", new BodiesStayHttp11());
+    }
+
+    private static RequestDeadline deadline(ForwarderProperties.Ingest ingest, IngestMetrics metrics) {
+        return new RequestDeadline(ingest.requestTimeout(), ingest.writeTimeout(), metrics);
+    }
+
+    /**
+     * An {@code Upgrade: h2c} request with a body is served as the HTTP/1.1 request it
+     * is, its Upgrade ignored (RFC 9110 7.8 lets a server do so): Netty's upgrade would
+     * buffer the whole body outside every limit, or refuse it with a bare 413.
+     */
+    static final class BodiesStayHttp11 extends ChannelInboundHandlerAdapter {
+
+        @Override
+        public void channelRead(ChannelHandlerContext context, Object message) {
+            if (message instanceof HttpRequest request && request.headers().contains(HttpHeaderNames.UPGRADE)
+                    && (HttpUtil.getContentLength(request, 0L) != 0 || HttpUtil.isTransferEncodingChunked(request))) {
+                request.headers().remove(HttpHeaderNames.UPGRADE);
+            }
+            context.fireChannelRead(message);
+        }
+
     }
 
     /**

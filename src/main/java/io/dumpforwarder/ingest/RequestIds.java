@@ -44,7 +44,7 @@ record RequestIds(String traceId, TraceContext trace, String idempotencyKey, Str
 
     static RequestIds of(SpanContext span, HttpHeaders headers, TraceContext trace, String caller) {
         String traceId = span.isValid() ? span.getTraceId() : DumpReader.headerSafe(headers.get("X-Trace-Id"));
-        String key = DumpReader.headerSafe(headers.get("Idempotency-Key"), DumpReader.MAX_KEY_LENGTH);
+        String key = DumpReader.headerSafe(headers.get("Idempotency-Key"), DumpKeys.MAX_LENGTH);
         return new RequestIds(traceId, trace, key, caller);
     }
 
@@ -52,13 +52,14 @@ record RequestIds(String traceId, TraceContext trace, String idempotencyKey, Str
      * The idempotency key of the request's dump on this line (0 for a JSON body, the
      * line's number in an NDJSON one): the caller's own {@code Idempotency-Key}, with the
      * line's number after a colon in an NDJSON body, so a retried request gives its dumps
-     * the same keys again; without one, a key of this process's.
+     * the same keys again (past 255 characters, that key's digest); without one, a key of
+     * this process's.
      */
     String keyOf(int line) {
         if (this.idempotencyKey == null) {
             return DumpKeys.next();
         }
-        return (line == 0) ? this.idempotencyKey : this.idempotencyKey + ":" + line;
+        return (line == 0) ? this.idempotencyKey : DumpKeys.bounded(this.idempotencyKey + ":" + line);
     }
 
 }

@@ -52,10 +52,18 @@ public final class CallerShares {
      * (which it does not change).
      */
     public boolean isOverShare(String caller, long amount, BoundedCounter counter) {
+        return amount > room(caller, counter);
+    }
+
+    /**
+     * How much more this caller may take of {@code counter} within its share (which it
+     * does not change); {@link Long#MAX_VALUE} while shares do not apply.
+     */
+    public long room(String caller, BoundedCounter counter) {
         long now = System.nanoTime();
         this.asked.computeIfAbsent(caller, (name) -> new AtomicLong()).set(now);
         if (counter.used() < this.from * counter.capacity()) {
-            return false;
+            return Long.MAX_VALUE;
         }
         double weights = 0;
         for (Map.Entry<String, AtomicLong> holding : this.held.entrySet()) {
@@ -72,11 +80,11 @@ public final class CallerShares {
         }
         if (weights == 0) {
             // Alone, the caller has all of it: the bound itself decides (queue_full).
-            return false;
+            return Long.MAX_VALUE;
         }
         double mine = weight(caller);
         double share = counter.capacity() * mine / (weights + mine);
-        return held(caller) + amount > share;
+        return (long) Math.floor(share) - held(caller);
     }
 
     public void add(String caller, long amount) {

@@ -3,7 +3,6 @@ package io.dumpforwarder.pipeline;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
@@ -28,14 +27,14 @@ public class FailureLog {
 
     private static final Logger logger = LoggerFactory.getLogger(FailureLog.class);
 
-    private final Map<Outcome, Window> windows = new EnumMap<>(Outcome.class);
+    private final Map<Outcome, LogWindow> windows = new EnumMap<>(Outcome.class);
 
     private final DumpTracing tracing;
 
     FailureLog(ForwarderProperties properties, DumpTracing tracing) {
         this.tracing = tracing;
         for (Outcome outcome : Outcome.values()) {
-            this.windows.put(outcome, new Window(properties.log().failuresPerSecond()));
+            this.windows.put(outcome, new LogWindow(properties.log().failuresPerSecond()));
         }
     }
 
@@ -64,40 +63,6 @@ public class FailureLog {
         line.addKeyValue("uid", dump.uid()).addKeyValue("caller", dump.caller());
         // A second traceId pair would make the structured line unwritable.
         return (scope != null) ? line : line.addKeyValue("traceId", dump.traceId());
-    }
-
-    /** A one-second window of log permits for one outcome. */
-    private static final class Window {
-
-        private final int perSecond;
-
-        private final AtomicLong second = new AtomicLong(-1);
-
-        private final AtomicLong used = new AtomicLong();
-
-        private final AtomicLong suppressed = new AtomicLong();
-
-        Window(int perSecond) {
-            this.perSecond = perSecond;
-        }
-
-        /**
-         * The number of lines suppressed before this one if it may be logged, or -1 if it
-         * is suppressed.
-         */
-        long tryAcquire() {
-            long now = System.nanoTime() / 1_000_000_000L;
-            long current = this.second.get();
-            if (now != current && this.second.compareAndSet(current, now)) {
-                this.used.set(0);
-            }
-            if (this.used.incrementAndGet() <= this.perSecond) {
-                return this.suppressed.getAndSet(0);
-            }
-            this.suppressed.incrementAndGet();
-            return -1;
-        }
-
     }
 
 }

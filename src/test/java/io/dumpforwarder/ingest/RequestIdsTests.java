@@ -2,6 +2,7 @@ package io.dumpforwarder.ingest;
 
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -34,6 +35,24 @@ class RequestIdsTests {
             "00_4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7_01", "", "garbage" })
     void aTraceparentW3cDoesNotAllowIsIgnored(String traceparent) {
         assertThat(caller(traceparent).traceId()).isEqualTo("from-x-trace-id");
+    }
+
+    /**
+     * An NDJSON dump's key is the caller's key, ':' and its line, at most 255 characters
+     * as the caller's own: past that, the digest of that key, the same on every retry.
+     */
+    @Test
+    void aKeyMadeOfALongCallersKeyStaysWithin255Characters() {
+        HttpHeaders headers = new DefaultHttpHeaders().set("Idempotency-Key", "k".repeat(255));
+        RequestIds ids = RequestIds.of(RequestIds.span(headers), headers, null, "unknown");
+        assertThat(ids.keyOf(0)).isEqualTo("k".repeat(255));
+        assertThat(ids.keyOf(12)).hasSizeLessThanOrEqualTo(255)
+            .startsWith("sha256:")
+            .isEqualTo(ids.keyOf(12))
+            .isNotEqualTo(ids.keyOf(13));
+        HttpHeaders shorter = new DefaultHttpHeaders().set("Idempotency-Key", "k".repeat(200));
+        assertThat(RequestIds.of(RequestIds.span(shorter), shorter, null, "unknown").keyOf(12))
+            .isEqualTo("k".repeat(200) + ":12");
     }
 
     private static RequestIds caller(String traceparent) {

@@ -27,6 +27,12 @@ public final class RawConnection implements AutoCloseable {
         return this;
     }
 
+    public RawConnection send(byte[] bytes) throws IOException {
+        this.socket.getOutputStream().write(bytes);
+        this.socket.getOutputStream().flush();
+        return this;
+    }
+
     /** Stops sending: the service sees the end of the stream. */
     public void endOutput() throws IOException {
         this.socket.shutdownOutput();
