@@ -26,6 +26,7 @@ import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -40,6 +41,7 @@ import static org.awaitility.Awaitility.await;
  * 202, 413 or 503, accounts for every dump, and keeps Netty's direct memory bounded. The
  * collector only counts, so the test itself holds almost nothing.
  */
+@DirtiesContext
 class SmallHeapTests extends AbstractAppTests {
 
     private static final int CALLERS = 24;

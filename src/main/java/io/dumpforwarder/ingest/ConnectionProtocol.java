@@ -1,7 +1,7 @@
 package io.dumpforwarder.ingest;
 
 import java.nio.charset.StandardCharsets;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -15,8 +15,8 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
  * HTTP/1.1 connection has the guards of HTTP/1.1 put around its codec. On a plain port
  * the first bytes tell: HTTP/2's connection preface is h2c with prior knowledge, anything
  * else HTTP/1.1 (an h2c upgrade starts as HTTP/1.1); with TLS, the pipeline that ALPN has
- * built once the handshake is done. It puts the {@link ConnectionErrors} last on the now
- * complete pipeline, and leaves it.
+ * built once the handshake is done. It has the guards of that protocol put on the
+ * pipeline once it is built (for h2c, once the preface has built it), and leaves it.
  */
 final class ConnectionProtocol extends ChannelInboundHandlerAdapter {
 
@@ -32,31 +32,31 @@ final class ConnectionProtocol extends ChannelInboundHandlerAdapter {
 
     private final IngestMetrics metrics;
 
-    /** Puts the HTTP/1.1 guards around the codec of this pipeline. */
-    private final Consumer<ChannelPipeline> http1;
+    /** Puts the guards of the protocol named on the pipeline built for it. */
+    private final BiConsumer<String, ChannelPipeline> guards;
 
-    private final ConnectionErrors errors;
-
-    ConnectionProtocol(boolean tls, IngestMetrics metrics, Consumer<ChannelPipeline> http1, ConnectionErrors errors) {
+    ConnectionProtocol(boolean tls, IngestMetrics metrics, BiConsumer<String, ChannelPipeline> guards) {
         this.tls = tls;
         this.metrics = metrics;
-        this.http1 = http1;
-        this.errors = errors;
+        this.guards = guards;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext context, Object message) {
+        boolean h2c = false;
         if (!this.tls && message instanceof ByteBuf bytes) {
             int matching = matchingPreface(bytes);
-            if (matching == PREFACE.length) {
-                decided(context, H2C);
-            }
-            else if (matching < bytes.readableBytes()) {
+            h2c = matching == PREFACE.length;
+            if (!h2c && matching < bytes.readableBytes()) {
                 decided(context, HTTP_1_1);
             }
             // else: the bytes so far may still be the preface; the next ones tell.
         }
         context.fireChannelRead(message);
+        if (h2c) {
+            // The preface has had the pipeline of HTTP/2 built.
+            decided(context, H2C);
+        }
     }
 
     @Override
@@ -70,10 +70,8 @@ final class ConnectionProtocol extends ChannelInboundHandlerAdapter {
 
     private void decided(ChannelHandlerContext context, String protocol) {
         this.metrics.connectionSpeaks(protocol);
-        if (protocol.equals(HTTP_1_1) && context.pipeline().get(HttpServerCodec.class) != null) {
-            this.http1.accept(context.pipeline());
-        }
-        context.pipeline().addLast(ConnectionErrors.NAME, this.errors).remove(this);
+        this.guards.accept(protocol, context.pipeline());
+        context.pipeline().remove(this);
     }
 
     /** How many of the first bytes agree with the preface. */

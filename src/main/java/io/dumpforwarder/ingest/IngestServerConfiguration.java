@@ -101,8 +101,12 @@ class IngestServerConfiguration {
                 }
                 channel.closeFuture().addListener((closed) -> metrics.connectionClosed());
                 boolean tls = channel.pipeline().get(NettyPipeline.SslHandler) != null;
-                ConnectionProtocol protocol = new ConnectionProtocol(tls, metrics,
-                        (pipeline) -> guardHttp1(pipeline, ingest, metrics, replies), errors);
+                ConnectionProtocol protocol = new ConnectionProtocol(tls, metrics, (spoken, pipeline) -> {
+                    if (spoken.equals(ConnectionProtocol.HTTP_1_1)) {
+                        guardHttp1(pipeline, ingest, metrics, replies);
+                    }
+                    pipeline.addLast(ConnectionErrors.NAME, errors);
+                });
                 if (tls) {
                     channel.pipeline().addAfter(NettyPipeline.SslHandler, "dumpforwarder.protocol", protocol);
                 }
@@ -147,7 +151,11 @@ class IngestServerConfiguration {
      */
     private static void guardHttp1(ChannelPipeline pipeline, ForwarderProperties.Ingest ingest, IngestMetrics metrics,
             Replies replies) {
-        String codec = pipeline.context(HttpServerCodec.class).name();
+        ChannelHandlerContext codecContext = pipeline.context(HttpServerCodec.class);
+        if (codecContext == null) {
+            return;
+        }
+        String codec = codecContext.name();
         RequestHeadDeadline heads = new RequestHeadDeadline(ingest.requestTimeout(), metrics);
         pipeline.addBefore(codec, "dumpforwarder.headBytes", heads.bytes())
             .addAfter(codec, "dumpforwarder.codecRefusals", new CodecRefusals(metrics, replies))

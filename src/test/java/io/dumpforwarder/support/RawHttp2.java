@@ -69,6 +69,14 @@ public final class RawHttp2 implements AutoCloseable {
      * the stream's id.
      */
     public int post(String contentType, long contentLength, byte[] body) throws IOException {
+        return post(contentType, contentLength, body, null, null);
+    }
+
+    /**
+     * As {@link #post(String, long, byte[])}, with one more header, sent as given (not
+     * checked here: a name in capitals, a value too long).
+     */
+    public int post(String contentType, long contentLength, byte[] body, String name, String value) throws IOException {
         int stream = this.nextStream;
         this.nextStream += 2;
         Http2Headers headers = new DefaultHttp2Headers().method("POST")
