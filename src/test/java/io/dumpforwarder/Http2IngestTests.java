@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 import io.dumpforwarder.support.RawConnection;
+import io.dumpforwarder.support.RawHttp2;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -209,6 +210,27 @@ class Http2IngestTests extends AbstractServiceTests {
             assertThat(connection.readStatusLines(1)[0]).isEqualTo("HTTP/1.1 202 Accepted");
         }
         assertThat(this.meters.received("accepted")).isEqualTo(accepted + 1);
+    }
+
+    /**
+     * Streams HTTP/2 itself refuses as malformed before any request is read from them are
+     * counted, once each: a header list over 8 KB (answered 431), a header name in
+     * capitals; the connection serves on (before: counted nowhere).
+     */
+    @Test
+    void streamsRefusedByHttp2AreCounted() throws IOException {
+        double malformed = this.meters.count("dumps.ingest.streams.malformed");
+        long received = this.meters.received("invalid") + this.meters.received("accepted");
+        byte[] dump = "{\"uid\":\"h2\"}".getBytes(StandardCharsets.UTF_8);
+        try (RawHttp2 h2 = new RawHttp2(this.port, -1)) {
+            h2.post("application/json", dump.length, dump, "x-big", "b".repeat(10_000));
+            h2.post("application/json", dump.length, dump, "X-Capitals", "1");
+            h2.flush();
+            await().atMost(WAIT).until(() -> this.meters.count("dumps.ingest.streams.malformed") == malformed + 2);
+        }
+        assertThat(post("{\"uid\":4}", "application/json", none()).block(WAIT).status()).isEqualTo(202);
+        assertThat(this.meters.count("dumps.ingest.streams.malformed")).isEqualTo(malformed + 2);
+        assertThat(this.meters.received("invalid") + this.meters.received("accepted")).isEqualTo(received + 1);
     }
 
     @Test

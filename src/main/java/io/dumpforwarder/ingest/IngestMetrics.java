@@ -42,6 +42,8 @@ class IngestMetrics {
 
     private final Counter streamsRefused;
 
+    private final Counter streamsMalformed;
+
     private final Counter answersNotTaken;
 
     private final Map<String, Counter> connectionErrors = new HashMap<>();
@@ -96,6 +98,11 @@ class IngestMetrics {
         this.streamsRefused = Counter.builder("dumps.ingest.streams.refused")
             .description("HTTP/2 streams refused (REFUSED_STREAM) before their request was read: "
                     + "forwarder.ingest.http2.max-streams were open")
+            .register(registry);
+        this.streamsMalformed = Counter.builder("dumps.ingest.streams.malformed")
+            .description("HTTP/2 streams HTTP/2 itself reset as malformed (RST_STREAM PROTOCOL_ERROR), most before "
+                    + "ingest read a request: headers over server.max-http-request-header-size (answered 431 first) "
+                    + "or not valid in HTTP/2")
             .register(registry);
         this.answersNotTaken = Counter.builder("dumps.ingest.write.timeouts")
             .description("Connections closed because the caller did not take an answer within "
@@ -154,6 +161,10 @@ class IngestMetrics {
         }
         while (!this.streams.compareAndSet(open, open + 1));
         return true;
+    }
+
+    void streamMalformed() {
+        this.streamsMalformed.increment();
     }
 
     void streamClosed() {

@@ -105,6 +105,9 @@ class IngestServerConfiguration {
                     if (spoken.equals(ConnectionProtocol.HTTP_1_1)) {
                         guardHttp1(pipeline, ingest, metrics, replies);
                     }
+                    else {
+                        StreamRefusals.count(pipeline, metrics);
+                    }
                     pipeline.addLast(ConnectionErrors.NAME, errors);
                 });
                 if (tls) {
@@ -177,7 +180,8 @@ class IngestServerConfiguration {
 
         @Override
         public void channelRead(ChannelHandlerContext context, Object message) {
-            if (message instanceof HttpRequest request && request.headers().contains(HttpHeaderNames.UPGRADE)
+            if (message instanceof HttpRequest request && request.decoderResult().isSuccess()
+                    && request.headers().contains(HttpHeaderNames.UPGRADE)
                     && (HttpUtil.getContentLength(request, 0L) != 0 || HttpUtil.isTransferEncodingChunked(request))) {
                 request.headers().remove(HttpHeaderNames.UPGRADE);
             }

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -40,10 +41,16 @@ final class RequestDeadline extends ChannelDuplexHandler {
 
     private ScheduledFuture<?> timer;
 
-    /** Whether a request is in and its answer not yet begun. */
-    private boolean receiving;
+    /** Whether the timer armed is an answer's (else a request's). */
+    private boolean answering;
 
-    /** Whether the request's body is all in. */
+    /**
+     * Requests read and not yet answered: more than one when a caller pipelines; the
+     * first runs its clock, each next one's starts when the answer before it is written.
+     */
+    private int pending;
+
+    /** Whether the last request's body is all in. */
     private boolean bodyIn;
 
     RequestDeadline(Duration request, Duration write, IngestMetrics metrics) {
@@ -55,7 +62,10 @@ final class RequestDeadline extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext context, Object message) {
         if (message instanceof HttpRequest) {
-            received(context);
+            this.bodyIn = false;
+            if (++this.pending == 1) {
+                arm(context, this.requestNanos, false);
+            }
         }
         if (message instanceof LastHttpContent) {
             this.bodyIn = true;
@@ -65,17 +75,19 @@ final class RequestDeadline extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext context, Object message, ChannelPromise promise) {
-        if (message instanceof HttpResponse response && response.status().code() != 100 && this.receiving) {
-            this.receiving = false;
-            arm(context, this.writeNanos);
+        boolean informational = message instanceof HttpResponse response
+                && response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+        if (message instanceof HttpResponse && !informational) {
+            arm(context, this.writeNanos, true);
         }
-        if (message instanceof LastHttpContent && !this.receiving && this.timer != null) {
+        else if (informational && ((HttpResponse) message).status().code() == 101) {
+            // Upgraded to h2c: the connection's streams have deadlines of their own.
+            stop();
+            this.pending = 0;
+        }
+        if (message instanceof LastHttpContent && !informational) {
             ScheduledFuture<?> answer = this.timer;
-            context.write(message, promise.unvoid()).addListener((written) -> {
-                if (this.timer == answer) {
-                    stop();
-                }
-            });
+            context.write(message, promise.unvoid()).addListener((written) -> answered(context, answer));
             return;
         }
         context.write(message, promise);
@@ -92,24 +104,35 @@ final class RequestDeadline extends ChannelDuplexHandler {
         stop();
     }
 
-    private void received(ChannelHandlerContext context) {
-        this.receiving = true;
-        this.bodyIn = false;
-        arm(context, this.requestNanos);
+    /**
+     * An answer is written: its timer stops, and a request pipelined behind it starts its
+     * clock.
+     */
+    private void answered(ChannelHandlerContext context, ScheduledFuture<?> answer) {
+        if (this.pending > 0) {
+            this.pending--;
+        }
+        if (this.timer != answer) {
+            return;
+        }
+        stop();
+        if (this.pending > 0 && context.channel().isActive()) {
+            arm(context, this.requestNanos, false);
+        }
     }
 
-    private void arm(ChannelHandlerContext context, long nanos) {
+    private void arm(ChannelHandlerContext context, long nanos, boolean answering) {
         stop();
+        this.answering = answering;
         this.timer = context.executor().schedule(() -> expire(context), nanos, TimeUnit.NANOSECONDS);
     }
 
     private void expire(ChannelHandlerContext context) {
         this.timer = null;
-        if (this.receiving) {
-            // Ingest answers the request 408, and the connection is closed if no answer
-            // is written in time either.
-            arm(context, this.writeNanos);
-            this.receiving = false;
+        if (!this.answering) {
+            // Ingest answers a body still arriving 408; if no answer is written in time
+            // either, the connection is closed.
+            arm(context, this.writeNanos, true);
             if (!this.bodyIn) {
                 context.fireExceptionCaught(RequestTimeoutException.INSTANCE);
             }

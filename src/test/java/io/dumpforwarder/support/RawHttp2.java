@@ -79,12 +79,15 @@ public final class RawHttp2 implements AutoCloseable {
     public int post(String contentType, long contentLength, byte[] body, String name, String value) throws IOException {
         int stream = this.nextStream;
         this.nextStream += 2;
-        Http2Headers headers = new DefaultHttp2Headers().method("POST")
+        Http2Headers headers = new DefaultHttp2Headers(false).method("POST")
             .path("/v1/dumps")
             .scheme("http")
             .authority("127.0.0.1")
             .set("content-type", contentType)
             .setLong("content-length", contentLength);
+        if (name != null) {
+            headers.set(name, value);
+        }
         ByteBuf block = Unpooled.buffer();
         try {
             this.hpack.encodeHeaders(stream, headers, block);
