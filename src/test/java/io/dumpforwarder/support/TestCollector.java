@@ -99,7 +99,7 @@ public final class TestCollector implements AutoCloseable {
                 Turn turn = new Turn();
                 AtomicBoolean refuse = new AtomicBoolean();
                 return request.receive().aggregate().asByteArray().defaultIfEmpty(new byte[0]).doOnNext((body) -> {
-                    Request received = new Request(body, request.requestHeaders().copy());
+                    Request received = new Request(request.uri(), body, request.requestHeaders().copy());
                     this.requests.add(received);
                     if (this.strict && StrictReading.refuses(received)) {
                         refuse.set(true);
@@ -331,10 +331,11 @@ public final class TestCollector implements AutoCloseable {
     /**
      * One request the collector received.
      *
+     * @param target its request target, the path and query as they came on the wire
      * @param body its body
      * @param headers its headers
      */
-    public record Request(byte[] body, HttpHeaders headers) {
+    public record Request(String target, byte[] body, HttpHeaders headers) {
 
         /** The body as text, gunzipped if it was sent gzipped. */
         public String text() {
