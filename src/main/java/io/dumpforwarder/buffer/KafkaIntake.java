@@ -13,7 +13,6 @@ import io.dumpforwarder.pipeline.CallerShares;
 import io.dumpforwarder.pipeline.DumpQueue;
 import io.dumpforwarder.pipeline.Intake;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -113,20 +112,45 @@ class KafkaIntake implements Intake {
         long acceptedAt = System.currentTimeMillis();
         // The producer may block while it fetches metadata or waits for buffer space:
         // never on an event loop.
-        return Flux.fromIterable(dumps)
-            .flatMap((dump) -> Mono.fromFuture(() -> send(dump, acceptedAt, unsent), true))
-            .then(Mono.just(Admission.ACCEPTED))
-            .subscribeOn(this.sends)
-            .timeout(this.sendTimeout)
-            .transformDeferred(CircuitBreakerOperator.of(this.breaker))
-            .onErrorResume((error) -> {
-                logger.debug("Dumps not buffered", error);
+        return Mono.defer(() -> {
+            if (!this.breaker.tryAcquirePermission()) {
                 return Mono.just(Admission.NOT_BUFFERED);
-            })
+            }
+            long start = this.breaker.getCurrentTimestamp();
+            return Flux.fromIterable(dumps)
+                .flatMap((dump) -> Mono.fromFuture(() -> send(dump, acceptedAt, unsent), true))
+                .then(Mono.just(Admission.ACCEPTED))
+                .subscribeOn(this.sends)
+                .timeout(this.sendTimeout)
+                .doOnSuccess((admission) -> record(() -> this.breaker
+                    .onSuccess(this.breaker.getCurrentTimestamp() - start, this.breaker.getTimestampUnit())))
+                .doOnError((error) -> record(() -> this.breaker.onError(this.breaker.getCurrentTimestamp() - start,
+                        this.breaker.getTimestampUnit(), error)))
+                .doOnCancel(() -> record(this.breaker::releasePermission));
+        }).onErrorResume((error) -> {
+            logger.debug("Dumps not buffered", error);
+            return Mono.just(Admission.NOT_BUFFERED);
+        })
             .doOnNext(this::note)
             // Last, so it runs however the request ends, even when the open breaker never
             // let the sends start.
             .doFinally((signal) -> unsent.close());
+    }
+
+    /**
+     * Tells the buffer breaker how a send ended. Whatever the breaker throws
+     * (Resilience4j 2.4's lock-free window has thrown a NullPointerException recording a
+     * send timeout at the start of a broker outage, issue 37), the caller is still
+     * answered: through Resilience4j's Reactor operator such a throw was dropped, and the
+     * request never answered.
+     */
+    private static void record(Runnable outcome) {
+        try {
+            outcome.run();
+        }
+        catch (RuntimeException ex) {
+            logger.warn("The buffer breaker could not record a send: {}", ex.toString());
+        }
     }
 
     /**
