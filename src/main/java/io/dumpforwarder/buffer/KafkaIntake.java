@@ -12,6 +12,7 @@ import io.dumpforwarder.pipeline.BoundedCounter;
 import io.dumpforwarder.pipeline.CallerShares;
 import io.dumpforwarder.pipeline.DumpQueue;
 import io.dumpforwarder.pipeline.Intake;
+import io.dumpforwarder.pipeline.LogWindow;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -74,6 +75,9 @@ class KafkaIntake implements Intake {
 
     private final CallerShares shares;
 
+    /** Lines about a breaker that could not record, a few a second at most. */
+    private final LogWindow unrecorded;
+
     KafkaIntake(KafkaTemplate<byte[], byte[]> template, DumpQueue queue, ForwarderProperties properties,
             CircuitBreaker breaker, Scheduler sends, MeterRegistry registry) {
         this.template = template;
@@ -92,6 +96,7 @@ class KafkaIntake implements Intake {
         this.queue = queue;
         this.topic = properties.buffer().kafka().topic();
         this.sendTimeout = properties.buffer().kafka().sendTimeout();
+        this.unrecorded = new LogWindow(properties.log().failuresPerSecond());
     }
 
     @Override
@@ -142,14 +147,19 @@ class KafkaIntake implements Intake {
      * (Resilience4j 2.4's lock-free window has thrown a NullPointerException recording a
      * send timeout at the start of a broker outage, issue 37), the caller is still
      * answered: through Resilience4j's Reactor operator such a throw was dropped, and the
-     * request never answered.
+     * request never answered. Logged at most {@code forwarder.log.failures-per-second}
+     * lines a second.
      */
-    private static void record(Runnable outcome) {
+    private void record(Runnable outcome) {
         try {
             outcome.run();
         }
         catch (RuntimeException ex) {
-            logger.warn("The buffer breaker could not record a send: {}", ex.toString());
+            long suppressed = this.unrecorded.tryAcquire();
+            if (suppressed >= 0) {
+                logger.warn("The buffer breaker could not record a send: {}; {} similar lines suppressed since the "
+                        + "last one", ex.toString(), suppressed);
+            }
         }
     }
 
