@@ -145,22 +145,23 @@ class IngestApiTests extends AbstractServiceTests {
 
     /**
      * A caller's own Idempotency-Key becomes its dump's key (with the line number after a
-     * colon for each dump of an NDJSON body), so its retries carry the same keys; one
-     * that is not 1 to 255 visible ASCII characters is left out, like other ids.
+     * colon for each dump of an NDJSON body), so its retries carry the same keys; without
+     * one, the dump gets a key of this process's.
      */
     @Test
     void aCallersIdempotencyKeyIsTheKeyOfItsDumps() {
         String longest = "k".repeat(255);
-        for (String key : List.of("retry-7f3a", longest, "has space", "k".repeat(256))) {
+        for (String key : List.of("retry-7f3a", longest)) {
             this.ingest.post()
                 .uri("/v1/dumps")
                 .contentType(MediaType.APPLICATION_JSON)
                 .header("Idempotency-Key", key)
-                .bodyValue("{\"uid\":\"" + key.length() + "-" + key.indexOf(' ') + "\"}")
+                .bodyValue("{\"uid\":\"" + key.length() + "\"}")
                 .exchange()
                 .expectStatus()
                 .isAccepted();
         }
+        postJson("{\"uid\":\"none\"}").expectStatus().isAccepted();
         this.ingest.post()
             .uri("/v1/dumps")
             .contentType(MediaType.parseMediaType("application/x-ndjson"))
@@ -170,15 +171,83 @@ class IngestApiTests extends AbstractServiceTests {
             .expectStatus()
             .isAccepted();
 
-        await().atMost(WAIT).until(() -> collector.requestCount() == 6);
+        await().atMost(WAIT).until(() -> collector.requestCount() == 5);
         Map<String, String> keys = new HashMap<>();
         collector.requests().forEach((r) -> keys.put(r.headers().get("X-Uid"), r.headers().get("Idempotency-Key")));
-        assertThat(keys).containsEntry("10--1", "retry-7f3a")
-            .containsEntry("255--1", longest)
+        assertThat(keys).containsEntry("10", "retry-7f3a")
+            .containsEntry("255", longest)
             .containsEntry("n1", "batch-9:1")
             .containsEntry("n3", "batch-9:3");
-        assertThat(keys.get("9-3")).matches("[0-9a-f]{16}-[0-9a-f]+");
-        assertThat(keys.get("256--1")).matches("[0-9a-f]{16}-[0-9a-f]+");
+        assertThat(keys.get("none")).matches("[0-9a-f]{16}-[0-9a-f]+");
+    }
+
+    static Stream<Arguments> invalidIdempotencyKeys() {
+        return Stream.of(Arguments.of("empty", ""), Arguments.of("256 characters", "k".repeat(256)),
+                Arguments.of("a space inside", "retry 7f3a"), Arguments.of("a tab inside", "retry\t7f3a"),
+                Arguments.of("a Latin-1 letter", "caf\u00e9"));
+    }
+
+    /**
+     * A key the service cannot use is refused rather than dropped: dropped, it would
+     * leave the caller's retries undeduplicated without its knowing.
+     */
+    @ParameterizedTest(name = "{0} gets 400")
+    @MethodSource("invalidIdempotencyKeys")
+    void refusesAnInvalidIdempotencyKeyNamingTheHeader(String what, String key) {
+        long invalid = this.meters.received("invalid");
+
+        this.ingest.post()
+            .uri("/v1/dumps")
+            .contentType(MediaType.APPLICATION_JSON)
+            .header("Idempotency-Key", key)
+            .bodyValue(dump(1))
+            .exchange()
+            .expectStatus()
+            .isBadRequest()
+            .expectHeader()
+            .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+            .expectBody()
+            .jsonPath("$.status")
+            .isEqualTo(400)
+            .jsonPath("$.outcome")
+            .isEqualTo("invalid")
+            .jsonPath("$.detail")
+            .value((detail) -> assertThat((String) detail).contains("Idempotency-Key")
+                .contains("1 to 255 visible ASCII characters"));
+
+        assertThat(this.meters.received("invalid")).isEqualTo(invalid + 1);
+        assertNothingForwarded();
+    }
+
+    @Test
+    void refusesTwoIdempotencyKeys() {
+        this.ingest.post()
+            .uri("/v1/dumps")
+            .contentType(MediaType.APPLICATION_JSON)
+            .header("Idempotency-Key", "retry-1")
+            .header("Idempotency-Key", "retry-2")
+            .bodyValue(dump(1))
+            .exchange()
+            .expectStatus()
+            .isBadRequest()
+            .expectBody()
+            .jsonPath("$.detail")
+            .value((detail) -> assertThat((String) detail).contains("Idempotency-Key").contains("more than once"));
+        assertNothingForwarded();
+    }
+
+    /**
+     * The key is judged from the headers alone, as a Content-Encoding is: the 400 goes
+     * out though the body has not arrived.
+     */
+    @Test
+    void refusesAnInvalidIdempotencyKeyBeforeTheBodyArrives() throws IOException {
+        try (RawConnection connection = new RawConnection(this.port)) {
+            String head = "POST /v1/dumps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Idempotency-Key: retry 7f3a\r\nContent-Length: 1000\r\n\r\n{\"uid\":";
+            assertThat(connection.send(head).readStatusLines(1)[0]).startsWith("HTTP/1.1 400");
+        }
+        assertNothingForwarded();
     }
 
     @Test

@@ -106,6 +106,10 @@ class IngestHandler {
         if (!authorized) {
             return refuse(caller, IngestOutcome.UNAUTHORIZED, 1);
         }
+        String keyProblem = RequestIds.keyProblem(headers);
+        if (keyProblem != null) {
+            return Mono.just(problem(caller, IngestOutcome.INVALID, 1, keyProblem));
+        }
         BodyFormat format = BodyFormat.of(headers.get(HttpHeaderNames.CONTENT_TYPE));
         if (format == null) {
             return refuse(caller, IngestOutcome.UNSUPPORTED_MEDIA_TYPE, 1);

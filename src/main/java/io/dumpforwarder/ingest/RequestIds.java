@@ -1,5 +1,7 @@
 package io.dumpforwarder.ingest;
 
+import java.util.List;
+
 import io.dumpforwarder.dump.DumpKeys;
 import io.dumpforwarder.trace.DumpTracing;
 import io.micrometer.tracing.TraceContext;
@@ -15,10 +17,16 @@ import io.opentelemetry.context.propagation.TextMapGetter;
  * {@code X-Trace-Id}, else {@code null} (the dump's own {@code traceId} is used then)
  * @param trace the ingest request's span when tracing is on, else {@code null}
  * @param idempotencyKey the caller's {@code Idempotency-Key}, 1 to 255 visible ASCII
- * characters, else {@code null} (one that is not is left out, as other ids are)
+ * characters, else {@code null} (a request with one that is not is refused:
+ * {@link #keyProblem})
  * @param caller who sent the request ({@code caller.Callers})
  */
 record RequestIds(String traceId, TraceContext trace, String idempotencyKey, String caller) {
+
+    private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+    private static final String KEY_ALLOWED = "it must be 1 to " + DumpKeys.MAX_LENGTH
+            + " visible ASCII characters (0x21 to 0x7E)";
 
     private static final TextMapGetter<HttpHeaders> HEADERS = new TextMapGetter<>() {
 
@@ -44,8 +52,39 @@ record RequestIds(String traceId, TraceContext trace, String idempotencyKey, Str
 
     static RequestIds of(SpanContext span, HttpHeaders headers, TraceContext trace, String caller) {
         String traceId = span.isValid() ? span.getTraceId() : DumpReader.headerSafe(headers.get("X-Trace-Id"));
-        String key = DumpReader.headerSafe(headers.get("Idempotency-Key"), DumpKeys.MAX_LENGTH);
+        String key = DumpReader.headerSafe(headers.get(IDEMPOTENCY_KEY), DumpKeys.MAX_LENGTH);
         return new RequestIds(traceId, trace, key, caller);
+    }
+
+    /**
+     * What is wrong with the caller's {@code Idempotency-Key}, or {@code null} when it
+     * has none or a valid one. Unlike an id that is only logged, a key the service
+     * dropped would leave the caller's retries undeduplicated without its knowing, so a
+     * request with a bad one is refused instead.
+     */
+    static String keyProblem(HttpHeaders headers) {
+        List<String> keys = headers.getAll(IDEMPOTENCY_KEY);
+        if (keys.isEmpty()) {
+            return null;
+        }
+        if (keys.size() > 1) {
+            return IDEMPOTENCY_KEY + " is given more than once: " + KEY_ALLOWED + ", given once";
+        }
+        String key = keys.get(0);
+        if (key.isEmpty()) {
+            return IDEMPOTENCY_KEY + " is empty: " + KEY_ALLOWED;
+        }
+        if (key.length() > DumpKeys.MAX_LENGTH) {
+            return IDEMPOTENCY_KEY + " has " + key.length() + " characters: " + KEY_ALLOWED;
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                return IDEMPOTENCY_KEY + " has " + String.format("0x%02X", (int) c) + " at offset " + i + ": "
+                        + KEY_ALLOWED;
+            }
+        }
+        return null;
     }
 
     /**

@@ -55,6 +55,26 @@ class RequestIdsTests {
             .isEqualTo("k".repeat(200) + ":12");
     }
 
+    /**
+     * A bad key's problem says what is wrong with it and what a key may be; no key, or a
+     * valid one, is no problem.
+     */
+    @Test
+    void aBadKeysProblemSaysWhatIsWrongAndWhatIsAllowed() {
+        assertThat(RequestIds.keyProblem(new DefaultHttpHeaders())).isNull();
+        assertThat(RequestIds.keyProblem(new DefaultHttpHeaders().set("Idempotency-Key", "!~".repeat(127) + "k")))
+            .isNull();
+        assertThat(RequestIds.keyProblem(new DefaultHttpHeaders().set("Idempotency-Key", "")))
+            .isEqualTo("Idempotency-Key is empty: it must be 1 to 255 visible ASCII characters (0x21 to 0x7E)");
+        assertThat(RequestIds.keyProblem(new DefaultHttpHeaders().set("Idempotency-Key", "k".repeat(256))))
+            .startsWith("Idempotency-Key has 256 characters: it must be 1 to 255");
+        assertThat(RequestIds.keyProblem(new DefaultHttpHeaders().set("Idempotency-Key", "has space")))
+            .startsWith("Idempotency-Key has 0x20 at offset 3: it must be 1 to 255");
+        assertThat(
+                RequestIds.keyProblem(new DefaultHttpHeaders().add("Idempotency-Key", "a").add("Idempotency-Key", "b")))
+            .startsWith("Idempotency-Key is given more than once");
+    }
+
     private static RequestIds caller(String traceparent) {
         HttpHeaders headers = new DefaultHttpHeaders().set("traceparent", traceparent)
             .set("X-Trace-Id", "from-x-trace-id");
