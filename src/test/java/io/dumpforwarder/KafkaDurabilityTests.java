@@ -3,30 +3,43 @@ package io.dumpforwarder;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import io.dumpforwarder.support.BrokerProcess;
 import io.dumpforwarder.support.KafkaBroker;
+import io.dumpforwarder.support.Load;
 import io.dumpforwarder.support.Meters;
 import io.dumpforwarder.support.OtlpReceiver;
 import io.dumpforwarder.support.RunningApp;
 import io.dumpforwarder.support.TcpRelay;
 import io.dumpforwarder.support.TestCollector;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.opentelemetry.proto.trace.v1.Span;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Sinks;
 
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -63,6 +76,87 @@ class KafkaDurabilityTests {
             .hasStackTraceContaining("forwarder.buffer.kafka.topic 'no-such-topic'");
     }
 
+    @Test
+    void startFailsNamingTheKeyWhenTheDeadLetterTopicDoesNotExist() {
+        assertThatThrownBy(() -> RunningApp.start(args(KafkaBroker.newTopic("dumps", 1), "g-" + UUID.randomUUID(),
+                "--forwarder.buffer.kafka.dead-letter-topic=no-such-dead-letters",
+                "--forwarder.dump-url=" + collector.url())))
+            .hasStackTraceContaining("forwarder.buffer.kafka.dead-letter-topic 'no-such-dead-letters' does not exist");
+    }
+
+    /**
+     * The dead-letter topic gone (deleted while the service runs, auto-creation off as in
+     * most clusters): a refused dump's dead letter cannot be written, so the dump stays
+     * in the buffer, uncommitted, and the failure is counted; ingest is not held
+     * meanwhile. Once the topic is back the dead letter is written and the dump
+     * committed.
+     */
+    @Test
+    void aDeadLetterNotWrittenKeepsTheDumpUntilItIs() throws Exception {
+        EmbeddedKafkaKraftBroker own = new EmbeddedKafkaKraftBroker(1, 1, "dumps", "dead");
+        own.brokerProperty("auto.create.topics.enable", "false");
+        KafkaBroker.start(own);
+        String group = "g-" + UUID.randomUUID();
+        collector.reset();
+        try (RunningApp app = RunningApp.start("--forwarder.buffer.type=kafka",
+                "--spring.kafka.bootstrap-servers=" + own.getBrokersAsString(),
+                "--spring.kafka.consumer.group-id=" + group, "--forwarder.dump-url=" + collector.url(),
+                "--forwarder.buffer.kafka.dead-letter-topic=dead", "--forwarder.buffer.kafka.redelivery-backoff=200ms",
+                "--forwarder.retry.enabled=false", "--spring.kafka.producer.properties.max.block.ms=500");
+                Admin admin = Admin.create(Map.of("bootstrap.servers", own.getBrokersAsString()))) {
+            admin.deleteTopics(List.of("dead")).all().get(30, TimeUnit.SECONDS);
+            collector.answer(400);
+
+            app.postJson(dump(7)).expectStatus().isAccepted();
+            await().atMost(WAIT).until(() -> app.meters().count("dumps.buffer.dead.letter.failures") >= 2);
+            assertThat(app.meters().gauge("dumps.buffer.unsettled")).isEqualTo(1);
+            long asked = System.nanoTime();
+            app.postJson(dump(8)).expectStatus().isAccepted();
+            assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(2));
+
+            admin.createTopics(List.of(new NewTopic("dead", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            await().atMost(WAIT).until(() -> app.meters().count("dumps.buffer.dead.lettered") == 2);
+            await().atMost(WAIT).until(() -> app.meters().gauge("dumps.buffer.unsettled") == 0);
+        }
+        finally {
+            own.destroy();
+        }
+    }
+
+    /**
+     * Resilience4j 2.4's lock-free window of one call loses its head at the second call
+     * it records: with a breaker of one half-open probe, late sends recorded while it is
+     * open again threw, and their callers were never answered. The buffer breaker's
+     * window is synchronized: it records them.
+     */
+    @Test
+    void theBufferBreakerRecordsLateSendsWhileOpenAgain() {
+        try (RunningApp app = RunningApp.start(args(KafkaBroker.newTopic("dumps", 1), "g-" + UUID.randomUUID(),
+                "--forwarder.dump-url=" + collector.url()))) {
+            CircuitBreaker breaker = app.bean(CircuitBreakerRegistry.class).circuitBreaker("buffer");
+            for (int i = 0; i < 7; i++) {
+                breaker.acquirePermission();
+            }
+            for (int i = 0; i < 5; i++) {
+                breaker.onError(1, TimeUnit.MILLISECONDS, new TimeoutException());
+            }
+            breaker.transitionToHalfOpenState();
+            breaker.onError(1, TimeUnit.MILLISECONDS, new TimeoutException());
+            assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+            breaker.onError(1, TimeUnit.MILLISECONDS, new TimeoutException());
+            breaker.onSuccess(1, TimeUnit.MILLISECONDS);
+            assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+        }
+    }
+
+    @Test
+    void aLockFreeDumpBreakerOfOneProbeStopsTheStartNamingTheKey() {
+        assertThatThrownBy(() -> RunningApp.start("--forwarder.dump-url=" + collector.url(),
+                "--resilience4j.circuitbreaker.instances.dump.permitted-number-of-calls-in-half-open-state=1"))
+            .hasStackTraceContaining(
+                    "resilience4j.circuitbreaker.instances.dump.permitted-number-of-calls-in-half-open-state must be at least 2");
+    }
+
     /**
      * A pod started while Kafka is away starts, live but not ready, instead of failing
      * its start (a crash loop that would outlast the outage); once the broker answers and
@@ -94,6 +188,56 @@ class KafkaDurabilityTests {
         }
         finally {
             later.destroy();
+        }
+    }
+
+    /**
+     * A bootstrap name that does not resolve yet (a headless Service's pods are down):
+     * Kafka's clients refuse to be created, yet the service starts, live and not ready,
+     * refusing dumps 503; once the name resolves (added to the resolver's hosts file
+     * while it runs) it turns ready, accepts and delivers. A process of its own, for a
+     * resolver of its own.
+     */
+    @Test
+    void aBootstrapNameThatDoesNotResolveYetLeavesThePodNotReadyUntilItDoes(@TempDir Path dir) throws Exception {
+        Path hosts = Files.writeString(dir.resolve("hosts"), "127.0.0.1 localhost\n");
+        Path security = Files.writeString(dir.resolve("java.security"), "networkaddress.cache.negative.ttl=0\n");
+        String topic = KafkaBroker.newTopic("dns", 1);
+        String port = KafkaBroker.bootstrapServers().substring(KafkaBroker.bootstrapServers().lastIndexOf(':') + 1);
+        int ingestPort = freePort();
+        int managementPort = freePort();
+        collector.reset();
+        List<String> command = new ArrayList<>(javaCommand(new String[] { "--forwarder.buffer.type=kafka",
+                "--spring.kafka.bootstrap-servers=kafka-0.kafka.dump-forwarder.test:" + port,
+                "--forwarder.buffer.kafka.topic=" + topic, "--spring.kafka.consumer.group-id=g-" + UUID.randomUUID(),
+                "--server.port=" + ingestPort, "--management.server.port=" + managementPort,
+                "--forwarder.dump-url=" + collector.url() }));
+        command.addAll(1, List.of("-Djdk.net.hosts.file=" + hosts, "-Djava.security.properties=" + security));
+        Process service = new ProcessBuilder(command).redirectErrorStream(true)
+            .redirectOutput(new File("target/kafka-dns-service.log"))
+            .start();
+        try {
+            WebTestClient management = WebTestClient.bindToServer()
+                .baseUrl("http://127.0.0.1:" + managementPort)
+                .build();
+            WebTestClient ingest = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + ingestPort).build();
+            await().atMost(WAIT)
+                .ignoreExceptions()
+                .untilAsserted(
+                        () -> management.get().uri("/actuator/health/liveness").exchange().expectStatus().isOk());
+            management.get().uri("/actuator/health/readiness").exchange().expectStatus().isEqualTo(503);
+            assertThat(post(ingest, dump(0))).isEqualTo(503);
+
+            Files.writeString(hosts, "127.0.0.1 kafka-0.kafka.dump-forwarder.test\n", StandardOpenOption.APPEND);
+            await().atMost(WAIT)
+                .untilAsserted(
+                        () -> management.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk());
+            await().atMost(WAIT).until(() -> post(ingest, dump(1)) == 202);
+            await().atMost(WAIT).until(() -> uids().contains("1"));
+            assertThat(service.isAlive()).isTrue();
+        }
+        finally {
+            service.destroyForcibly().waitFor();
         }
     }
 
@@ -166,6 +310,60 @@ class KafkaDurabilityTests {
         finally {
             callers.shutdownNow();
         }
+    }
+
+    /**
+     * Under a steady load (100 requests a second), the broker freezes (SIGSTOP: its
+     * connections open and silent), thaws, then dies (SIGKILL): every request is
+     * answered, 202 or 503, none later than the send timeout allows, and each is counted.
+     * Once the buffer breaker is open, a caller is answered at once: whether Kafka is
+     * back is found out by the breaker's own probe, never by a caller's send.
+     */
+    @Test
+    void everyRequestIsAnsweredThroughABrokerFrozenThenKilledUnderLoad() throws Exception {
+        Duration sendTimeout = Duration.ofSeconds(1);
+        try (BrokerProcess broker = BrokerProcess.start("dumps");
+                RunningApp app = onBrokerToLose(broker.bootstrapServers(), sendTimeout)) {
+            await().atMost(WAIT).untilAsserted(() -> app.postJson(dump(0)).expectStatus().isAccepted());
+            long acceptedBefore = app.meters().received("accepted");
+            long refusedBefore = app.meters().received("buffer_unavailable");
+            Load load = new Load(app.port());
+            Sinks.Empty<Void> stop = Sinks.empty();
+            CompletableFuture<Void> offered = load.offerUntil(Duration.ofMillis(10), stop.asMono()).toFuture();
+            await().atMost(WAIT).until(() -> load.answered(202) >= 100);
+
+            broker.freeze();
+            await().atMost(WAIT).until(() -> load.answered(503) >= 100);
+            assertAnsweredAtOnce(app, sendTimeout);
+            broker.thaw();
+            long before = load.answered(202);
+            await().atMost(WAIT).until(() -> load.answered(202) >= before + 100);
+
+            broker.close();
+            long refused = load.answered(503);
+            await().atMost(WAIT).until(() -> load.answered(503) >= refused + 100);
+            assertAnsweredAtOnce(app, sendTimeout);
+            stop.tryEmitEmpty();
+            offered.get(60, TimeUnit.SECONDS);
+
+            System.out.println("Broker frozen, thawed, killed: " + load.answered(202) + " accepted, "
+                    + load.answered(503) + " refused 503, slowest answer " + load.slowest().toMillis() + " ms");
+            assertThat(load.answered(-1)).as("requests never answered").isZero();
+            assertThat(load.slowest()).isLessThan(sendTimeout.plusSeconds(5));
+            assertThat(app.meters().received("accepted")).isEqualTo(acceptedBefore + load.answered(202));
+            assertThat(app.meters().received("buffer_unavailable")).isEqualTo(refusedBefore + load.answered(503) + 2);
+        }
+    }
+
+    /** With the buffer breaker open, a caller gets its 503 without waiting for a send. */
+    private static void assertAnsweredAtOnce(RunningApp app, Duration sendTimeout) {
+        await().atMost(WAIT)
+            .until(() -> app.meters().gauge("resilience4j.circuitbreaker.state", "name", "buffer", "state", "open")
+                    + app.meters()
+                        .gauge("resilience4j.circuitbreaker.state", "name", "buffer", "state", "half_open") == 1);
+        long asked = System.nanoTime();
+        app.postJson(dump(1)).expectStatus().isEqualTo(503);
+        assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(sendTimeout);
     }
 
     /**

@@ -4,9 +4,7 @@ import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.forward.DumpForwarder;
 import io.dumpforwarder.pipeline.DumpQueue;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.github.resilience4j.common.circuitbreaker.configuration.CircuitBreakerConfigCustomizer;
 import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -18,6 +16,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
+import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 
@@ -47,16 +46,10 @@ class KafkaBufferConfiguration {
         return Schedulers.newBoundedElastic(16, 10_000, "dump-forwarder-kafka", 60, true);
     }
 
-    /** The buffer breaker records on whichever thread a send ends: lock-free. */
-    @Bean
-    CircuitBreakerConfigCustomizer bufferBreakerIsLockFree() {
-        return CircuitBreakerConfigCustomizer.of(BUFFER_BREAKER, (breaker) -> breaker
-            .slidingWindowSynchronizationStrategy(SlidingWindowSynchronizationStrategy.LOCK_FREE));
-    }
-
     @Bean(destroyMethod = "close")
     TopicCheck topicCheck(KafkaAdmin admin, ForwarderProperties properties, Scheduler kafkaSends) {
-        TopicCheck check = new TopicCheck(admin.getConfigurationProperties(), properties.buffer().kafka().topic());
+        ForwarderProperties.Buffer.Kafka kafka = properties.buffer().kafka();
+        TopicCheck check = new TopicCheck(admin.getConfigurationProperties(), kafka.topic(), kafka.deadLetters());
         check.start(kafkaSends);
         return check;
     }
@@ -69,19 +62,38 @@ class KafkaBufferConfiguration {
     }
 
     @Bean
+    BreakerProbe bufferBreakerProbe(CircuitBreakerRegistry breakers, TopicCheck topicCheck,
+            ForwarderProperties properties) {
+        return new BreakerProbe(breakers.circuitBreaker(BUFFER_BREAKER), topicCheck,
+                properties.buffer().kafka().sendTimeout());
+    }
+
+    @Bean
     @Primary
     KafkaIntake kafkaIntake(KafkaTemplate<byte[], byte[]> template, DumpQueue queue, ForwarderProperties properties,
-            CircuitBreakerRegistry breakers, Scheduler kafkaSends, MeterRegistry registry) {
-        return new KafkaIntake(template, queue, properties, breakers.circuitBreaker(BUFFER_BREAKER), kafkaSends,
-                registry);
+            CircuitBreakerRegistry breakers, TopicCheck topicCheck, Scheduler kafkaSends, MeterRegistry registry) {
+        return new KafkaIntake(template, queue, properties, breakers.circuitBreaker(BUFFER_BREAKER), topicCheck,
+                kafkaSends, registry);
+    }
+
+    @Bean(destroyMethod = "close")
+    DeadLetters deadLetters(KafkaTemplate<byte[], byte[]> template, ForwarderProperties properties,
+            MeterRegistry registry) {
+        return new DeadLetters(template, properties, registry);
+    }
+
+    @Bean(destroyMethod = "close")
+    ReplayEndpoint replayEndpoint(ConsumerFactory<byte[], byte[]> consumers, DumpQueue queue, DeadLetters deadLetters,
+            TopicCheck topicCheck, MeterRegistry registry, ForwarderProperties properties) {
+        return new ReplayEndpoint(consumers, queue, deadLetters, topicCheck, new ReplayMeters(registry), properties);
     }
 
     @Bean
     KafkaSource kafkaSource(ConcurrentKafkaListenerContainerFactory<byte[], byte[]> factory, DumpQueue queue,
-            KafkaTemplate<byte[], byte[]> template, ForwarderProperties properties, MeterRegistry registry,
-            CircuitBreakerRegistry breakers, Scheduler kafkaSends) {
+            DeadLetters deadLetters, TopicCheck topicCheck, ForwarderProperties properties, MeterRegistry registry,
+            CircuitBreakerRegistry breakers) {
         KafkaSource source = new KafkaSource(factory.createContainer(properties.buffer().kafka().topic()), queue,
-                template, properties, registry, kafkaSends);
+                deadLetters, topicCheck, properties, registry);
         // While the breaker is open nothing new is taken; the group keeps its members.
         breakers.circuitBreaker(Dump.CARRIER).getEventPublisher().onStateTransition((transition) -> {
             if (DumpForwarder.isOpen(transition.getStateTransition().getToState())) {

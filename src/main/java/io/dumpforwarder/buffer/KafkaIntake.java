@@ -63,6 +63,8 @@ class KafkaIntake implements Intake {
 
     private final CircuitBreaker breaker;
 
+    private final TopicCheck topics;
+
     private final Scheduler sends;
 
     /** Since when sends have failed (nanoTime), 0 while they succeed. */
@@ -79,8 +81,9 @@ class KafkaIntake implements Intake {
     private final LogWindow unrecorded;
 
     KafkaIntake(KafkaTemplate<byte[], byte[]> template, DumpQueue queue, ForwarderProperties properties,
-            CircuitBreaker breaker, Scheduler sends, MeterRegistry registry) {
+            CircuitBreaker breaker, TopicCheck topics, Scheduler sends, MeterRegistry registry) {
         this.template = template;
+        this.topics = topics;
         this.unacknowledged = new BoundedCounter(bufferMemory(template));
         this.shares = new CallerShares(properties.ingest().callers());
         Gauge.builder("dumps.buffer.unacknowledged.bytes", this.unacknowledged, BoundedCounter::used)
@@ -118,7 +121,10 @@ class KafkaIntake implements Intake {
         // The producer may block while it fetches metadata or waits for buffer space:
         // never on an event loop.
         return Mono.defer(() -> {
-            if (!this.breaker.tryAcquirePermission()) {
+            // Sent only while the breaker is closed: whether Kafka is back is found out
+            // by the breaker's own probe, never by a caller's send.
+            if (!this.topics.found() || this.breaker.getState() != CircuitBreaker.State.CLOSED
+                    || !this.breaker.tryAcquirePermission()) {
                 return Mono.just(Admission.NOT_BUFFERED);
             }
             long start = this.breaker.getCurrentTimestamp();
@@ -143,12 +149,11 @@ class KafkaIntake implements Intake {
     }
 
     /**
-     * Tells the buffer breaker how a send ended. Whatever the breaker throws
-     * (Resilience4j 2.4's lock-free window has thrown a NullPointerException recording a
-     * send timeout at the start of a broker outage, issue 37), the caller is still
-     * answered: through Resilience4j's Reactor operator such a throw was dropped, and the
-     * request never answered. Logged at most {@code forwarder.log.failures-per-second}
-     * lines a second.
+     * Tells the buffer breaker how a send ended. Whatever the breaker throws, the caller
+     * is still answered: through Resilience4j's Reactor operator such a throw is dropped,
+     * and the request never answered (issue 37: Resilience4j 2.4's lock-free window of
+     * one call threw a NullPointerException recording late send timeouts). Logged at most
+     * {@code forwarder.log.failures-per-second} lines a second.
      */
     private void record(Runnable outcome) {
         try {

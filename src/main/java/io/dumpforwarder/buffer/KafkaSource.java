@@ -12,19 +12,17 @@ import io.dumpforwarder.dump.Outcome;
 import io.dumpforwarder.dump.Receipt;
 import io.dumpforwarder.pipeline.DumpQueue;
 import io.dumpforwarder.pipeline.Intake.Admission;
+import io.dumpforwarder.pipeline.LogWindow;
 import io.dumpforwarder.pipeline.Polling;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
 
 import org.springframework.context.SmartLifecycle;
-import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.AcknowledgingMessageListener;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.MessageListenerContainer;
@@ -52,9 +50,7 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
 
     private final DumpQueue queue;
 
-    private final KafkaTemplate<byte[], byte[]> template;
-
-    private final String deadLetterTopic;
+    private final DeadLetters deadLetters;
 
     private final Duration redeliveryBackoff;
 
@@ -63,23 +59,26 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
     /** Every dump taken and not yet final here, with the time it was accepted. */
     private final Map<Pending, Long> pending = new ConcurrentHashMap<>();
 
-    private final Counter deadLettered;
+    /** Lines about dead letters not written, a few a second at most. */
+    private final LogWindow unwritten;
 
-    private final Counter deadLetterFailures;
-
-    private final Scheduler sends;
+    private final TopicCheck topics;
 
     private volatile boolean stopping;
 
-    KafkaSource(MessageListenerContainer container, DumpQueue queue, KafkaTemplate<byte[], byte[]> template,
-            ForwarderProperties properties, MeterRegistry registry, Scheduler sends) {
+    private volatile boolean running;
+
+    private volatile Disposable starting = () -> {
+    };
+
+    KafkaSource(MessageListenerContainer container, DumpQueue queue, DeadLetters deadLetters, TopicCheck topics,
+            ForwarderProperties properties, MeterRegistry registry) {
         this.container = container;
-        this.sends = sends;
+        this.topics = topics;
         this.queue = queue;
-        this.template = template;
+        this.deadLetters = deadLetters;
+        this.unwritten = new LogWindow(properties.log().failuresPerSecond());
         ForwarderProperties.Buffer.Kafka kafka = properties.buffer().kafka();
-        this.deadLetterTopic = (kafka.deadLetterTopic() != null && !kafka.deadLetterTopic().isBlank())
-                ? kafka.deadLetterTopic() : null;
         this.redeliveryBackoff = kafka.redeliveryBackoff();
         this.drainTimeout = properties.shutdown().drainTimeout();
         ContainerProperties containerProperties = container.getContainerProperties();
@@ -101,12 +100,6 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
             .register(registry);
         Gauge.builder("dumps.buffer.paused", this, (source) -> source.isPaused() ? 1 : 0)
             .description("1 while this pod takes no dumps from Kafka: the breaker is open, or it is shutting down")
-            .register(registry);
-        this.deadLettered = Counter.builder("dumps.buffer.dead.lettered")
-            .description("Dumps the collector refused for good, written to forwarder.buffer.kafka.dead-letter-topic")
-            .register(registry);
-        this.deadLetterFailures = Counter.builder("dumps.buffer.dead.letter.failures")
-            .description("Refused dumps that could not be written to the dead-letter topic (committed all the same)")
             .register(registry);
     }
 
@@ -142,9 +135,15 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
         return (now - oldest) / 1000.0;
     }
 
+    /** Starts consuming once the topics were found; a consumer before would fail. */
     @Override
     public void start() {
-        this.container.start();
+        this.running = true;
+        this.starting = this.topics.whenFound().subscribe(null, null, () -> {
+            if (!this.stopping) {
+                this.container.start();
+            }
+        });
     }
 
     /**
@@ -154,11 +153,13 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
     @Override
     public void stop(Runnable callback) {
         this.stopping = true;
+        this.starting.dispose();
         this.container.pause();
         Polling.until(this.pending::isEmpty).timeout(this.drainTimeout, Mono.just(0L)).doFinally((signal) -> {
             if (!this.pending.isEmpty()) {
                 logger.info("{} dumps not settled at shutdown stay in Kafka for another consumer", this.pending.size());
             }
+            this.running = false;
             this.container.stop(callback);
         }).subscribe();
     }
@@ -171,7 +172,7 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
 
     @Override
     public boolean isRunning() {
-        return this.container.isRunning();
+        return this.running;
     }
 
     /**
@@ -191,6 +192,9 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
         private final Acknowledgment acknowledgment;
 
         private Dump dump;
+
+        /** Attempts made over every forward of the dump. */
+        private int attempts;
 
         Pending(ConsumerRecord<byte[], byte[]> record, Acknowledgment acknowledgment) {
             this.record = record;
@@ -214,6 +218,7 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
 
         @Override
         public boolean settled(ForwardResult result) {
+            this.attempts += result.attempts();
             if (result.outcome() == Outcome.SHUTDOWN) {
                 KafkaSource.this.pending.remove(this);
                 return false;
@@ -222,8 +227,8 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
                 later(() -> take(this.dump));
                 return false;
             }
-            if (result.refused() && KafkaSource.this.deadLetterTopic != null) {
-                deadLetter();
+            if (KafkaSource.this.deadLetters.takes(result)) {
+                deadLetter(result);
             }
             else {
                 commit();
@@ -231,17 +236,18 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
             return true;
         }
 
-        private void deadLetter() {
-            ProducerRecord<byte[], byte[]> letter = new ProducerRecord<>(KafkaSource.this.deadLetterTopic, null,
-                    this.record.key(), this.record.value(), this.record.headers());
-            // The producer may block on metadata: never on the thread that settles.
-            Mono.fromFuture(() -> KafkaSource.this.template.send(letter))
-                .subscribeOn(KafkaSource.this.sends)
-                .subscribe((sent) -> KafkaSource.this.deadLettered.increment(), (error) -> {
-                    KafkaSource.this.deadLetterFailures.increment();
-                    logger.warn("Refused dump {} not written to the dead-letter topic", this.dump.key(), error);
-                    commit();
-                }, this::commit);
+        /** Commits once the dead letter is written; until then the dump stays. */
+        private void deadLetter(ForwardResult result) {
+            KafkaSource.this.deadLetters.write(this.record, result, this.attempts).subscribe(null, (error) -> {
+                long suppressed = KafkaSource.this.unwritten.tryAcquire();
+                if (suppressed >= 0) {
+                    logger.warn(
+                            "Dump {} not written to forwarder.buffer.kafka.dead-letter-topic ({}); it stays in the "
+                                    + "buffer, to be written again; {} similar lines suppressed since the last one",
+                            this.dump.key(), error.toString(), suppressed);
+                }
+                later(() -> deadLetter(result));
+            }, this::commit);
         }
 
         private void commit() {

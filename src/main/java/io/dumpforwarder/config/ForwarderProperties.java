@@ -103,6 +103,11 @@ public record ForwarderProperties(
         }
     }
 
+    /** The setting the max age in force comes from, for what a log line says. */
+    public String maxAgeKey() {
+        return (this.buffer.type() == Buffer.Type.KAFKA) ? "forwarder.buffer.kafka.max-age" : "forwarder.max-age";
+    }
+
     @AssertTrue(message = "forwarder.ingest.max-inflight-bytes must be at least forwarder.max-request-size, "
             + "or a body of the largest accepted size would be refused for ever")
     boolean isLargestBodyReceivable() {
@@ -564,8 +569,10 @@ public record ForwarderProperties(
          * {@code expired}; replaces {@code forwarder.max-age} with this buffer
          * @param redeliveryBackoff the wait before a dump whose forward ended without
          * settling it (timeout, 5xx, 408, 429, open breaker...) is forwarded again
-         * @param deadLetterTopic where dumps the collector refused for good (a 4xx other
-         * than 408 and 429) are written; empty: nowhere, they are only counted
+         * @param deadLetterTopic where dumps that failed for good are written: refused by
+         * the collector (a 4xx other than 408 and 429) or past the max age; it must
+         * exist; empty: nowhere, they are only counted
+         * @param replay replays of the dead letters or of the buffer
          */
         // @formatter:off
         public record Kafka(
@@ -573,8 +580,25 @@ public record ForwarderProperties(
                 @DefaultValue("2s") @NotNull Duration sendTimeout,
                 @DefaultValue("24h") @NotNull Duration maxAge,
                 @DefaultValue("1s") @NotNull Duration redeliveryBackoff,
-                @DefaultValue("") String deadLetterTopic) {
+                @DefaultValue("") String deadLetterTopic,
+                @DefaultValue @Valid Replay replay) {
             // @formatter:on
+
+            /** The dead-letter topic, {@code null} when none is set. */
+            public String deadLetters() {
+                return (this.deadLetterTopic != null && !this.deadLetterTopic.isBlank()) ? this.deadLetterTopic : null;
+            }
+
+            /**
+             * Replays ({@code forwarder.buffer.kafka.replay.*}), started with
+             * {@code POST /actuator/replay}.
+             *
+             * @param rate dumps a replay puts in the queue per second at most, beside
+             * normal forwarding
+             */
+            public record Replay(@DefaultValue("200") @Min(1) int rate) {
+            }
+
         }
 
     }

@@ -8,20 +8,25 @@ package io.dumpforwarder.dump;
  * @param detail why it failed, or {@code null} on success
  * @param refused whether the collector refused the dump itself (a 4xx other than 408 and
  * 429), so trying again cannot help
+ * @param status the collector's status answering the last attempt, 0 when it did not
+ * answer
+ * @param attempts the attempts made, 0 when none went out
  */
-public record ForwardResult(Outcome outcome, String detail, boolean refused) {
+public record ForwardResult(Outcome outcome, String detail, boolean refused, int status, int attempts) {
 
     public ForwardResult(Outcome outcome, String detail) {
-        this(outcome, detail, false);
+        this(outcome, detail, false, 0, 0);
     }
 
     public static final ForwardResult SUCCESS = new ForwardResult(Outcome.SUCCESS, null);
 
-    public static final ForwardResult EXPIRED = new ForwardResult(Outcome.EXPIRED,
-            "waited in the queue longer than forwarder.max-age");
-
     public static final ForwardResult SHUTDOWN = new ForwardResult(Outcome.SHUTDOWN,
             "not delivered before forwarder.shutdown.drain-timeout");
+
+    /** The same result, after this many attempts. */
+    public ForwardResult after(int attemptsMade) {
+        return new ForwardResult(this.outcome, this.detail, this.refused, this.status, attemptsMade);
+    }
 
     /**
      * Whether trying again later cannot change the result: delivered, refused by the

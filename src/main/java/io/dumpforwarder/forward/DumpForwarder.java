@@ -36,12 +36,6 @@ public class DumpForwarder {
      */
     private static final Duration DEADLINE_SLACK = Duration.ofSeconds(1);
 
-    private static final ForwardResult HELD_TOO_LONG = new ForwardResult(Outcome.EXPIRED,
-            "held by the open circuit breaker past forwarder.max-age");
-
-    private static final ForwardResult PAUSED_TOO_LONG = new ForwardResult(Outcome.EXPIRED,
-            "paused at the collector's request past forwarder.max-age");
-
     private final Exchange exchange;
 
     private final TimingWheel timeouts;
@@ -51,6 +45,10 @@ public class DumpForwarder {
     private final Duration attemptTimeout;
 
     private final MaxAge maxAge;
+
+    private final ForwardResult heldTooLong;
+
+    private final ForwardResult pausedTooLong;
 
     private final CollectorPause pause;
 
@@ -89,10 +87,14 @@ public class DumpForwarder {
         this.tracing = tracing;
         this.attemptTimeout = properties.client().attemptTimeout();
         this.maxAge = new MaxAge(properties.maxAge());
+        this.heldTooLong = new ForwardResult(Outcome.EXPIRED,
+                "held by the open circuit breaker past " + properties.maxAgeKey());
+        this.pausedTooLong = new ForwardResult(Outcome.EXPIRED,
+                "paused at the collector's request past " + properties.maxAgeKey());
         this.pause = pause;
         this.retries = retries;
         this.concurrency = concurrency;
-        this.circuitBreaker = breakers.circuitBreaker(Dump.CARRIER);
+        this.circuitBreaker = ResilienceConfiguration.lockFreeWindowsOfTwo(breakers.circuitBreaker(Dump.CARRIER));
         this.breaker = CircuitBreakerOperator.of(this.circuitBreaker);
         boolean hold = properties.circuitOpen() == ForwarderProperties.CircuitOpen.HOLD;
         this.breakerChanges = hold ? new BreakerChanges(this.circuitBreaker) : null;
@@ -139,7 +141,7 @@ public class DumpForwarder {
             return attemptNow(dumps, number);
         }
         return until(this.pause.over(), dumps)
-            .flatMap((over) -> over ? attemptNow(dumps, number) : Mono.just(PAUSED_TOO_LONG));
+            .flatMap((over) -> over ? attemptNow(dumps, number) : Mono.just(this.pausedTooLong));
     }
 
     private Mono<ForwardResult> attemptNow(List<Dump> dumps, int number) {
@@ -160,7 +162,8 @@ public class DumpForwarder {
      * not a retry.
      */
     private Mono<ForwardResult> hold(List<Dump> dumps, int number, Mono<Void> breakerMoved) {
-        return until(breakerMoved, dumps).flatMap((moved) -> moved ? attempt(dumps, number) : Mono.just(HELD_TOO_LONG));
+        return until(breakerMoved, dumps)
+            .flatMap((moved) -> moved ? attempt(dumps, number) : Mono.just(this.heldTooLong));
     }
 
     /** True when the wait completes before the oldest dump's max age, else false. */
@@ -181,7 +184,7 @@ public class DumpForwarder {
         Duration backoff = this.retries.backoff(number, attempt.retryable(), isBreakerOpen(),
                 this.pause.remainingNanos(), this.maxAge.expiresAt(dumps));
         if (backoff == null || this.stopping) {
-            return Mono.just(attempt.result());
+            return Mono.just(attempt.result().after(number));
         }
         return Mono.delay(backoff)
             .takeUntilOther(this.stopWaiting.asMono())

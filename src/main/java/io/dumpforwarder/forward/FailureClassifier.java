@@ -47,8 +47,10 @@ final class FailureClassifier {
             Outcome outcome = outcomeOf(cause);
             if (outcome != null) {
                 boolean retry = (retryable != null) ? retryable : isRetryable(cause, outcome, answered);
-                boolean refused = cause instanceof CollectorStatusException answer && answer.isAboutTheDump();
-                return new AttemptResult(new ForwardResult(outcome, describe(cause), refused), retry,
+                CollectorStatusException answer = (cause instanceof CollectorStatusException status) ? status : null;
+                boolean refused = answer != null && answer.isAboutTheDump();
+                int status = (answer != null) ? answer.status() : 0;
+                return new AttemptResult(new ForwardResult(outcome, describe(cause), refused, status, 0), retry,
                         feedback(cause, outcome));
             }
         }

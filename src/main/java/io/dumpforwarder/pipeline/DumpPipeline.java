@@ -44,6 +44,8 @@ class DumpPipeline {
 
     private final MaxAge maxAge;
 
+    private final ForwardResult expired;
+
     private volatile boolean aborted;
 
     private final ApplicationEventPublisher events;
@@ -58,6 +60,7 @@ class DumpPipeline {
         this.maxConcurrency = properties.maxConcurrency();
         this.batch = properties.batch();
         this.maxAge = new MaxAge(properties.maxAge());
+        this.expired = new ForwardResult(Outcome.EXPIRED, "waited longer than " + properties.maxAgeKey());
     }
 
     /** Starts draining the queue; then opens it. */
@@ -151,7 +154,7 @@ class DumpPipeline {
         List<Dump> fresh = new ArrayList<>(dumps.size());
         for (Dump dump : dumps) {
             if (this.maxAge.isPassed(dump, now)) {
-                settle(List.of(dump), ForwardResult.EXPIRED, now);
+                settle(List.of(dump), this.expired, now);
             }
             else {
                 fresh.add(dump);

@@ -23,6 +23,8 @@ public final class Load {
 
     private final Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
 
+    private final AtomicLong slowestNanos = new AtomicLong();
+
     public Load(int port) {
         this(port, null);
     }
@@ -55,13 +57,38 @@ public final class Load {
         return Flux.range(0, Integer.MAX_VALUE).flatMap(this::post, requests).takeUntilOther(until).then();
     }
 
+    /**
+     * Offers a dump every {@code every} until {@code until} signals, and completes when
+     * all are answered (or given up after 30 s, counted as no answer).
+     */
+    public Mono<Void> offerUntil(Duration every, Mono<?> until) {
+        return Flux.interval(every)
+            .takeUntilOther(until)
+            .onBackpressureBuffer()
+            .flatMap((i) -> post(i).timeout(Duration.ofSeconds(30), Mono.fromSupplier(() -> count(-1))), 256)
+            .then();
+    }
+
     private Mono<Integer> post(long i) {
-        return this.client.post()
-            .uri("/v1/dumps")
-            .send(ByteBufFlux.fromString(Mono.just("{\"uid\":" + i + ",\"traceId\":\"load\"}")))
-            .responseSingle((response, body) -> body.then(Mono.just(response.status().code())))
-            .onErrorReturn(-1)
-            .doOnNext((status) -> this.statuses.computeIfAbsent(status, (key) -> new AtomicLong()).incrementAndGet());
+        return Mono.defer(() -> {
+            long start = System.nanoTime();
+            return this.client.post()
+                .uri("/v1/dumps")
+                .send(ByteBufFlux.fromString(Mono.just("{\"uid\":" + i + ",\"traceId\":\"load\"}")))
+                .responseSingle((response, body) -> body.then(Mono.just(response.status().code())))
+                .onErrorReturn(-1)
+                .doOnNext((status) -> this.slowestNanos.accumulateAndGet(System.nanoTime() - start, Math::max));
+        }).doOnNext(this::count);
+    }
+
+    private int count(int status) {
+        this.statuses.computeIfAbsent(status, (key) -> new AtomicLong()).incrementAndGet();
+        return status;
+    }
+
+    /** The longest wait for an answer so far. */
+    public Duration slowest() {
+        return Duration.ofNanos(this.slowestNanos.get());
     }
 
     /** How many answers had this status (-1: no answer). */

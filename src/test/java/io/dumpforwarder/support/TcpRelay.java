@@ -10,6 +10,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A loopback port that refuses connections until {@link #open(String, int)}, then relays
@@ -23,6 +25,8 @@ public final class TcpRelay implements AutoCloseable {
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
     private volatile ServerSocket server;
+
+    private final AtomicReference<CountDownLatch> frozen = new AtomicReference<>();
 
     public TcpRelay() {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -60,10 +64,33 @@ public final class TcpRelay implements AutoCloseable {
         });
     }
 
+    /**
+     * Stops relaying bytes, connections kept open, as a broker whose process is stopped
+     * (SIGSTOP) would: what is sent meanwhile is held until {@link #thaw()}.
+     */
+    public void freeze() {
+        this.frozen.set(new CountDownLatch(1));
+    }
+
+    /** Relays again what was held, and what comes. */
+    public void thaw() {
+        this.frozen.getAndSet(null).countDown();
+    }
+
     private void pump(Socket from, Socket to) {
         daemon(() -> {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                in.transferTo(out);
+                byte[] buffer = new byte[16 * 1024];
+                for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
+                    CountDownLatch frozenNow = this.frozen.get();
+                    if (frozenNow != null) {
+                        frozenNow.await();
+                    }
+                    out.write(buffer, 0, read);
+                }
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
             }
             catch (IOException ex) {
                 // one side closed
