@@ -129,7 +129,7 @@ The application.yml the pods read: the chart's settings, then config.extra merge
     "circuit-open" $c.circuitOpen
     "rate-limiter" (dict "enabled" $c.rateLimiter.enabled "rate" $c.rateLimiter.rate "burst" $c.rateLimiter.burst "unit" $c.rateLimiter.unit "max-wait" $c.rateLimiter.maxWait "scope" $c.rateLimiter.scope "fallback-rate" $c.rateLimiter.fallbackRate "key" $c.rateLimiter.key "redis-timeout" $c.rateLimiter.redisTimeout)
     "shutdown" (dict "drain-timeout" (printf "%ds" (int $c.drainTimeoutSeconds)))
-    "buffer" (dict "type" $c.buffer.type "kafka" (dict "topic" $c.buffer.kafka.topic "send-timeout" $c.buffer.kafka.sendTimeout "max-age" $c.buffer.kafka.maxAge "redelivery-backoff" $c.buffer.kafka.redeliveryBackoff "dead-letter-topic" $c.buffer.kafka.deadLetterTopic))
+    "buffer" (dict "type" $c.buffer.type "kafka" (dict "topic" $c.buffer.kafka.topic "send-timeout" $c.buffer.kafka.sendTimeout "max-age" $c.buffer.kafka.maxAge "redelivery-backoff" $c.buffer.kafka.redeliveryBackoff "dead-letter-topic" $c.buffer.kafka.deadLetterTopic "replay" (dict "rate" $c.buffer.kafka.replayRate)))
     "ingest" $ingest)
   "resilience4j" (dict
     "circuitbreaker" (dict "configs" (dict "default" (dict

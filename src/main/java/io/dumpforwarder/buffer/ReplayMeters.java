@@ -13,14 +13,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 /** What replays do, by where they read from ({@code from}: dead-letters, buffer). */
 final class ReplayMeters {
 
-    private final MeterRegistry registry;
+    private final Map<Source, Map<Outcome, Counter>> replayed = new EnumMap<>(Source.class);
 
     private final Map<Source, AtomicInteger> running = new EnumMap<>(Source.class);
 
     private final Map<Source, Counter> read = new EnumMap<>(Source.class);
 
     ReplayMeters(MeterRegistry registry) {
-        this.registry = registry;
         for (Source source : Source.values()) {
             AtomicInteger count = new AtomicInteger();
             this.running.put(source, count);
@@ -33,6 +32,16 @@ final class ReplayMeters {
                         .description("Records a replay read")
                         .tag("from", source.word())
                         .register(registry));
+            Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
+            for (Outcome outcome : Outcome.values()) {
+                outcomes.put(outcome,
+                        Counter.builder("dumps.replayed")
+                            .description("Replayed dumps by final outcome")
+                            .tag("from", source.word())
+                            .tag("outcome", outcome.tag())
+                            .register(registry));
+            }
+            this.replayed.put(source, outcomes);
         }
     }
 
@@ -46,12 +55,7 @@ final class ReplayMeters {
 
     /** A replayed dump ended with this outcome (shutdown: left for the next replay). */
     void replayed(Source source, Outcome outcome) {
-        Counter.builder("dumps.replayed")
-            .description("Replayed dumps by final outcome")
-            .tag("from", source.word())
-            .tag("outcome", outcome.tag())
-            .register(this.registry)
-            .increment();
+        this.replayed.get(source).get(outcome).increment();
     }
 
 }
