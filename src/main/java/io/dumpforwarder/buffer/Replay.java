@@ -297,6 +297,7 @@ final class Replay {
             while (first != null && first.settled) {
                 next = first.record.offset() + 1;
                 records.poll();
+                this.unsettled.release();
                 first = records.peek();
             }
             if (next >= 0) {
@@ -333,7 +334,8 @@ final class Replay {
      * @param ended when it ended
      * @param read records read
      * @param skipped records read but accepted outside {@code since}-{@code until}
-     * @param unsettled dumps replayed whose forwards have not settled yet
+     * @param unsettled records read and held: not yet settled, or for dead letters not
+     * yet committed
      * @param outcomes settled dumps by final outcome ({@code success} is delivered)
      * @param error why it failed
      */
@@ -394,11 +396,18 @@ final class Replay {
                 .subscribe(null, (failed) -> later(() -> deadLetter(result)), () -> end(result.outcome(), true));
         }
 
+        /**
+         * Counts the outcome; a dead letter's permit is given back once it is committed,
+         * so that one not settled holds the replay back (as a gap holds the commits)
+         * instead of letting what it holds grow.
+         */
         private void end(Outcome outcome, boolean settled) {
             Replay.this.outcomes.computeIfAbsent(outcome, (key) -> new AtomicLong()).incrementAndGet();
             Replay.this.meters.replayed(Replay.this.source, outcome);
             this.settled = settled;
-            Replay.this.unsettled.release();
+            if (Replay.this.source == Source.BUFFER) {
+                Replay.this.unsettled.release();
+            }
         }
 
         private void later(Runnable action) {
