@@ -7,12 +7,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import io.dumpforwarder.support.KafkaBroker;
 import io.dumpforwarder.support.RunningApp;
 import io.dumpforwarder.support.TestCollector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -128,6 +131,54 @@ class KafkaReplayTests {
     }
 
     /**
+     * A replay stopped while the collector fails for a while ends {@code stopped} at
+     * once, and its dumps are not forwarded again; the next replay, once the collector is
+     * back, delivers each dead letter once. A tombstone among the dead letters, and in
+     * the buffer's own topic, is skipped and committed.
+     */
+    @Test
+    void aStoppedReplayLeavesItsDumpsForTheNextAndTombstonesAreSkipped() throws Exception {
+        String topic = KafkaBroker.newTopic("dumps", 1);
+        String deadLetters = KafkaBroker.newTopic("dead", 1);
+        collector.reset();
+        collector.answer(400);
+        try (RunningApp app = RunningApp.start(args(topic, deadLetters, "--forwarder.buffer.kafka.replay.rate=1000"))) {
+            for (int uid = 0; uid < 20; uid++) {
+                post(app, uid).expectStatus().isAccepted();
+            }
+            await().atMost(WAIT).until(() -> KafkaBroker.records(deadLetters).size() == 20);
+            try (KafkaProducer<byte[], byte[]> producer = KafkaBroker.producer()) {
+                producer.send(new ProducerRecord<>(deadLetters, null)).get(10, TimeUnit.SECONDS);
+                producer.send(new ProducerRecord<>(topic, null)).get(10, TimeUnit.SECONDS);
+            }
+            await().atMost(WAIT).until(() -> app.meters().count("dumps.buffer.not.dumps") == 1);
+            await().atMost(WAIT).until(() -> app.meters().gauge("dumps.buffer.unsettled") == 0);
+
+            collector.answer(503);
+            WebTestClient management = management(app);
+            String stopped = startReplay(management, "{\"from\":\"dead-letters\"}");
+            await().atMost(WAIT).until(() -> collector.requestCount() >= 20);
+            management.delete().uri("/actuator/replay/" + stopped).exchange().expectStatus().isOk();
+            awaitEnded(management, stopped, "stopped");
+            await().atMost(WAIT).until(() -> app.meters().idle());
+
+            collector.reset();
+            String next = startReplay(management, "{\"from\":\"dead-letters\"}");
+            awaitEnded(management, next, "done");
+            assertThat(keysDelivered())
+                .containsExactlyInAnyOrderElementsOf(IntStream.range(0, 20).mapToObj((uid) -> "key-" + uid).toList());
+            management.get()
+                .uri("/actuator/replay/" + next)
+                .exchange()
+                .expectBody()
+                .jsonPath("$.skipped")
+                .isEqualTo(1)
+                .jsonPath("$.unsettled")
+                .isEqualTo(0);
+        }
+    }
+
+    /**
      * While a replay of a source runs, another is refused 409; a stopped one ends
      * {@code stopped}; a request the endpoint cannot serve is refused 400, naming what is
      * wrong.
@@ -168,6 +219,11 @@ class KafkaReplayTests {
                 .expectBody()
                 .jsonPath("$.detail")
                 .value((detail) -> assertThat(detail).asString().contains("ISO-8601"));
+            replay(management, "{\"from\":\"buffer\",\"since\":\"1969-12-31T00:00:00Z\"}").expectStatus()
+                .isBadRequest();
+            replay(management, "{\"from\":\"buffer\",\"since\":\"" + Instant.now().plusSeconds(3600) + "\"}")
+                .expectStatus()
+                .isBadRequest();
             management.get().uri("/actuator/replay/no-such-replay").exchange().expectStatus().isNotFound();
         }
     }

@@ -122,6 +122,22 @@ final class DumpRecords {
         return new ProducerRecord<>(topic, null, (key != null) ? utf8(key) : source.key(), source.value(), headers);
     }
 
+    /** Whether the record holds a dump: a tombstone (no value) does not. */
+    static boolean holdsADump(ConsumerRecord<byte[], byte[]> record) {
+        return record.value() != null;
+    }
+
+    /** The attempts a dead letter says were made to deliver it, 0 for another record. */
+    static int attempts(ConsumerRecord<byte[], byte[]> record) {
+        String attempts = text(record, ATTEMPTS);
+        try {
+            return (attempts != null) ? Integer.parseInt(attempts) : 0;
+        }
+        catch (NumberFormatException ex) {
+            return 0;
+        }
+    }
+
     /**
      * The dump a record holds, its age kept: {@code receivedNanos} is set back by the
      * time since it was accepted.

@@ -14,6 +14,7 @@ import io.dumpforwarder.pipeline.DumpQueue;
 import io.dumpforwarder.pipeline.Intake.Admission;
 import io.dumpforwarder.pipeline.LogWindow;
 import io.dumpforwarder.pipeline.Polling;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -59,6 +60,8 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
     /** Every dump taken and not yet final here, with the time it was accepted. */
     private final Map<Pending, Long> pending = new ConcurrentHashMap<>();
 
+    private final Counter notDumps;
+
     /** Lines about dead letters not written, a few a second at most. */
     private final LogWindow unwritten;
 
@@ -86,6 +89,9 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
         containerProperties.setAsyncAcks(true);
         container.setupMessageListener(this);
         container.setAutoStartup(false);
+        this.notDumps = Counter.builder("dumps.buffer.not.dumps")
+            .description("Records of the buffer's topic without a value (tombstones), committed without a forward")
+            .register(registry);
         Gauge.builder("dumps.buffer.unsettled", this.pending, Map::size)
             .description("Dumps taken from Kafka by this pod and not yet final (their offsets not committed)")
             .register(registry);
@@ -105,6 +111,12 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
 
     @Override
     public void onMessage(ConsumerRecord<byte[], byte[]> record, Acknowledgment acknowledgment) {
+        if (!DumpRecords.holdsADump(record)) {
+            // A tombstone, or a record some other producer wrote: nothing to forward.
+            this.notDumps.increment();
+            acknowledgment.acknowledge();
+            return;
+        }
         Pending receipt = new Pending(record, acknowledgment);
         this.pending.put(receipt, DumpRecords.acceptedAt(record));
         receipt.take(DumpRecords.dump(record, receipt));

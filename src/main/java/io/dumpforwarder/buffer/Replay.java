@@ -27,6 +27,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -177,6 +178,8 @@ final class Replay {
      */
     void stop() {
         this.stopped = true;
+        // Ends a poll, a commit or a lookup the broker holds.
+        this.consumer.wakeup();
     }
 
     private void run() {
@@ -206,6 +209,13 @@ final class Replay {
             }
             commitSettled();
             this.state = this.stopped ? State.STOPPED : State.DONE;
+            if (this.state == State.DONE) {
+                this.unsettled.release(MAX_UNSETTLED);
+            }
+        }
+        catch (WakeupException ex) {
+            this.state = State.STOPPED;
+            commitSettled();
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
@@ -269,18 +279,35 @@ final class Replay {
     private void replay(ConsumerRecord<byte[], byte[]> record, TopicPartition partition) throws InterruptedException {
         this.read.incrementAndGet();
         this.meters.read(this.source);
-        Replayed replayed = new Replayed(record);
+        boolean skip = !DumpRecords.holdsADump(record)
+                || (this.source == Source.BUFFER && !isWithin(DumpRecords.acceptedAt(record)));
+        if (!acquire()) {
+            return;
+        }
+        Replayed replayed = new Replayed(record, skip);
         if (this.source == Source.DEAD_LETTERS) {
             this.uncommitted.computeIfAbsent(partition, (p) -> new ArrayDeque<>()).add(replayed);
         }
-        else if (!isWithin(DumpRecords.acceptedAt(record))) {
-            // Its timestamp said so, its acceptance says otherwise (a send that waited).
+        if (skip) {
+            // A tombstone, or accepted outside the span though its timestamp is within
+            // (a send that waited).
             this.skipped.incrementAndGet();
+            replayed.settle();
             return;
         }
         this.pace.asBlocking().consume(1);
-        this.unsettled.acquire();
         replayed.take();
+    }
+
+    /** A permit to hold one more record, waiting for it while the replay runs. */
+    private boolean acquire() throws InterruptedException {
+        while (!this.stopped && this.queue.isOpen()) {
+            if (this.unsettled.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+                return true;
+            }
+            commitSettled();
+        }
+        return false;
     }
 
     private boolean isWithin(long acceptedAt) {
@@ -349,19 +376,35 @@ final class Replay {
 
         private final ConsumerRecord<byte[], byte[]> record;
 
-        private final Dump dump;
+        private final @Nullable Dump dump;
 
         private int attempts;
 
         private volatile boolean settled;
 
-        Replayed(ConsumerRecord<byte[], byte[]> record) {
+        Replayed(ConsumerRecord<byte[], byte[]> record, boolean skip) {
             this.record = record;
-            this.dump = DumpRecords.dump(record, this, System.nanoTime());
+            this.dump = skip ? null : DumpRecords.dump(record, this, System.nanoTime());
+            this.attempts = DumpRecords.attempts(record);
         }
 
-        /** Puts the dump in the queue, now or, when it does not fit, after a backoff. */
+        /** Settled without a forward: a record skipped. */
+        void settle() {
+            this.settled = true;
+            if (Replay.this.source == Source.BUFFER) {
+                Replay.this.unsettled.release();
+            }
+        }
+
+        /**
+         * Puts the dump in the queue, now or, when it does not fit, after a backoff; once
+         * the replay is stopped, not again: the dump stays for the next replay.
+         */
         void take() {
+            if (Replay.this.stopped) {
+                end(Outcome.SHUTDOWN, false);
+                return;
+            }
             Admission admission = Replay.this.queue.offer(List.of(this.dump));
             if (admission == Admission.CLOSED) {
                 end(Outcome.SHUTDOWN, false);

@@ -88,8 +88,16 @@ class ReplayEndpoint implements AutoCloseable {
         if (source == Source.DEAD_LETTERS && (first != null || end != null)) {
             return problem(400, "a replay of the dead letters takes every one not replayed yet: no since or until");
         }
+        Instant now = Instant.now();
+        if (first != null && (first.isBefore(Instant.EPOCH) || first.isAfter(now))) {
+            return problem(400, "since must lie between 1970-01-01T00:00:00Z and now");
+        }
         if (first != null && end != null && !end.isAfter(first)) {
             return problem(400, "until must come after since");
+        }
+        if (end != null && end.isAfter(now)) {
+            // Up to now: the end the topic has when the replay starts.
+            end = null;
         }
         for (Replay replay : this.replays.values()) {
             if (replay.source() == source && replay.isRunning()) {
