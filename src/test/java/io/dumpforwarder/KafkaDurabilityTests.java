@@ -315,13 +315,16 @@ class KafkaDurabilityTests {
     /**
      * Under a steady load (100 requests a second), the broker freezes (SIGSTOP: its
      * connections open and silent), thaws, then dies (SIGKILL): every request is
-     * answered, 202 or 503, none later than the send timeout allows, and each is counted.
-     * Once the buffer breaker is open, a caller is answered at once: whether Kafka is
-     * back is found out by the breaker's own probe, never by a caller's send.
+     * answered, 202 or 503, none later than the send timeout allows, and each is counted
+     * (before: the late timeouts of an outage's first seconds, recorded by Resilience4j's
+     * lock-free window of one half-open call, threw, and their callers got no answer).
+     * While the buffer breaker is open, no caller waits: whether Kafka is back is found
+     * out by the breaker's own probe, never by a caller's send (before: one caller a
+     * second waited the whole send timeout as the probe).
      */
     @Test
     void everyRequestIsAnsweredThroughABrokerFrozenThenKilledUnderLoad() throws Exception {
-        Duration sendTimeout = Duration.ofSeconds(1);
+        Duration sendTimeout = Duration.ofSeconds(2);
         try (BrokerProcess broker = BrokerProcess.start("dumps");
                 RunningApp app = onBrokerToLose(broker.bootstrapServers(), sendTimeout)) {
             await().atMost(WAIT).untilAsserted(() -> app.postJson(dump(0)).expectStatus().isAccepted());
@@ -333,37 +336,42 @@ class KafkaDurabilityTests {
             await().atMost(WAIT).until(() -> load.answered(202) >= 100);
 
             broker.freeze();
-            await().atMost(WAIT).until(() -> load.answered(503) >= 100);
-            assertAnsweredAtOnce(app, sendTimeout);
+            assertNoCallerWaitsWhileTheBreakerIsOpen(app, load, sendTimeout);
             broker.thaw();
             long before = load.answered(202);
             await().atMost(WAIT).until(() -> load.answered(202) >= before + 100);
 
             broker.close();
-            long refused = load.answered(503);
-            await().atMost(WAIT).until(() -> load.answered(503) >= refused + 100);
-            assertAnsweredAtOnce(app, sendTimeout);
+            assertNoCallerWaitsWhileTheBreakerIsOpen(app, load, sendTimeout);
             stop.tryEmitEmpty();
             offered.get(60, TimeUnit.SECONDS);
 
             System.out.println("Broker frozen, thawed, killed: " + load.answered(202) + " accepted, "
-                    + load.answered(503) + " refused 503, slowest answer " + load.slowest().toMillis() + " ms");
+                    + load.answered(503) + " refused 503, " + load.answered(-1) + " unanswered, slowest answer "
+                    + load.slowest().toMillis() + " ms");
             assertThat(load.answered(-1)).as("requests never answered").isZero();
             assertThat(load.slowest()).isLessThan(sendTimeout.plusSeconds(5));
             assertThat(app.meters().received("accepted")).isEqualTo(acceptedBefore + load.answered(202));
-            assertThat(app.meters().received("buffer_unavailable")).isEqualTo(refusedBefore + load.answered(503) + 2);
+            assertThat(app.meters().received("buffer_unavailable")).isEqualTo(refusedBefore + load.answered(503));
         }
     }
 
-    /** With the buffer breaker open, a caller gets its 503 without waiting for a send. */
-    private static void assertAnsweredAtOnce(RunningApp app, Duration sendTimeout) {
+    /**
+     * Once the buffer breaker opens, for the next 500 answers (five seconds, several of
+     * its probes), every caller is answered without waiting for a send.
+     */
+    private static void assertNoCallerWaitsWhileTheBreakerIsOpen(RunningApp app, Load load, Duration sendTimeout) {
         await().atMost(WAIT)
-            .until(() -> app.meters().gauge("resilience4j.circuitbreaker.state", "name", "buffer", "state", "open")
-                    + app.meters()
-                        .gauge("resilience4j.circuitbreaker.state", "name", "buffer", "state", "half_open") == 1);
-        long asked = System.nanoTime();
-        app.postJson(dump(1)).expectStatus().isEqualTo(503);
-        assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(sendTimeout);
+            .until(() -> app.meters()
+                .gauge("resilience4j.circuitbreaker.state", "name", "buffer", "state", "open") == 1);
+        long opened = System.nanoTime();
+        long refused = load.answered(503);
+        await().atMost(WAIT).until(() -> load.answered(503) >= refused + 500);
+        // Those started a send timeout before now have all been answered.
+        long settled = System.nanoTime() - sendTimeout.toNanos();
+        Duration slowest = load.slowestStartedBetween(opened, settled);
+        System.out.println("Slowest answer while the breaker was open: " + slowest.toMillis() + " ms");
+        assertThat(slowest).isLessThan(sendTimeout.dividedBy(2));
     }
 
     /**

@@ -26,43 +26,60 @@ final class BreakerProbe {
 
     private final Duration timeout;
 
-    /** Whether a probe is due or running: one at a time. */
+    /** Whether a probe is scheduled. */
     private final AtomicBoolean due = new AtomicBoolean();
+
+    /** Whether a probe is running: one at a time. */
+    private final AtomicBoolean probing = new AtomicBoolean();
 
     BreakerProbe(CircuitBreaker breaker, TopicCheck topics, Duration timeout) {
         this.breaker = breaker;
         this.topics = topics;
         this.timeout = timeout;
         breaker.getEventPublisher().onStateTransition((event) -> {
-            if (event.getStateTransition().getToState() == State.OPEN) {
+            State to = event.getStateTransition().getToState();
+            if (to == State.OPEN) {
                 later();
+            }
+            else if (to == State.HALF_OPEN) {
+                probe();
             }
         });
     }
 
+    /** Probes once the breaker's wait in the open state is over. */
     private void later() {
         if (this.due.compareAndSet(false, true)) {
             long wait = this.breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(1);
-            Mono.delay(Duration.ofMillis(wait)).subscribe((tick) -> probe());
+            Mono.delay(Duration.ofMillis(wait)).subscribe((tick) -> {
+                this.due.set(false);
+                probe();
+            });
         }
     }
 
     private void probe() {
         State state = this.breaker.getState();
-        if (state != State.OPEN && state != State.HALF_OPEN) {
-            this.due.set(false);
+        if ((state != State.OPEN && state != State.HALF_OPEN) || !this.probing.compareAndSet(false, true)) {
             return;
         }
         if (!this.breaker.tryAcquirePermission()) {
-            this.due.set(false);
+            // The wait is not over yet, or another call holds the half-open permit.
+            this.probing.set(false);
             later();
             return;
         }
         long start = this.breaker.getCurrentTimestamp();
-        this.topics.probe(this.timeout).doFinally((signal) -> this.due.set(false)).subscribe(null, (error) -> {
+        // Marked done before the breaker records: recording an error opens it again,
+        // which schedules the next probe at once.
+        this.topics.probe(this.timeout).subscribe(null, (error) -> {
             logger.debug("Kafka not back yet", error);
+            this.probing.set(false);
             this.breaker.onError(this.breaker.getCurrentTimestamp() - start, this.breaker.getTimestampUnit(), error);
-        }, () -> this.breaker.onSuccess(this.breaker.getCurrentTimestamp() - start, this.breaker.getTimestampUnit()));
+        }, () -> {
+            this.probing.set(false);
+            this.breaker.onSuccess(this.breaker.getCurrentTimestamp() - start, this.breaker.getTimestampUnit());
+        });
     }
 
 }

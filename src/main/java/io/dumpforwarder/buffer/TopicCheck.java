@@ -146,18 +146,20 @@ final class TopicCheck implements AutoCloseable {
             return Mono.error(new IllegalStateException("no bootstrap server resolves yet"));
         }
         DescribeTopicsOptions options = new DescribeTopicsOptions().timeoutMs((int) timeout.toMillis());
+        // Kafka's own timeout ends the call; the guard's, a little later, only a call
+        // that outlives it, which it cancels.
         return Mono
             .fromFuture(() -> asked.describeTopics(List.of(this.topic), options)
                 .allTopicNames()
                 .toCompletionStage()
-                .toCompletableFuture(), true)
-            .timeout(timeout)
+                .toCompletableFuture())
+            .timeout(timeout.plusSeconds(1))
             .flatMap((described) -> {
                 TopicDescription description = described.get(this.topic);
                 boolean led = description.partitions()
                     .stream()
                     .map(TopicPartitionInfo::leader)
-                    .allMatch((l) -> l != null);
+                    .allMatch((leader) -> leader != null);
                 return led ? Mono.empty() : Mono.error(new IllegalStateException("a partition has no leader"));
             });
     }

@@ -2,7 +2,9 @@ package io.dumpforwarder.support;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -24,6 +26,9 @@ public final class Load {
     private final Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
 
     private final AtomicLong slowestNanos = new AtomicLong();
+
+    /** When each answered request started and how long it waited, in nanoseconds. */
+    private final Queue<long[]> waits = new ConcurrentLinkedQueue<>();
 
     public Load(int port) {
         this(port, null);
@@ -77,13 +82,29 @@ public final class Load {
                 .send(ByteBufFlux.fromString(Mono.just("{\"uid\":" + i + ",\"traceId\":\"load\"}")))
                 .responseSingle((response, body) -> body.then(Mono.just(response.status().code())))
                 .onErrorReturn(-1)
-                .doOnNext((status) -> this.slowestNanos.accumulateAndGet(System.nanoTime() - start, Math::max));
+                .doOnNext((status) -> {
+                    long waited = System.nanoTime() - start;
+                    this.slowestNanos.accumulateAndGet(waited, Math::max);
+                    this.waits.add(new long[] { start, waited });
+                });
         }).doOnNext(this::count);
     }
 
     private int count(int status) {
         this.statuses.computeIfAbsent(status, (key) -> new AtomicLong()).incrementAndGet();
         return status;
+    }
+
+    /**
+     * The longest wait for an answer among the requests started between these
+     * {@link System#nanoTime()} instants and answered so far.
+     */
+    public Duration slowestStartedBetween(long from, long to) {
+        return Duration.ofNanos(this.waits.stream()
+            .filter((wait) -> wait[0] - from >= 0 && to - wait[0] >= 0)
+            .mapToLong((wait) -> wait[1])
+            .max()
+            .orElse(0));
     }
 
     /** The longest wait for an answer so far. */
