@@ -32,9 +32,9 @@ class AccountingTests extends AbstractServiceTests {
         phase(204, Duration.ZERO, 4, "success");
         phase(200, Duration.ofMillis(300), 2, "timeout");
         phase(502, Duration.ZERO, 2, "http_5xx");
-        // A 404 is about the dump, not the collector: the breaker does not count it; a
+        // A 400 is about the dump, not the collector: the breaker does not count it; a
         // 429 it does.
-        phase(404, Duration.ZERO, 1, "http_4xx");
+        phase(400, Duration.ZERO, 1, "http_4xx");
         phase(429, Duration.ZERO, 2, "http_4xx");
         // Ten calls counted, six failed: the breaker is open and the next dumps fail
         // fast.

@@ -96,7 +96,7 @@ class MonitoringTests extends AbstractServiceTests {
     void alertRulesOnlyUseMetricsTheServiceExposes() throws IOException {
         List<String> expressions = rules().stream().map((rule) -> (String) rule.get("expr")).toList();
 
-        assertThat(expressions).hasSize(17);
+        assertThat(expressions).hasSize(18);
         assertThat(recorded()).hasSize(5);
         assertOnlyExposedMetrics(expressions);
     }

@@ -8,7 +8,13 @@ import java.util.Locale;
  */
 public enum Outcome {
 
-    SUCCESS, TIMEOUT, CONNECT_ERROR, HTTP_4XX, HTTP_5XX, CIRCUIT_OPEN, RATE_LIMITED, EXPIRED, SHUTDOWN, ERROR;
+    SUCCESS, TIMEOUT, CONNECT_ERROR, HTTP_4XX,
+    /**
+     * The collector rejects the forwarder itself, not the dump: a 401, 403, 404, 405,
+     * 407, 411, 421 or 426 (a credential, a path, a method or a protocol the forwarder is
+     * set with); held and tried again like an outage.
+     */
+    REJECTED, HTTP_5XX, CIRCUIT_OPEN, RATE_LIMITED, EXPIRED, SHUTDOWN, ERROR;
 
     private final String tag = name().toLowerCase(Locale.ROOT);
 
@@ -22,7 +28,7 @@ public enum Outcome {
      */
     public boolean attempted() {
         return switch (this) {
-            case SUCCESS, TIMEOUT, CONNECT_ERROR, HTTP_4XX, HTTP_5XX, ERROR -> true;
+            case SUCCESS, TIMEOUT, CONNECT_ERROR, HTTP_4XX, REJECTED, HTTP_5XX, ERROR -> true;
             case CIRCUIT_OPEN, RATE_LIMITED, EXPIRED, SHUTDOWN -> false;
         };
     }

@@ -51,16 +51,33 @@ class CollectorStatusException extends RuntimeException {
     }
 
     /**
-     * A refusal of this one dump (400, 404, 413...), which says nothing about the
-     * collector's health: every 4xx but 408 and 429.
+     * A refusal of this one dump (400, 413, 415, 422...), which says nothing about the
+     * collector's health: every 4xx but 408, 429 and those about the forwarder.
      */
     boolean isAboutTheDump() {
-        return isClientError() && this.status != 408 && this.status != 429;
+        return isClientError() && this.status != 408 && this.status != 429 && !isAboutTheForwarder();
     }
 
-    /** Whether a later attempt may succeed: 429, 502, 503 and 504. */
+    /**
+     * A rejection of the forwarder itself, which every dump would get: 401 and 407 (its
+     * credentials), 403 (its rights), 404 and 405 (its URL and method), 411, 421 and 426
+     * (how it sends). Fixed by whoever runs the forwarder or the collector, not by
+     * another dump: held and tried again like an outage.
+     */
+    boolean isAboutTheForwarder() {
+        return switch (this.status) {
+            case 401, 403, 404, 405, 407, 411, 421, 426 -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * Whether a later attempt may succeed: 429, 502, 503 and 504, and a rejection of the
+     * forwarder once it is fixed.
+     */
     boolean isRetryable() {
-        return this.status == 429 || this.status == 502 || this.status == 503 || this.status == 504;
+        return this.status == 429 || this.status == 502 || this.status == 503 || this.status == 504
+                || isAboutTheForwarder();
     }
 
     /** Whether the collector says it is overloaded: 429, 503 and 504. */

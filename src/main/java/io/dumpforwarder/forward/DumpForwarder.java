@@ -48,6 +48,8 @@ public class DumpForwarder {
 
     private final ForwardResult heldTooLong;
 
+    private final String maxAgeKey;
+
     private final ForwardResult pausedTooLong;
 
     private final CollectorPause pause;
@@ -87,6 +89,7 @@ public class DumpForwarder {
         this.tracing = tracing;
         this.attemptTimeout = properties.client().attemptTimeout();
         this.maxAge = new MaxAge(properties.maxAge());
+        this.maxAgeKey = properties.maxAgeKey();
         this.heldTooLong = new ForwardResult(Outcome.EXPIRED,
                 "held by the open circuit breaker past " + properties.maxAgeKey());
         this.pausedTooLong = new ForwardResult(Outcome.EXPIRED,
@@ -181,6 +184,9 @@ public class DumpForwarder {
     /** Counts a finished attempt, and returns its result or that of the next attempt. */
     private Mono<ForwardResult> retryOrFinish(List<Dump> dumps, int number, AttemptResult attempt) {
         this.retries.attempted(number, attempt.result().outcome(), dumps.size());
+        if (attempt.result().outcome() == Outcome.REJECTED) {
+            return retryUntilMaxAge(dumps, number, attempt.result());
+        }
         Duration backoff = this.retries.backoff(number, attempt.retryable(), isBreakerOpen(),
                 this.pause.remainingNanos(), this.maxAge.expiresAt(dumps));
         if (backoff == null || this.stopping) {
@@ -190,6 +196,57 @@ public class DumpForwarder {
             .takeUntilOther(this.stopWaiting.asMono())
             .switchIfEmpty(Mono.error(StoppedWaiting::new))
             .then(attempt(dumps, number + 1));
+    }
+
+    /**
+     * A rejection of the forwarder (401, 403, 404...) is tried again until the oldest
+     * dump's max age, like an outage: whoever fixes the credential or the URL within it
+     * loses no dump. It ends {@code expired} only when the next try would come after the
+     * max age.
+     */
+    private Mono<ForwardResult> retryUntilMaxAge(List<Dump> dumps, int number, ForwardResult rejected) {
+        Duration backoff = this.retries.backoffUntilMaxAge(number, this.pause.remainingNanos());
+        if (backoff == null || this.stopping) {
+            return Mono.just(rejected.after(number));
+        }
+        if (System.nanoTime() + backoff.toNanos() - this.maxAge.expiresAt(dumps) > 0) {
+            return Mono.just(expired(rejected, number));
+        }
+        return Mono.delay(backoff)
+            .takeUntilOther(this.stopWaiting.asMono())
+            .switchIfEmpty(Mono.error(StoppedWaiting::new))
+            .then(paced(dumps, number + 1, rejected));
+    }
+
+    /**
+     * The attempt of this number once the retry budget has room for it: a retry waits for
+     * room, never past the oldest dump's max age, so an outage cannot multiply the load
+     * on the collector and no dump ends before its max age for it.
+     */
+    private Mono<ForwardResult> paced(List<Dump> dumps, int number, ForwardResult last) {
+        return Mono.defer(() -> {
+            // While the breaker is open the attempt is held (or dropped) by it, taking
+            // nothing from the budget.
+            if (isBreakerOpen() || this.retries.tryRetry()) {
+                return attempt(dumps, number);
+            }
+            long left = this.maxAge.leftNanos(dumps);
+            if (left <= 0) {
+                return Mono.just(expired(last, number - 1));
+            }
+            return Mono.delay(Duration.ofNanos(Math.min(left, this.retries.roomWait().toNanos())))
+                .takeUntilOther(this.stopWaiting.asMono())
+                .switchIfEmpty(Mono.error(StoppedWaiting::new))
+                .then(paced(dumps, number, last));
+        });
+    }
+
+    /** A dump not delivered within its max age, tried this many times, last with this. */
+    private ForwardResult expired(ForwardResult last, int attempts) {
+        return new ForwardResult(
+                Outcome.EXPIRED, "not delivered within " + this.maxAgeKey + "; the last attempt: "
+                        + last.outcome().tag() + ((last.detail() != null) ? " (" + last.detail() + ")" : ""),
+                false, last.status(), attempts);
     }
 
     private boolean isBreakerOpen() {

@@ -60,7 +60,7 @@ final class FailureClassifier {
 
     private static Outcome outcomeOf(Throwable cause) {
         if (cause instanceof CollectorStatusException answer) {
-            return answer.isClientError() ? Outcome.HTTP_4XX
+            return answer.isAboutTheForwarder() ? Outcome.REJECTED : answer.isClientError() ? Outcome.HTTP_4XX
                     : answer.isServerError() ? Outcome.HTTP_5XX : Outcome.ERROR;
         }
         if (cause instanceof TimeoutException || cause instanceof ReadTimeoutException) {

@@ -68,9 +68,7 @@ class RetryPolicy {
         if (!this.settings.enabled() || !retryable || breakerOpen || attempt >= this.settings.maxAttempts()) {
             return null;
         }
-        long ceiling = Math.min(this.settings.maxBackoff().toNanos(),
-                this.settings.initialBackoff().toNanos() << Math.min(attempt - 1, 30));
-        long wait = Math.max(ThreadLocalRandom.current().nextLong(ceiling + 1), pausedNanos);
+        long wait = jitter(attempt, pausedNanos);
         long now = System.nanoTime();
         if (now + wait - expiresAt > 0) {
             return null;
@@ -80,6 +78,44 @@ class RetryPolicy {
             return null;
         }
         return Duration.ofNanos(wait);
+    }
+
+    /**
+     * The wait after a rejection of the forwarder (401, 403...), which every dump would
+     * get until it is fixed: tried again until the dump's max age, however many attempts
+     * that takes ({@code null} with retries off); the caller paces it with
+     * {@link #tryRetry()} and stops it at the max age.
+     */
+    Duration backoffUntilMaxAge(int attempt, long pausedNanos) {
+        return this.settings.enabled() ? Duration.ofNanos(jitter(attempt, pausedNanos)) : null;
+    }
+
+    /**
+     * Takes a retry from the budget; when it is spent (counted), the retry waits
+     * {@link #roomWait()} and asks again: for a rejection the budget paces retries, it
+     * does not end them.
+     */
+    boolean tryRetry() {
+        if (this.budget.tryRetry(System.nanoTime())) {
+            return true;
+        }
+        this.exhausted.increment();
+        return false;
+    }
+
+    /** How long a retry the budget has no room for waits before it asks again. */
+    Duration roomWait() {
+        return this.settings.maxBackoff();
+    }
+
+    /**
+     * Full jitter below a ceiling that doubles from the initial backoff up to the
+     * maximum, and at least the rest of a pause the collector asked for.
+     */
+    private long jitter(int attempt, long pausedNanos) {
+        long ceiling = Math.min(this.settings.maxBackoff().toNanos(),
+                this.settings.initialBackoff().toNanos() << Math.min(attempt - 1, 30));
+        return Math.max(ThreadLocalRandom.current().nextLong(ceiling + 1), pausedNanos);
     }
 
 }

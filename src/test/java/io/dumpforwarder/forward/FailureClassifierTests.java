@@ -45,6 +45,26 @@ class FailureClassifierTests {
             .isEqualTo(new ForwardResult(Outcome.ERROR, "surprise"));
     }
 
+    /**
+     * Answers about the forwarder itself (its credentials, URL, method): held and tried
+     * again like an outage, never counted as the dump's refusal.
+     */
+    @Test
+    void answersThatRejectTheForwarderAreRetriedNotRefusals() {
+        for (HttpStatus status : new HttpStatus[] { HttpStatus.UNAUTHORIZED, HttpStatus.FORBIDDEN, HttpStatus.NOT_FOUND,
+                HttpStatus.METHOD_NOT_ALLOWED, HttpStatus.PROXY_AUTHENTICATION_REQUIRED, HttpStatus.LENGTH_REQUIRED,
+                HttpStatus.MISDIRECTED_REQUEST, HttpStatus.UPGRADE_REQUIRED }) {
+            AttemptResult attempt = FailureClassifier.classify(status(status), true);
+            assertThat(attempt.result().outcome()).as("%s", status).isEqualTo(Outcome.REJECTED);
+            assertThat(attempt.result().refused()).as("%s", status).isFalse();
+            assertThat(attempt.result().status()).isEqualTo(status.value());
+            assertThat(attempt.retryable()).as("%s", status).isTrue();
+        }
+        AttemptResult refused = FailureClassifier.classify(status(HttpStatus.BAD_REQUEST), true);
+        assertThat(refused.result().refused()).isTrue();
+        assertThat(refused.result().outcome()).isEqualTo(Outcome.HTTP_4XX);
+    }
+
     @Test
     void onlyFailuresALaterAttemptMayCureAreRetryable() {
         assertThat(retryable(wrapped(new ConnectException("refused")), false)).isTrue();
@@ -56,7 +76,7 @@ class FailureClassifierTests {
                 HttpStatus.SERVICE_UNAVAILABLE, HttpStatus.GATEWAY_TIMEOUT }) {
             assertThat(retryable(status(status), true)).as("%s", status).isTrue();
         }
-        for (HttpStatus status : new HttpStatus[] { HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND,
+        for (HttpStatus status : new HttpStatus[] { HttpStatus.BAD_REQUEST, HttpStatus.UNPROCESSABLE_CONTENT,
                 HttpStatus.PAYLOAD_TOO_LARGE, HttpStatus.INTERNAL_SERVER_ERROR }) {
             assertThat(retryable(status(status), true)).as("%s", status).isFalse();
         }
