@@ -16,14 +16,17 @@ class ResilienceConfigurationTests {
 
     @Test
     void onlyAnswersAboutTheDumpAreLeftOutOfTheBreaker() {
-        for (HttpStatus status : new HttpStatus[] { HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND,
-                HttpStatus.CONTENT_TOO_LARGE, HttpStatus.UNPROCESSABLE_CONTENT }) {
+        for (HttpStatus status : new HttpStatus[] { HttpStatus.BAD_REQUEST, HttpStatus.CONTENT_TOO_LARGE,
+                HttpStatus.UNSUPPORTED_MEDIA_TYPE, HttpStatus.UNPROCESSABLE_CONTENT }) {
             assertThat(ResilienceConfiguration.isAboutTheDump(new CollectorStatusException(status.value(), null)))
                 .as("%s", status)
                 .isTrue();
         }
+        // Rejections of the forwarder itself (its credentials, URL) count too: every dump
+        // would get them.
         for (HttpStatus status : new HttpStatus[] { HttpStatus.REQUEST_TIMEOUT, HttpStatus.TOO_MANY_REQUESTS,
-                HttpStatus.INTERNAL_SERVER_ERROR, HttpStatus.SERVICE_UNAVAILABLE }) {
+                HttpStatus.INTERNAL_SERVER_ERROR, HttpStatus.SERVICE_UNAVAILABLE, HttpStatus.UNAUTHORIZED,
+                HttpStatus.FORBIDDEN, HttpStatus.NOT_FOUND }) {
             assertThat(ResilienceConfiguration.isAboutTheDump(new CollectorStatusException(status.value(), null)))
                 .as("%s", status)
                 .isFalse();
