@@ -23,8 +23,14 @@ public record ForwardResult(Outcome outcome, String detail, boolean refused, int
     public static final ForwardResult SHUTDOWN = new ForwardResult(Outcome.SHUTDOWN,
             "not delivered before forwarder.shutdown.drain-timeout");
 
-    /** The same result, after this many attempts. */
+    /**
+     * The same result, after this many attempts; a success stays itself, since only a
+     * dump that failed for good is told its attempts (as a dead letter).
+     */
     public ForwardResult after(int attemptsMade) {
+        if (this.outcome == Outcome.SUCCESS || this.attempts == attemptsMade) {
+            return this;
+        }
         return new ForwardResult(this.outcome, this.detail, this.refused, this.status, attemptsMade);
     }
 
