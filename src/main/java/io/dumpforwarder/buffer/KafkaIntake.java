@@ -32,10 +32,11 @@ import org.springframework.kafka.core.KafkaTemplate;
  * caller. A send that timed out may still land: the dump is then forwarded anyway (at
  * least once). Sends run on the buffer's own bounded threads, never on those Actuator's
  * probes and scrapes use, since a send may block while Kafka is away; and once sends keep
- * failing, the {@code buffer} breaker answers {@code NOT_BUFFERED} at once until a probe
- * send succeeds, so callers are not held for the send timeout each. The log says when
- * Kafka stops acknowledging (one WARN) and when it acknowledges again (one INFO, with how
- * long and how many requests were refused).
+ * failing, the {@code buffer} breaker answers {@code NOT_BUFFERED} at once until its own
+ * probe ({@link BreakerProbe}) finds Kafka back, so callers are not held for the send
+ * timeout each, nor is any caller's send the probe. The log says when Kafka stops
+ * acknowledging (one WARN) and when it acknowledges again (one INFO, with how long and
+ * how many requests were refused).
  * <p>
  * Bounded and fair as the queue is, in the bytes of dumps given to the producer and not
  * yet acknowledged (or failed) by Kafka, at most the producer's {@code buffer.memory}: a

@@ -190,32 +190,23 @@ final class Replay {
                 .map((info) -> new TopicPartition(this.topic, info.partition()))
                 .toList();
             this.consumer.assign(partitions);
-            Map<TopicPartition, Long> ends = positionAtStart(partitions);
-            while (!this.stopped && this.queue.isOpen()
-                    && partitions.stream().anyMatch((p) -> this.consumer.position(p) < ends.get(p))) {
-                for (ConsumerRecord<byte[], byte[]> record : this.consumer.poll(POLL)) {
-                    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-                    if (record.offset() < ends.get(partition) && !this.stopped) {
-                        replay(record, partition);
-                    }
-                }
-                commitSettled();
+            try {
+                readAndSettle(partitions);
             }
-            // What was taken settles; once stopped, what has not stays uncommitted for
-            // the next replay.
-            while (!this.stopped && this.queue.isOpen()
-                    && !this.unsettled.tryAcquire(MAX_UNSETTLED, POLL.toMillis(), TimeUnit.MILLISECONDS)) {
-                commitSettled();
+            catch (WakeupException ex) {
+                // Stopped while the broker held a poll, a lookup or a commit.
             }
+            // What settled is committed; what has not stays for the next replay.
             commitSettled();
-            this.state = this.stopped ? State.STOPPED : State.DONE;
-            if (this.state == State.DONE) {
+            boolean whole = !this.stopped && this.queue.isOpen();
+            this.state = whole ? State.DONE : State.STOPPED;
+            if (whole) {
                 this.unsettled.release(MAX_UNSETTLED);
             }
         }
         catch (WakeupException ex) {
+            // Stopped again while committing.
             this.state = State.STOPPED;
-            commitSettled();
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
@@ -233,6 +224,28 @@ final class Replay {
                 .addKeyValue("replay", this.id)
                 .log("Replay {} from the {} ended {}: {} records read, outcomes {}", this.id, this.source.word(),
                         this.state.name().toLowerCase(), this.read.get(), outcomes());
+        }
+    }
+
+    /**
+     * Reads up to where the replay ends, then waits for what was taken to settle, while
+     * the replay is not stopped and the pipeline takes dumps.
+     */
+    private void readAndSettle(List<TopicPartition> partitions) throws InterruptedException {
+        Map<TopicPartition, Long> ends = positionAtStart(partitions);
+        while (!this.stopped && this.queue.isOpen()
+                && partitions.stream().anyMatch((p) -> this.consumer.position(p) < ends.get(p))) {
+            for (ConsumerRecord<byte[], byte[]> record : this.consumer.poll(POLL)) {
+                TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+                if (record.offset() < ends.get(partition) && !this.stopped) {
+                    replay(record, partition);
+                }
+            }
+            commitSettled();
+        }
+        while (!this.stopped && this.queue.isOpen()
+                && !this.unsettled.tryAcquire(MAX_UNSETTLED, POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+            commitSettled();
         }
     }
 
