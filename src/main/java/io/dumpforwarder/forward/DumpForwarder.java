@@ -91,9 +91,9 @@ public class DumpForwarder {
         this.maxAge = new MaxAge(properties.maxAge());
         this.maxAgeKey = properties.maxAgeKey();
         this.heldTooLong = new ForwardResult(Outcome.EXPIRED,
-                "held by the open circuit breaker past " + properties.maxAgeKey());
+                "held by the open circuit breaker past " + this.maxAgeKey);
         this.pausedTooLong = new ForwardResult(Outcome.EXPIRED,
-                "paused at the collector's request past " + properties.maxAgeKey());
+                "paused at the collector's request past " + this.maxAgeKey);
         this.pause = pause;
         this.retries = retries;
         this.concurrency = concurrency;
@@ -192,10 +192,7 @@ public class DumpForwarder {
         if (backoff == null || this.stopping) {
             return Mono.just(attempt.result().after(number));
         }
-        return Mono.delay(backoff)
-            .takeUntilOther(this.stopWaiting.asMono())
-            .switchIfEmpty(Mono.error(StoppedWaiting::new))
-            .then(attempt(dumps, number + 1));
+        return waiting(backoff).then(attempt(dumps, number + 1));
     }
 
     /**
@@ -212,16 +209,13 @@ public class DumpForwarder {
         if (System.nanoTime() + backoff.toNanos() - this.maxAge.expiresAt(dumps) > 0) {
             return Mono.just(expired(rejected, number));
         }
-        return Mono.delay(backoff)
-            .takeUntilOther(this.stopWaiting.asMono())
-            .switchIfEmpty(Mono.error(StoppedWaiting::new))
-            .then(paced(dumps, number + 1, rejected));
+        return waiting(backoff).then(paced(dumps, number + 1, rejected));
     }
 
     /**
-     * The attempt of this number once the retry budget has room for it: a retry waits for
-     * room, never past the oldest dump's max age, so an outage cannot multiply the load
-     * on the collector and no dump ends before its max age for it.
+     * The attempt of this number once the retry budget has room for it: the retry waits
+     * for room, never past the oldest dump's max age, so a rejecting collector gets no
+     * more than the budget's share of retries and no dump ends before its max age.
      */
     private Mono<ForwardResult> paced(List<Dump> dumps, int number, ForwardResult last) {
         return Mono.defer(() -> {
@@ -234,11 +228,16 @@ public class DumpForwarder {
             if (left <= 0) {
                 return Mono.just(expired(last, number - 1));
             }
-            return Mono.delay(Duration.ofNanos(Math.min(left, this.retries.roomWait().toNanos())))
-                .takeUntilOther(this.stopWaiting.asMono())
-                .switchIfEmpty(Mono.error(StoppedWaiting::new))
+            return waiting(Duration.ofNanos(Math.min(left, this.retries.roomWait().toNanos())))
                 .then(paced(dumps, number, last));
         });
+    }
+
+    /** A wait between attempts, ended with {@link StoppedWaiting} at shutdown. */
+    private Mono<Long> waiting(Duration wait) {
+        return Mono.delay(wait)
+            .takeUntilOther(this.stopWaiting.asMono())
+            .switchIfEmpty(Mono.error(StoppedWaiting::new));
     }
 
     /** A dump not delivered within its max age, tried this many times, last with this. */
