@@ -16,7 +16,7 @@ import reactor.core.publisher.Mono;
  * is not closed, and each wait in the open state ends with one {@link TopicCheck#probe},
  * whose outcome the breaker records as its half-open call.
  */
-final class BreakerProbe {
+final class BreakerProbe implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(BreakerProbe.class);
 
@@ -31,6 +31,9 @@ final class BreakerProbe {
 
     /** Whether a probe is running: one at a time. */
     private final AtomicBoolean probing = new AtomicBoolean();
+
+    /** Set at shutdown: no probe is scheduled or started after it. */
+    private volatile boolean closed;
 
     BreakerProbe(CircuitBreaker breaker, TopicCheck topics, Duration timeout) {
         this.breaker = breaker;
@@ -49,7 +52,7 @@ final class BreakerProbe {
 
     /** Probes once the breaker's wait in the open state is over. */
     private void later() {
-        if (this.due.compareAndSet(false, true)) {
+        if (!this.closed && this.due.compareAndSet(false, true)) {
             long wait = this.breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(1);
             Mono.delay(Duration.ofMillis(wait)).subscribe((tick) -> {
                 this.due.set(false);
@@ -60,7 +63,8 @@ final class BreakerProbe {
 
     private void probe() {
         State state = this.breaker.getState();
-        if ((state != State.OPEN && state != State.HALF_OPEN) || !this.probing.compareAndSet(false, true)) {
+        if (this.closed || (state != State.OPEN && state != State.HALF_OPEN)
+                || !this.probing.compareAndSet(false, true)) {
             return;
         }
         if (!this.breaker.tryAcquirePermission()) {
@@ -80,6 +84,12 @@ final class BreakerProbe {
             this.probing.set(false);
             this.breaker.onSuccess(this.breaker.getCurrentTimestamp() - start, this.breaker.getTimestampUnit());
         });
+    }
+
+    /** Stops probing: the broker's client closes with the application. */
+    @Override
+    public void close() {
+        this.closed = true;
     }
 
 }

@@ -61,7 +61,7 @@ class KafkaBufferConfiguration {
         return topicCheck.readiness(availability);
     }
 
-    @Bean
+    @Bean(destroyMethod = "close")
     BreakerProbe bufferBreakerProbe(CircuitBreakerRegistry breakers, TopicCheck topicCheck,
             ForwarderProperties properties) {
         return new BreakerProbe(breakers.circuitBreaker(BUFFER_BREAKER), topicCheck,
