@@ -121,11 +121,11 @@ The application.yml the pods read: the chart's settings, then config.extra merge
     "max-dump-size" $c.maxDumpSize
     "max-request-size" $c.maxRequestSize
     "queue" (dict "capacity" $c.queue.capacity "max-bytes" $c.queue.maxBytes)
-    "client" (dict "connect-timeout" $c.client.connectTimeout "response-timeout" $c.client.responseTimeout "attempt-timeout" $c.client.attemptTimeout)
+    "client" (dict "connect-timeout" $c.client.connectTimeout "connect-rate" $c.client.connectRate "response-timeout" $c.client.responseTimeout "attempt-timeout" $c.client.attemptTimeout)
     "batch" (dict "enabled" $c.batch.enabled "max-dumps" $c.batch.maxDumps "max-bytes" $c.batch.maxBytes "max-wait" $c.batch.maxWait)
     "compression" $c.compression
     "retry-after" (dict "max" $c.retryAfterMax)
-    "retry" (dict "enabled" $c.retry.enabled "max-attempts" $c.retry.maxAttempts "initial-backoff" $c.retry.initialBackoff "max-backoff" $c.retry.maxBackoff "budget-ratio" $c.retry.budgetRatio "budget-window" $c.retry.budgetWindow)
+    "retry" (dict "enabled" $c.retry.enabled "initial-backoff" $c.retry.initialBackoff "max-backoff" $c.retry.maxBackoff "budget-ratio" $c.retry.budgetRatio "budget-window" $c.retry.budgetWindow)
     "circuit-open" $c.circuitOpen
     "rate-limiter" (dict "enabled" $c.rateLimiter.enabled "rate" $c.rateLimiter.rate "burst" $c.rateLimiter.burst "unit" $c.rateLimiter.unit "max-wait" $c.rateLimiter.maxWait "scope" $c.rateLimiter.scope "fallback-rate" $c.rateLimiter.fallbackRate "key" $c.rateLimiter.key "redis-timeout" $c.rateLimiter.redisTimeout)
     "shutdown" (dict "drain-timeout" (printf "%ds" (int $c.drainTimeoutSeconds)))

@@ -29,12 +29,12 @@ import static org.awaitility.Awaitility.await;
  * once, the queue and the pool stay bounded and the pool does not leak, every dump is
  * counted with the fault's outcome, the service stays ready, and delivery resumes within
  * the breaker's open wait plus a probe once the fault ends. The open breaker drops here
- * ({@code circuit-open=drop}), so every fault ends in counted outcomes at once; holding
- * is {@link BreakerHoldTests}.
+ * ({@code circuit-open=drop}) and nothing is retried, so every fault ends in counted
+ * outcomes at once; holding is {@link BreakerHoldTests}, retrying {@link RetryTests}.
  */
 @TestPropertySource(properties = { "forwarder.max-concurrency=8", "forwarder.circuit-open=drop",
-        "forwarder.client.response-timeout=100ms", "forwarder.client.attempt-timeout=1s",
-        "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=10",
+        "forwarder.retry.enabled=false", "forwarder.client.response-timeout=100ms",
+        "forwarder.client.attempt-timeout=1s", "resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=10",
         "resilience4j.circuitbreaker.instances.dump.wait-duration-in-open-state=1s",
         "resilience4j.circuitbreaker.instances.dump.permitted-number-of-calls-in-half-open-state=2" })
 class CollectorFaultTests extends AbstractAppTests {

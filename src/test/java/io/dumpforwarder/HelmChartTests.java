@@ -407,7 +407,6 @@ class HelmChartTests {
             .isEqualTo(new ForwarderProperties.Batch(true, 200, DataSize.ofMegabytes(2), Duration.ofMillis(50)));
         assertThat(batched.compression()).isEqualTo(ForwarderProperties.Compression.GZIP);
         assertThat(batched.retry().budgetRatio()).isEqualTo(0.25);
-        assertThat(batched.retry().maxAttempts()).isEqualTo(4);
         assertThat(batched.concurrency())
             .isEqualTo(new ForwarderProperties.Concurrency(ForwarderProperties.Concurrency.Mode.ADAPTIVE, 4, 20));
         assertThat(plain.concurrency().mode()).isEqualTo(ForwarderProperties.Concurrency.Mode.FIXED);

@@ -11,13 +11,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Retries against a real collector: a curable failure is tried again until delivered, a
- * 4xx is not, attempts stop at max-attempts, and a Retry-After is waited out. Each test
- * has a fresh budget (a new context); the breaker is kept closed.
+ * Retries against a real collector: a curable failure is tried again until delivered,
+ * paced by the budget (here two retries of one dump a second), a 4xx is not, a failure
+ * that lasts is tried until the dump's max age, and a Retry-After is waited out. Each
+ * test has a fresh budget (a new context); the breaker is kept closed.
  */
-@TestPropertySource(properties = { "forwarder.retry.enabled=true", "forwarder.retry.max-attempts=3",
-        "forwarder.retry.initial-backoff=20ms", "forwarder.retry.max-backoff=50ms", "forwarder.retry.budget-ratio=1.0",
-        AbstractServiceTests.BREAKER_NEVER_OPENS })
+@TestPropertySource(properties = { "forwarder.retry.enabled=true", "forwarder.retry.initial-backoff=20ms",
+        "forwarder.retry.max-backoff=50ms", "forwarder.retry.budget-ratio=1.0", "forwarder.retry.budget-window=1s",
+        "forwarder.max-age=4s", AbstractServiceTests.BREAKER_NEVER_OPENS })
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_EACH_TEST_METHOD)
 class RetryTests extends AbstractServiceTests {
 
@@ -52,14 +53,29 @@ class RetryTests extends AbstractServiceTests {
     }
 
     @Test
-    void stopsAtMaxAttemptsWithTheLastAttemptsOutcome() {
+    void aSpentBudgetDelaysTheRetryInsteadOfEndingTheDump() {
+        collector.failNext(4, 503, null);
+        double exhausted = this.meters.count("dumps.retries.budget.exhausted");
+
+        accept(dump(1));
+
+        await().atMost(WAIT).until(() -> this.meters.forwarded("success") == 1);
+        assertThat(collector.requestCount()).isEqualTo(5);
+        assertThat(attempts("http_5xx")).isEqualTo(4);
+        assertThat(this.meters.count("dumps.retries.budget.exhausted")).isGreaterThan(exhausted);
+        assertThat(this.meters.accountingHolds()).isTrue();
+    }
+
+    @Test
+    void aFailureThatLastsIsTriedUntilMaxAgeThenEndsExpired() {
         collector.answer(502);
 
         accept(dump(1));
 
-        await().atMost(WAIT).until(() -> this.meters.forwarded("http_5xx") == 1);
-        assertThat(collector.requestCount()).isEqualTo(3);
-        assertThat(attempts("http_5xx")).isEqualTo(3);
+        await().atMost(WAIT).until(() -> this.meters.forwarded("expired") == 1);
+        assertThat(this.meters.forwarded("http_5xx")).isZero();
+        assertThat(collector.requestCount()).isGreaterThan(3);
+        assertThat(attempts("http_5xx")).isEqualTo(collector.requestCount());
         assertThat(this.meters.accountingHolds()).isTrue();
     }
 

@@ -355,6 +355,9 @@ public record ForwarderProperties(
      * The collector's HTTP client ({@code forwarder.client.*}).
      *
      * @param connectTimeout TCP connect timeout
+     * @param connectRate connections opened to the collector a second at most, a tenth of
+     * that at once; a connection that would wait longer than the connect timeout for its
+     * turn fails as a connect error (which is retried)
      * @param responseTimeout time allowed between sending the request and each read of
      * the response
      * @param attemptTimeout total deadline of one forward, connect to last byte of the
@@ -369,6 +372,7 @@ public record ForwarderProperties(
     // @formatter:off
     public record Client(
             @DefaultValue("500ms") @NotNull Duration connectTimeout,
+            @DefaultValue("200") @Min(1) int connectRate,
             @DefaultValue("1s") @NotNull Duration responseTimeout,
             @DefaultValue("2s") @NotNull Duration attemptTimeout,
             @DefaultValue("10m") @NotNull Duration idleTimeout,
@@ -437,8 +441,8 @@ public record ForwarderProperties(
     /**
      * Retries of failed forwards ({@code forwarder.retry.*}).
      *
-     * @param enabled retry failed forwards that may succeed later
-     * @param maxAttempts attempts per forward at most, the first included
+     * @param enabled retry failed forwards that may succeed later, until the oldest
+     * dump's max age
      * @param initialBackoff the ceiling of the first backoff; each later one doubles it,
      * up to the maximum, and the wait is drawn at random below the ceiling (full jitter)
      * @param maxBackoff the highest backoff ceiling
@@ -449,7 +453,6 @@ public record ForwarderProperties(
     // @formatter:off
     public record Retry(
             @DefaultValue("true") boolean enabled,
-            @DefaultValue("3") @Min(2) @Max(10) int maxAttempts,
             @DefaultValue("50ms") @NotNull Duration initialBackoff,
             @DefaultValue("1s") @NotNull Duration maxBackoff,
             @DefaultValue("0.1") @DecimalMin("0.0") @DecimalMax("1.0") double budgetRatio,

@@ -41,8 +41,10 @@ class CollectorClientConfiguration {
         // timeout of the pool's own: it would be a timer on the parallel scheduler for
         // every acquire made while all connections are busy, which is every acquire under
         // full load.
+        // The pool grows at forwarder.client.connect-rate: a forward refused a new
+        // connection waits for the next one released or allowed.
         return ConnectionProvider.builder(Dump.CARRIER)
-            .maxConnections(properties.maxConcurrency())
+            .allocationStrategy(new PacedConnects(properties.maxConcurrency(), client.connectRate()))
             .pendingAcquireMaxCount(properties.maxConcurrency())
             .pendingAcquireTimeout(Duration.ZERO)
             .maxIdleTime(client.idleTimeout())

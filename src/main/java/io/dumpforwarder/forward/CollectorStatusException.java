@@ -72,12 +72,16 @@ class CollectorStatusException extends RuntimeException {
     }
 
     /**
-     * Whether a later attempt may succeed: 429, 502, 503 and 504, and a rejection of the
-     * forwarder once it is fixed.
+     * Whether a later attempt may succeed: 408 (the collector timed the request out),
+     * 429, 502, 503 and 504, and a rejection of the forwarder once it is fixed. A 500 is
+     * not: it may be the dump's doing, and trying it again until max age would be a
+     * poison pill.
      */
     boolean isRetryable() {
-        return this.status == 429 || this.status == 502 || this.status == 503 || this.status == 504
-                || isAboutTheForwarder();
+        return switch (this.status) {
+            case 408, 429, 502, 503, 504 -> true;
+            default -> isAboutTheForwarder();
+        };
     }
 
     /** Whether the collector says it is overloaded: 429, 503 and 504. */

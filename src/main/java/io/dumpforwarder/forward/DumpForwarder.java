@@ -26,7 +26,8 @@ import org.springframework.stereotype.Component;
  * them; the returned Mono never fails. The delivery policy lives here: an attempt waits
  * out a pause the collector asked for, an attempt the open breaker refuses is held until
  * the breaker moves ({@code forwarder.circuit-open: hold}), and a failure that may pass
- * is retried after a backoff. No attempt starts past the oldest dump's max age.
+ * is retried, paced by the retry budget, until it passes. No attempt starts past the
+ * oldest dump's max age.
  */
 @Component
 public class DumpForwarder {
@@ -181,41 +182,29 @@ public class DumpForwarder {
             .switchIfEmpty(Mono.error(StoppedWaiting::new));
     }
 
-    /** Counts a finished attempt, and returns its result or that of the next attempt. */
+    /**
+     * Counts a finished attempt, and returns its result or that of the next attempt: a
+     * failure that may pass (a connection refused, a timeout before any answer, 429, 502,
+     * 503, 504, 408, or a rejection of the forwarder such as 401) is tried again until
+     * the oldest dump's max age, however many attempts that takes. It ends
+     * {@code expired} only when the next try would come after the max age.
+     */
     private Mono<ForwardResult> retryOrFinish(List<Dump> dumps, int number, AttemptResult attempt) {
         this.retries.attempted(number, attempt.result().outcome(), dumps.size());
-        if (attempt.result().outcome() == Outcome.REJECTED) {
-            return retryUntilMaxAge(dumps, number, attempt.result());
-        }
-        Duration backoff = this.retries.backoff(number, attempt.retryable(), isBreakerOpen(),
-                this.pause.remainingNanos(), this.maxAge.expiresAt(dumps));
+        Duration backoff = attempt.retryable() ? this.retries.backoff(number, this.pause.remainingNanos()) : null;
         if (backoff == null || this.stopping) {
             return Mono.just(attempt.result().after(number));
         }
-        return waiting(backoff).then(attempt(dumps, number + 1));
-    }
-
-    /**
-     * A rejection of the forwarder (401, 403, 404...) is tried again until the oldest
-     * dump's max age, like an outage: whoever fixes the credential or the URL within it
-     * loses no dump. It ends {@code expired} only when the next try would come after the
-     * max age.
-     */
-    private Mono<ForwardResult> retryUntilMaxAge(List<Dump> dumps, int number, ForwardResult rejected) {
-        Duration backoff = this.retries.backoffUntilMaxAge(number, this.pause.remainingNanos());
-        if (backoff == null || this.stopping) {
-            return Mono.just(rejected.after(number));
-        }
         if (System.nanoTime() + backoff.toNanos() - this.maxAge.expiresAt(dumps) > 0) {
-            return Mono.just(expired(rejected, number));
+            return Mono.just(expired(attempt.result(), number));
         }
-        return waiting(backoff).then(paced(dumps, number + 1, rejected));
+        return waiting(backoff).then(paced(dumps, number + 1, attempt.result()));
     }
 
     /**
      * The attempt of this number once the retry budget has room for it: the retry waits
-     * for room, never past the oldest dump's max age, so a rejecting collector gets no
-     * more than the budget's share of retries and no dump ends before its max age.
+     * for room, never past the oldest dump's max age, so a failing collector gets no more
+     * than the budget's share of retries and no dump ends before its max age.
      */
     private Mono<ForwardResult> paced(List<Dump> dumps, int number, ForwardResult last) {
         return Mono.defer(() -> {

@@ -1,10 +1,11 @@
 package io.dumpforwarder.forward;
 
 /**
- * Retries allowed as a fraction of first attempts over a sliding window (plus one), so
- * that an outage, when every request fails, cannot multiply the load on the collector.
- * The window is ten slots wide; the critical sections are a few additions, never a wait
- * on I/O.
+ * Retries allowed as a fraction of first attempts over a sliding window, plus one a
+ * second of the window (so a quiet service still retries a few failures at once), so that
+ * an outage, when every request fails, cannot multiply the load on the collector. The
+ * window is ten slots wide; the critical sections are a few additions, never a wait on
+ * I/O.
  */
 final class RetryBudget {
 
@@ -13,6 +14,9 @@ final class RetryBudget {
     private final double ratio;
 
     private final long slotNanos;
+
+    /** Retries the window allows without first attempts: one a second of it. */
+    private final long floor;
 
     private final long[] epochs = new long[SLOTS];
 
@@ -23,6 +27,7 @@ final class RetryBudget {
     RetryBudget(double ratio, long windowNanos) {
         this.ratio = ratio;
         this.slotNanos = Math.max(1, windowNanos / SLOTS);
+        this.floor = Math.max(1, windowNanos / 1_000_000_000L);
     }
 
     synchronized void firstAttempt(long now) {
@@ -41,7 +46,7 @@ final class RetryBudget {
                 retried += this.retries[i];
             }
         }
-        if (retried + 1 > this.ratio * firstAttempts + 1) {
+        if (retried + 1 > this.ratio * firstAttempts + this.floor) {
             return false;
         }
         this.retries[slot(now)]++;

@@ -13,10 +13,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.stereotype.Component;
 
 /**
- * Counts every attempt and decides whether a failed one is tried again (on unless
- * {@code forwarder.retry.enabled} is false): only failures a later attempt may cure,
- * never past the oldest dump's max age, never while the breaker is open, and within the
- * retry budget.
+ * Counts every attempt, and times and paces the retries of failures a later attempt may
+ * cure (on unless {@code forwarder.retry.enabled} is false): a jittered backoff, then a
+ * retry the budget has room for; one it has none for waits, so an outage cannot multiply
+ * the load on the collector and no dump ends before its max age.
  */
 @Component
 class RetryPolicy {
@@ -56,44 +56,19 @@ class RetryPolicy {
     }
 
     /**
-     * The wait before the next attempt, or {@code null} if there is none.
+     * The wait before the next attempt after a failure that may pass, {@code null} with
+     * retries off. There is no count of attempts: the caller tries again until the oldest
+     * dump's max age, and paces each retry with {@link #tryRetry()}.
      * @param attempt the number of the attempt that just failed, from 1
-     * @param retryable whether its failure may be cured by trying again
-     * @param breakerOpen whether the breaker is open now
      * @param pausedNanos how long sending is still paused at the collector's request
-     * @param expiresAt {@link System#nanoTime()} when the oldest dump of the attempt
-     * passes max age
      */
-    Duration backoff(int attempt, boolean retryable, boolean breakerOpen, long pausedNanos, long expiresAt) {
-        if (!this.settings.enabled() || !retryable || breakerOpen || attempt >= this.settings.maxAttempts()) {
-            return null;
-        }
-        long wait = jitter(attempt, pausedNanos);
-        long now = System.nanoTime();
-        if (now + wait - expiresAt > 0) {
-            return null;
-        }
-        if (!this.budget.tryRetry(now)) {
-            this.exhausted.increment();
-            return null;
-        }
-        return Duration.ofNanos(wait);
-    }
-
-    /**
-     * The wait after a rejection of the forwarder (401, 403...), which every dump would
-     * get until it is fixed: tried again until the dump's max age, however many attempts
-     * that takes ({@code null} with retries off); the caller paces it with
-     * {@link #tryRetry()} and stops it at the max age.
-     */
-    Duration backoffUntilMaxAge(int attempt, long pausedNanos) {
+    Duration backoff(int attempt, long pausedNanos) {
         return this.settings.enabled() ? Duration.ofNanos(jitter(attempt, pausedNanos)) : null;
     }
 
     /**
      * Takes a retry from the budget; when it is spent (counted), the retry waits
-     * {@link #roomWait()} and asks again: for a rejection the budget paces retries, it
-     * does not end them.
+     * {@link #roomWait()} and asks again: the budget paces retries, it does not end them.
      */
     boolean tryRetry() {
         if (this.budget.tryRetry(System.nanoTime())) {

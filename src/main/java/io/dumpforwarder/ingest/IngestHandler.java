@@ -77,11 +77,18 @@ class IngestHandler {
     }
 
     Mono<Void> ingest(HttpServerRequest request, HttpServerResponse response) {
+        return ingest(request, response, this.callers.identify(request.requestHeaders()));
+    }
+
+    /**
+     * Answers the request of this caller, identified already ({@code null}: not
+     * authorized).
+     */
+    Mono<Void> ingest(HttpServerRequest request, HttpServerResponse response, String caller) {
         long start = System.nanoTime();
         HttpHeaders headers = request.requestHeaders();
         SpanContext callerSpan = RequestIds.span(headers);
         Span span = this.tracing.ingest(callerSpan);
-        String caller = this.callers.identify(headers);
         RequestIds ids = RequestIds.of(callerSpan, headers, (span != null) ? span.context() : null,
                 (caller != null) ? caller : Callers.UNKNOWN);
         return reply(request, ids, caller != null)

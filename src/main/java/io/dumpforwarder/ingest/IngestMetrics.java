@@ -133,6 +133,11 @@ class IngestMetrics {
         this.refusedByTheCodec.get(status).increment();
     }
 
+    /** The callers' connections open now. */
+    int openConnections() {
+        return this.connections.get();
+    }
+
     /**
      * Counts a new connection if fewer than {@code max} are open, and tells whether it
      * was; else counts it refused.

@@ -27,11 +27,14 @@ class IngestRoutes {
     static final String DUMPS_PATH = "/v1/dumps";
 
     @Bean
-    NettyRouteProvider dumpIngestRoute(IngestHandler handler) {
+    NettyRouteProvider dumpIngestRoute(IngestHandler handler, WarmUp warmUp) {
         // Plain comparisons: Reactor Netty's path templates match a regular expression
         // per request.
-        return (routes) -> routes.route((request) -> HttpMethod.POST.name().equals(request.method().name())
-                && isDumpsPath(request.uri(), request), handler::ingest);
+        return (routes) -> routes.route(
+                (request) -> HttpMethod.POST.name().equals(request.method().name())
+                        && isDumpsPath(request.uri(), request),
+                (request, response) -> warmUp.isWarmUp(request) ? warmUp.ingest(request, response)
+                        : handler.ingest(request, response));
     }
 
     /**

@@ -69,7 +69,29 @@ public final class FaultyCollector implements AutoCloseable {
 
     private volatile boolean closed;
 
+    /**
+     * Connections waiting to be accepted, at most, beyond which the kernel drops SYNs.
+     */
+    private final int backlog;
+
+    /** How long the collector takes to accept each connection. */
+    private final long acceptMillis;
+
+    /** Connections accepted so far. */
+    private final AtomicLong accepted = new AtomicLong();
+
     public FaultyCollector() {
+        this(200, 0);
+    }
+
+    /**
+     * A collector that accepts connections slowly, one every {@code acceptMillis}, from
+     * an accept queue of {@code backlog}: a burst of connects beyond it is dropped by the
+     * kernel (the connecting side sees its SYN unanswered, and times out).
+     */
+    public FaultyCollector(int backlog, long acceptMillis) {
+        this.backlog = backlog;
+        this.acceptMillis = acceptMillis;
         try (ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             this.port = probe.getLocalPort();
         }
@@ -102,6 +124,11 @@ public final class FaultyCollector implements AutoCloseable {
         return this.requests.get();
     }
 
+    /** Connections accepted so far. */
+    public long accepted() {
+        return this.accepted.get();
+    }
+
     /** Bytes of huge answer bodies the client has taken. */
     public long bodyBytesSent() {
         return this.bodyBytesSent.get();
@@ -129,14 +156,19 @@ public final class FaultyCollector implements AutoCloseable {
                     server = new ServerSocket();
                     server.setReuseAddress(true);
                     server.setReceiveBufferSize(4096);
-                    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), this.port), 200);
+                    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), this.port), this.backlog);
                     server.setSoTimeout(20);
                 }
                 Socket socket = server.accept();
+                this.accepted.incrementAndGet();
                 this.sockets.add(socket);
                 Thread handler = new Thread(() -> serve(socket), "faulty-collector-connection");
                 handler.setDaemon(true);
                 handler.start();
+                if (this.acceptMillis > 0) {
+                    // The collector's own slowness, not a wait for something.
+                    Thread.sleep(this.acceptMillis);
+                }
             }
             catch (SocketTimeoutException ex) {
                 // Look at the fault again.
