@@ -26,7 +26,7 @@ public class BodyBudget {
 
     private final CallerShares shares;
 
-    BodyBudget(ForwarderProperties properties, MeterRegistry registry) {
+    public BodyBudget(ForwarderProperties properties, MeterRegistry registry) {
         this.bytes = new BoundedCounter(properties.ingest().maxInflightBytes().toBytes());
         this.shares = new CallerShares(properties.ingest().callers());
         Gauge.builder("dumps.ingest.inflight.bytes", this.bytes, BoundedCounter::used)

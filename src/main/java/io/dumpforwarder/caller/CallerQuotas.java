@@ -24,7 +24,7 @@ public class CallerQuotas {
 
     private final Map<String, Bucket> buckets = new HashMap<>();
 
-    CallerQuotas(ForwarderProperties properties) {
+    public CallerQuotas(ForwarderProperties properties) {
         properties.ingest()
             .callers()
             .rates()

@@ -79,11 +79,15 @@ class WarmUp implements ApplicationRunner {
 
     private volatile boolean warming = true;
 
-    WarmUp(Callers callers, CallerQuotas quotas, BodyBudget budget, BodyReader bodies, Replies replies,
-            DumpTracing tracing, ForwarderProperties properties, HttpClient collectorHttpClient,
-            ApplicationContext context, Environment environment, IngestMetrics metrics) {
-        this.dropping = new IngestHandler(new Dropping(), new IngestMetrics(new SimpleMeterRegistry(), callers),
-                callers, quotas, budget, bodies, replies, tracing, properties);
+    WarmUp(Callers callers, BodyReader bodies, Replies replies, DumpTracing tracing, ForwarderProperties properties,
+            HttpClient collectorHttpClient, ApplicationContext context, Environment environment,
+            IngestMetrics metrics) {
+        // Quotas, a body budget and metrics of its own: the warm-up takes nothing from a
+        // caller's rate quota or share, and counts nowhere.
+        SimpleMeterRegistry nowhere = new SimpleMeterRegistry();
+        this.dropping = new IngestHandler(new Dropping(), new IngestMetrics(nowhere, callers), callers,
+                new CallerQuotas(properties), new BodyBudget(properties, nowhere), bodies, replies, tracing,
+                properties);
         this.caller = callers.all().iterator().next();
         this.collector = collectorHttpClient;
         this.context = context;
