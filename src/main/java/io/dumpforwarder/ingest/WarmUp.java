@@ -77,11 +77,13 @@ class WarmUp implements ApplicationRunner {
 
     private final IngestMetrics metrics;
 
+    private final ConnectionProvider collectorConnections;
+
     private volatile boolean warming = true;
 
     WarmUp(Callers callers, BodyReader bodies, Replies replies, DumpTracing tracing, ForwarderProperties properties,
-            HttpClient collectorHttpClient, ApplicationContext context, Environment environment,
-            IngestMetrics metrics) {
+            HttpClient collectorHttpClient, ApplicationContext context, Environment environment, IngestMetrics metrics,
+            ConnectionProvider collectorConnectionProvider) {
         // Quotas, a body budget and metrics of its own: the warm-up takes nothing from a
         // caller's rate quota or share, and counts nowhere.
         SimpleMeterRegistry nowhere = new SimpleMeterRegistry();
@@ -93,6 +95,7 @@ class WarmUp implements ApplicationRunner {
         this.context = context;
         this.environment = environment;
         this.metrics = metrics;
+        this.collectorConnections = collectorConnectionProvider;
     }
 
     /** Whether this request is one of the warm-up's own. */
@@ -155,8 +158,9 @@ class WarmUp implements ApplicationRunner {
     }
 
     /**
-     * Warms the client's side of a forward (its pool, codec and exchange) against a sink
-     * of its own on loopback, so that no warm-up dump reaches the collector.
+     * Warms the collector's client (its pool, with the pool's meters, its codec, timeouts
+     * and exchange) against a sink of the warm-up's own on loopback, so that no warm-up
+     * dump reaches the collector; the sink's pool, and its meters, go with the sink.
      */
     private int sendToSink() {
         DisposableServer sink = HttpServer.create()
@@ -164,17 +168,16 @@ class WarmUp implements ApplicationRunner {
             .port(0)
             .handle((request, response) -> request.receive().then(response.status(204).send()))
             .bindNow(LONGEST);
-        ConnectionProvider connections = ConnectionProvider.create("warm-up-sink", 4);
         try {
-            HttpClient client = HttpClient.create(connections).baseUrl("http://127.0.0.1:" + sink.port());
+            HttpClient client = this.collector.baseUrl("http://127.0.0.1:" + sink.port());
             return Flux.range(0, REQUESTS / 2)
                 .flatMap((i) -> post(client, "{\"uid\":1}", "application/json"), 4)
                 .reduce(0, Integer::sum)
                 .block(LONGEST);
         }
         finally {
-            connections.dispose();
             sink.disposeNow();
+            this.collectorConnections.disposeWhen(sink.address());
         }
     }
 

@@ -1,5 +1,6 @@
 package io.dumpforwarder.pipeline;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -7,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -15,9 +17,11 @@ import io.dumpforwarder.dump.Dump;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.netty.util.concurrent.EventExecutor;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
+import reactor.netty.resources.LoopResources;
 
 import org.springframework.stereotype.Component;
 
@@ -70,8 +74,22 @@ public class DumpQueue implements Intake {
 
     private volatile boolean open;
 
-    DumpQueue(ForwarderProperties properties, MeterRegistry registry) {
+    /** The application's event loops, on which callers' dumps are queued. */
+    private final EventExecutor[] loops;
+
+    /** Whether a drain is queued on an event loop and has not started. */
+    private final AtomicBoolean drainDue = new AtomicBoolean();
+
+    private final Runnable dueDrain = () -> {
+        this.drainDue.set(false);
+        drain();
+    };
+
+    DumpQueue(ForwarderProperties properties, MeterRegistry registry, LoopResources eventLoops) {
         this.registry = registry;
+        List<EventExecutor> executors = new ArrayList<>();
+        eventLoops.onServer(LoopResources.DEFAULT_NATIVE).forEach(executors::add);
+        this.loops = executors.toArray(EventExecutor[]::new);
         this.size = new BoundedCounter(properties.queue().capacity());
         this.bytes = new BoundedCounter(properties.queue().maxBytes().toBytes());
         this.dumpShares = new CallerShares(properties.ingest().callers());
@@ -124,7 +142,7 @@ public class DumpQueue implements Intake {
         Line line = lineOf(caller);
         line.held.addAndGet(dumps.size());
         line.waiting.addAll(dumps);
-        drain();
+        drainAfterThisTask();
         return Admission.ACCEPTED;
     }
 
@@ -177,6 +195,32 @@ public class DumpQueue implements Intake {
             this.turns.add(created);
             return created;
         });
+    }
+
+    /**
+     * Drains once the event loop that queued the dumps is done with its task, so the
+     * caller's answer is written before any forward starts (the forward's start, and the
+     * first forward's cold code and connection, are not on the caller's clock); at once
+     * on any other thread. One drain waits at a time: it takes every line.
+     */
+    private void drainAfterThisTask() {
+        EventExecutor loop = currentLoop();
+        if (loop == null) {
+            drain();
+        }
+        else if (this.drainDue.compareAndSet(false, true)) {
+            loop.execute(this.dueDrain);
+        }
+    }
+
+    /** The application's event loop running this thread, or {@code null}. */
+    private EventExecutor currentLoop() {
+        for (EventExecutor loop : this.loops) {
+            if (loop.inEventLoop()) {
+                return loop;
+            }
+        }
+        return null;
     }
 
     /**
