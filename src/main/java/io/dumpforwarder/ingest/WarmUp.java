@@ -59,7 +59,7 @@ class WarmUp implements ApplicationRunner {
     private static final Logger logger = LoggerFactory.getLogger(WarmUp.class);
 
     /** Requests sent, half single dumps and half NDJSON batches of ten. */
-    private static final int REQUESTS = 200;
+    private static final int REQUESTS = 100;
 
     private static final Duration LONGEST = Duration.ofSeconds(20);
 
