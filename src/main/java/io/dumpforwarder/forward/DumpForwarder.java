@@ -1,5 +1,6 @@
 package io.dumpforwarder.forward;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 
@@ -15,6 +16,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import io.micrometer.tracing.Span;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.netty.http.client.HttpClient;
@@ -36,6 +38,10 @@ public class DumpForwarder {
      * Added to the longest a forward may take to make the deadline no forward outlives.
      */
     private static final Duration DEADLINE_SLACK = Duration.ofSeconds(1);
+
+    private final HttpClient collectorHttpClient;
+
+    private final ForwarderProperties properties;
 
     private final Exchange exchange;
 
@@ -85,6 +91,8 @@ public class DumpForwarder {
     DumpForwarder(HttpClient collectorHttpClient, ForwarderProperties properties, CircuitBreakerRegistry breakers,
             RateLimiter rateLimiter, CollectorPause pause, RetryPolicy retries, ConcurrencyLimit concurrency,
             DumpTracing tracing, TimingWheel timeouts) {
+        this.collectorHttpClient = collectorHttpClient;
+        this.properties = properties;
         this.exchange = new Exchange(collectorHttpClient, tracing, properties);
         this.timeouts = timeouts;
         this.tracing = tracing;
@@ -255,22 +263,27 @@ public class DumpForwarder {
      * calls, and an attempt refused a permit never reaches the breaker.
      */
     private Mono<AttemptResult> send(List<Dump> dumps, int number) {
+        return send(this.exchange, this.breaker, dumps, number);
+    }
+
+    private Mono<AttemptResult> send(Exchange exchange, CircuitBreakerOperator<Void> breaker, List<Dump> dumps,
+            int number) {
         return Mono.defer(() -> {
             Span span = this.tracing.attempt(dumps, number);
             Answer answer = new Answer();
-            Mono<Void> exchanged = this.exchange.send(dumps, span, (status) -> answer.status = status);
+            Mono<Void> exchanged = exchange.send(dumps, span, (status) -> answer.status = status);
             Mono<AttemptResult> guarded = this.timeouts.timeout(exchanged, this.attemptTimeout, null)
                 .doOnError(CollectorStatusException.class, this::pauseIfAsked)
-                .transformDeferred(this.breaker)
+                .transformDeferred(breaker)
                 .thenReturn(AttemptResult.SUCCESS)
                 .onErrorResume((error) -> Mono.just(FailureClassifier.classify(error, answer.status != 0)));
             long expiresAt = this.maxAge.expiresAt(dumps);
             Mono<AttemptResult> cut = this.stopSending.asMono().flatMap((stop) -> cutShort(answer.status));
-            return Mono
-                .firstWithSignal(
-                        this.rateLimiter.around(this.concurrency.around(guarded, expiresAt, AttemptResult::feedback),
-                                dumps.size(), expiresAt),
-                        cut)
+            // The warm-up's attempts take no permits: they tell the adaptive limit
+            // nothing and spend no tokens.
+            Mono<AttemptResult> permitted = (exchange != this.exchange) ? guarded : this.rateLimiter
+                .around(this.concurrency.around(guarded, expiresAt, AttemptResult::feedback), dumps.size(), expiresAt);
+            return Mono.firstWithSignal(permitted, cut)
                 .onErrorResume((refused) -> !(refused instanceof StoppedWaiting),
                         (refused) -> Mono.just(FailureClassifier.classify(refused, false)))
                 .doOnNext((attempt) -> {
@@ -283,6 +296,25 @@ public class DumpForwarder {
                     }
                 });
         });
+    }
+
+    /**
+     * Runs an attempt's code (its exchange, timeouts and breaker operator) this many
+     * times against a sink instead of the collector, before readiness, so that a fresh
+     * start's first forward is not the first to run it (and to load its classes on an
+     * event loop a caller waits on). Nothing of it is counted or retried, it takes no
+     * permit, and the collector's breaker records none of it: the attempts go through a
+     * breaker of their own.
+     * @return how many attempts the sink took
+     */
+    Mono<Integer> warmUp(URI sink, List<Dump> dumps, int times) {
+        Exchange exchange = new Exchange(this.collectorHttpClient, this.tracing, this.properties, sink);
+        CircuitBreakerOperator<Void> breaker = CircuitBreakerOperator.of(CircuitBreaker.ofDefaults("warm-up"));
+        return Flux.range(0, times)
+            .concatMap((i) -> send(exchange, breaker, dumps, 1))
+            .filter((attempt) -> attempt.result().outcome() == Outcome.SUCCESS)
+            .count()
+            .map(Math::toIntExact);
     }
 
     /**

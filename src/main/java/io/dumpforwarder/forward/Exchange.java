@@ -1,5 +1,6 @@
 package io.dumpforwarder.forward;
 
+import java.net.URI;
 import java.util.List;
 import java.util.function.IntConsumer;
 
@@ -51,7 +52,12 @@ final class Exchange {
     private final DumpTracing tracing;
 
     Exchange(HttpClient collectorHttpClient, DumpTracing tracing, ForwarderProperties properties) {
-        this.post = collectorHttpClient.post().uri(properties.dumpUrl());
+        this(collectorHttpClient, tracing, properties, properties.dumpUrl());
+    }
+
+    /** An exchange with another target than the dump URL: the warm-up's sink. */
+    Exchange(HttpClient collectorHttpClient, DumpTracing tracing, ForwarderProperties properties, URI target) {
+        this.post = collectorHttpClient.post().uri(target);
         this.tracing = tracing;
         this.batched = properties.batch().enabled();
         this.gzip = properties.compression() == ForwarderProperties.Compression.GZIP;

@@ -40,7 +40,7 @@ class RetryPolicy {
                         .register(registry));
         }
         this.exhausted = Counter.builder("dumps.retries.budget.exhausted")
-            .description("Retries not made because the retry budget was spent")
+            .description("Waits of a retry for the retry budget's room (the retry is delayed, not dropped)")
             .register(registry);
     }
 

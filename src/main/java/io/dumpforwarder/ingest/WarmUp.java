@@ -23,10 +23,8 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
-import reactor.netty.DisposableServer;
 import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.client.HttpClient;
-import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.resources.ConnectionProvider;
@@ -46,9 +44,8 @@ import org.springframework.stereotype.Component;
  * service's own ingest port over loopback, through the same server, guards, body reader
  * and parser as a caller's; each carries a marker only this process knows, which routes
  * it to a handler of its own that drops its dumps and counts them nowhere, and the marker
- * is no longer looked at once the warm-up ends. The collector's client is warmed too (its
- * event loops, resolver and TLS). A warm-up that fails is logged and skipped: it never
- * stops the start.
+ * is no longer looked at once the warm-up ends (the forward path has a warm-up of its
+ * own). A warm-up that fails is logged and skipped: it never stops the start.
  */
 @Component
 class WarmUp implements ApplicationRunner {
@@ -69,21 +66,16 @@ class WarmUp implements ApplicationRunner {
 
     private final String caller;
 
-    private final HttpClient collector;
-
     private final ApplicationContext context;
 
     private final Environment environment;
 
     private final IngestMetrics metrics;
 
-    private final ConnectionProvider collectorConnections;
-
     private volatile boolean warming = true;
 
     WarmUp(Callers callers, BodyReader bodies, Replies replies, DumpTracing tracing, ForwarderProperties properties,
-            HttpClient collectorHttpClient, ApplicationContext context, Environment environment, IngestMetrics metrics,
-            ConnectionProvider collectorConnectionProvider) {
+            ApplicationContext context, Environment environment, IngestMetrics metrics) {
         // Quotas, a body budget and metrics of its own: the warm-up takes nothing from a
         // caller's rate quota or share, and counts nowhere.
         SimpleMeterRegistry nowhere = new SimpleMeterRegistry();
@@ -91,11 +83,9 @@ class WarmUp implements ApplicationRunner {
                 new CallerQuotas(properties), new BodyBudget(properties, nowhere), bodies, replies, tracing,
                 properties);
         this.caller = callers.all().iterator().next();
-        this.collector = collectorHttpClient;
         this.context = context;
         this.environment = environment;
         this.metrics = metrics;
-        this.collectorConnections = collectorConnectionProvider;
     }
 
     /** Whether this request is one of the warm-up's own. */
@@ -112,8 +102,7 @@ class WarmUp implements ApplicationRunner {
         try {
             if (this.context instanceof WebServerApplicationContext web && web.getWebServer() != null) {
                 long started = System.nanoTime();
-                this.collector.warmup().block(LONGEST);
-                int answered = send(web.getWebServer().getPort()) + sendToSink();
+                int answered = send(web.getWebServer().getPort());
                 logger.info("Warmed up the ingest path with {} requests in {} ms", answered,
                         Duration.ofNanos(System.nanoTime() - started).toMillis());
             }
@@ -154,30 +143,6 @@ class WarmUp implements ApplicationRunner {
                 .next()
                 .timeout(Duration.ofSeconds(2), Mono.empty())
                 .block();
-        }
-    }
-
-    /**
-     * Warms the collector's client (its pool, with the pool's meters, its codec, timeouts
-     * and exchange) against a sink of the warm-up's own on loopback, so that no warm-up
-     * dump reaches the collector; the sink's pool, and its meters, go with the sink.
-     */
-    private int sendToSink() {
-        DisposableServer sink = HttpServer.create()
-            .host("127.0.0.1")
-            .port(0)
-            .handle((request, response) -> request.receive().then(response.status(204).send()))
-            .bindNow(LONGEST);
-        try {
-            HttpClient client = this.collector.baseUrl("http://127.0.0.1:" + sink.port());
-            return Flux.range(0, REQUESTS / 2)
-                .flatMap((i) -> post(client, "{\"uid\":1}", "application/json"), 4)
-                .reduce(0, Integer::sum)
-                .block(LONGEST);
-        }
-        finally {
-            sink.disposeNow();
-            this.collectorConnections.disposeWhen(sink.address());
         }
     }
 
