@@ -7,6 +7,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -209,7 +210,14 @@ public class DumpQueue implements Intake {
             drain();
         }
         else if (this.drainDue.compareAndSet(false, true)) {
-            loop.execute(this.dueDrain);
+            try {
+                loop.execute(this.dueDrain);
+            }
+            catch (RejectedExecutionException ex) {
+                // The loop is shutting down: no drain may stay due on it.
+                this.drainDue.set(false);
+                drain();
+            }
         }
     }
 
