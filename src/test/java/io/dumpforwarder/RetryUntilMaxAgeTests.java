@@ -10,11 +10,11 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Answers that reject the forwarder itself (401, 403, 404...) against a real collector:
- * tried again past max-attempts, paced by the retry budget, until the dump's max age, so
- * a collector that rejects the forwarder for a while (a credential rotation) loses no
- * dump; only a dump that outlives its max age ends {@code expired}; a refusal of the dump
- * itself stays final. Each test has a fresh budget (a new context); the breaker is kept
- * closed, so what is shown is the retries' own doing.
+ * tried again however many attempts it takes, paced by the retry budget, until the dump's
+ * max age, so a collector that rejects the forwarder for a while (a credential rotation)
+ * loses no dump; only a dump that outlives its max age ends {@code expired}; a refusal of
+ * the dump itself stays final. Each test has a fresh budget (a new context); the breaker
+ * is kept closed, so what is shown is the retries' own doing.
  */
 @TestPropertySource(properties = { "forwarder.max-age=6s", "forwarder.retry.initial-backoff=20ms",
         "forwarder.retry.max-backoff=100ms", "forwarder.retry.budget-ratio=1.0", "forwarder.retry.budget-window=1s",
