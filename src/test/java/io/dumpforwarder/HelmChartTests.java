@@ -10,16 +10,14 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
-import com.marcnuri.helm.TemplateCommand;
 import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.support.HelmChart;
 import io.dumpforwarder.support.RunningApp;
 import io.kubernetes.client.openapi.models.V1ConfigMap;
 import io.kubernetes.client.openapi.models.V1Deployment;
@@ -58,20 +56,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class HelmChartTests {
 
-    private static final Path CHART = Path.of("helm/dump-forwarder");
-
-    private static final Path DEFAULT_VALUES = CHART.resolve("ci/default-values.yaml");
+    private static final Path DEFAULT_VALUES = HelmChart.CHART.resolve("ci/default-values.yaml");
 
     private static final Yaml yaml = new Yaml();
 
-    static Stream<Path> valuesFiles() throws IOException {
-        try (Stream<Path> files = Files.list(CHART.resolve("ci"))) {
-            return files.filter((file) -> file.toString().endsWith("-values.yaml")).sorted().toList().stream();
-        }
-    }
-
     @ParameterizedTest
-    @MethodSource("valuesFiles")
+    @MethodSource("io.dumpforwarder.support.HelmChart#exampleValues")
     void lintsStrictly(Path values, @TempDir Path temp) throws IOException {
         LintResult lint = new Helm(chartWithValues(values, temp)).lint().strict().call();
 
@@ -79,20 +69,20 @@ class HelmChartTests {
     }
 
     @ParameterizedTest
-    @MethodSource("valuesFiles")
+    @MethodSource("io.dumpforwarder.support.HelmChart#exampleValues")
     void rendersOnlyObjectsTheKubernetesApiAccepts(Path values) {
-        List<Map<String, Object>> objects = render(values);
+        List<Map<String, Object>> objects = HelmChart.render(values);
 
         assertThat(objects).isNotEmpty().allSatisfy(HelmChartTests::validate);
     }
 
     @Test
     void theValidationRejectsUnknownAndMissingFields() {
-        Map<String, Object> deployment = find(render(DEFAULT_VALUES), "Deployment", null);
+        Map<String, Object> deployment = HelmChart.find(HelmChart.render(DEFAULT_VALUES), "Deployment", null);
         Map<String, Object> typo = copy(deployment);
-        map(typo, "spec").put("replicasCount", 3);
+        HelmChart.map(typo, "spec").put("replicasCount", 3);
         Map<String, Object> missing = copy(deployment);
-        map(missing, "spec").remove("selector");
+        HelmChart.map(missing, "spec").remove("selector");
 
         assertThatThrownBy(() -> validate(typo)).hasMessageContaining("replicasCount");
         assertThatThrownBy(() -> validate(missing)).hasMessageContaining("selector");
@@ -103,15 +93,15 @@ class HelmChartTests {
 
     @Test
     void rendersOnlyTheCoreObjectsByDefault() {
-        assertThat(render(DEFAULT_VALUES)).extracting((object) -> object.get("kind"))
+        assertThat(HelmChart.render(DEFAULT_VALUES)).extracting((object) -> object.get("kind"))
             .containsExactlyInAnyOrderElementsOf(CORE);
     }
 
     @ParameterizedTest
-    @MethodSource("valuesFiles")
+    @MethodSource("io.dumpforwarder.support.HelmChart#exampleValues")
     void eachOptionalObjectAppearsOnlyWhenEnabled(Path values) {
         String feature = values.getFileName().toString().replace("-values.yaml", "");
-        List<Object> kinds = render(values).stream().map((object) -> object.get("kind")).toList();
+        List<Object> kinds = HelmChart.render(values).stream().map((object) -> object.get("kind")).toList();
         Map<String, String> kindOf = Map.of("hpa", "HorizontalPodAutoscaler", "keda", "ScaledObject", "pdb",
                 "PodDisruptionBudget", "servicemonitor", "ServiceMonitor", "prometheusrule", "PrometheusRule",
                 "networkpolicy", "NetworkPolicy", "dashboard", "ConfigMap", "kafka", "ScaledObject");
@@ -127,24 +117,24 @@ class HelmChartTests {
 
     @Test
     void probesHitPathsAndPortsTheAppServes() {
-        List<Map<String, Object>> objects = render(DEFAULT_VALUES);
-        Map<String, Object> container = container(find(objects, "Deployment", null));
+        List<Map<String, Object>> objects = HelmChart.render(DEFAULT_VALUES);
+        Map<String, Object> container = HelmChart.container(HelmChart.find(objects, "Deployment", null));
         Map<String, Integer> ports = new LinkedHashMap<>();
-        list(container, "ports")
+        HelmChart.list(container, "ports")
             .forEach((port) -> ports.put((String) port.get("name"), (Integer) port.get("containerPort")));
         assertThat(ports).containsEntry("http", 8080).containsEntry("management", 8081);
-        List<String> args = cast(container.get("args"));
+        List<String> args = HelmChart.cast(container.get("args"));
         assertThat(args).contains("--server.port=8080", "--management.server.port=8081");
 
         // The real app, started on the chart's application.yml, serves the probed paths
         // on its management port.
-        Path config = writeTemp(configOf(objects));
+        Path config = writeTemp(HelmChart.configOf(objects));
         try (RunningApp app = RunningApp.start("--spring.config.import=file:" + config)) {
             WebTestClient client = WebTestClient.bindToServer()
                 .baseUrl("http://127.0.0.1:" + app.managementPort())
                 .build();
             for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
-                Map<String, Object> httpGet = map(map(container, probe), "httpGet");
+                Map<String, Object> httpGet = HelmChart.map(HelmChart.map(container, probe), "httpGet");
                 assertThat(httpGet.get("port")).isEqualTo("management");
                 client.get().uri((String) httpGet.get("path")).exchange().expectStatus().isOk();
             }
@@ -155,32 +145,35 @@ class HelmChartTests {
     @ParameterizedTest
     @ValueSource(ints = { 5, 25, 120 })
     void terminationGraceOutlastsThePreStopPauseAndTheWholeShutdownPhase(int drainSeconds) {
-        List<Map<String, Object>> objects = render(DEFAULT_VALUES,
+        List<Map<String, Object>> objects = HelmChart.render(DEFAULT_VALUES,
                 (template) -> template.set("config.drainTimeoutSeconds", drainSeconds));
-        Map<String, Object> deployment = find(objects, "Deployment", null);
-        Map<String, Object> pod = map(map(deployment, "spec"), "template");
-        int grace = (Integer) map(pod, "spec").get("terminationGracePeriodSeconds");
-        int preStop = (Integer) map(map(map(container(deployment), "lifecycle"), "preStop"), "sleep").get("seconds");
-        Environment environment = environment(configOf(objects));
+        Map<String, Object> deployment = HelmChart.find(objects, "Deployment", null);
+        Map<String, Object> pod = HelmChart.map(HelmChart.map(deployment, "spec"), "template");
+        int grace = (Integer) HelmChart.map(pod, "spec").get("terminationGracePeriodSeconds");
+        int preStop = (Integer) HelmChart
+            .map(HelmChart.map(HelmChart.map(HelmChart.container(deployment), "lifecycle"), "preStop"), "sleep")
+            .get("seconds");
+        Environment environment = environment(HelmChart.configOf(objects));
         Duration phase = DurationStyle
             .detectAndParse(environment.getRequiredProperty("spring.lifecycle.timeout-per-shutdown-phase"));
 
-        assertThat(phase).isGreaterThan(bind(configOf(objects)).shutdown().drainTimeout());
+        assertThat(phase).isGreaterThan(bind(HelmChart.configOf(objects)).shutdown().drainTimeout());
         assertThat(grace).isGreaterThanOrEqualTo(preStop + (int) phase.toSeconds() + 5);
     }
 
     @Test
     void aPreStopPauseOfZeroLeavesTheHookOut() {
-        Map<String, Object> deployment = find(
-                render(DEFAULT_VALUES, (template) -> template.set("preStopSleepSeconds", 0)), "Deployment", null);
+        Map<String, Object> deployment = HelmChart.find(
+                HelmChart.render(DEFAULT_VALUES, (template) -> template.set("preStopSleepSeconds", 0)), "Deployment",
+                null);
 
-        assertThat(container(deployment)).doesNotContainKey("lifecycle");
+        assertThat(HelmChart.container(deployment)).doesNotContainKey("lifecycle");
         validate(deployment);
     }
 
     @Test
     void operatorsBringSecretsEnvironmentAndContainers() {
-        List<Map<String, Object>> objects = render(CHART.resolve("ci/mtls-values.yaml"),
+        List<Map<String, Object>> objects = HelmChart.render(HelmChart.CHART.resolve("ci/mtls-values.yaml"),
                 (template) -> template.set("extraEnv[0].name", "FORWARDER_CLIENT_CONNECT_TIMEOUT")
                     .set("extraEnv[0].value", "1s")
                     .set("envFrom[0].secretRef.name", "dump-forwarder-env")
@@ -191,83 +184,94 @@ class HelmChartTests {
                     .set("priorityClassName", "dumps-high")
                     .set("podLabels.team", "recsys")
                     .set("image.digest", "sha256:" + "a".repeat(64)));
-        Map<String, Object> deployment = find(objects, "Deployment", null);
-        Map<String, Object> podSpec = map(map(map(deployment, "spec"), "template"), "spec");
-        Map<String, Object> container = container(deployment);
-        Environment environment = environment(configOf(objects));
+        Map<String, Object> deployment = HelmChart.find(objects, "Deployment", null);
+        Map<String, Object> podSpec = HelmChart.map(HelmChart.map(HelmChart.map(deployment, "spec"), "template"),
+                "spec");
+        Map<String, Object> container = HelmChart.container(deployment);
+        Environment environment = environment(HelmChart.configOf(objects));
 
         // The SSL bundle's files are in the mounted Secret.
-        assertThat(bind(configOf(objects)).client().sslBundle()).isEqualTo("collector");
+        assertThat(bind(HelmChart.configOf(objects)).client().sslBundle()).isEqualTo("collector");
         assertThat(environment.getProperty("spring.ssl.bundle.pem.collector.keystore.private-key"))
             .isEqualTo("file:/etc/dump-forwarder/collector-tls/tls.key");
-        assertThat(list(container, "volumeMounts")).contains(
+        assertThat(HelmChart.list(container, "volumeMounts")).contains(
                 Map.of("name", "collector-tls", "mountPath", "/etc/dump-forwarder/collector-tls", "readOnly", true));
-        assertThat(list(podSpec, "volumes"))
+        assertThat(HelmChart.list(podSpec, "volumes"))
             .contains(Map.of("name", "collector-tls", "secret", Map.of("secretName", "dump-forwarder-collector-tls")));
-        assertThat(list(podSpec, "volumes")).extracting((volume) -> volume.get("name")).contains("config", "tmp");
-        assertThat(list(container, "env")).contains(Map.of("name", "FORWARDER_CLIENT_CONNECT_TIMEOUT", "value", "1s"));
-        assertThat(list(container, "envFrom"))
+        assertThat(HelmChart.list(podSpec, "volumes")).extracting((volume) -> volume.get("name"))
+            .contains("config", "tmp");
+        assertThat(HelmChart.list(container, "env"))
+            .contains(Map.of("name", "FORWARDER_CLIENT_CONNECT_TIMEOUT", "value", "1s"));
+        assertThat(HelmChart.list(container, "envFrom"))
             .containsExactly(Map.of("secretRef", Map.of("name", "dump-forwarder-env")));
-        assertThat(list(podSpec, "initContainers")).extracting((init) -> init.get("name")).containsExactly("wait");
-        assertThat(list(podSpec, "containers")).extracting((each) -> each.get("name"))
+        assertThat(HelmChart.list(podSpec, "initContainers")).extracting((init) -> init.get("name"))
+            .containsExactly("wait");
+        assertThat(HelmChart.list(podSpec, "containers")).extracting((each) -> each.get("name"))
             .containsExactly("dump-forwarder", "proxy");
         assertThat(podSpec).containsEntry("priorityClassName", "dumps-high");
-        assertThat(map(map(map(map(deployment, "spec"), "template"), "metadata"), "labels")).containsEntry("team",
-                "recsys");
+        assertThat(HelmChart
+            .map(HelmChart.map(HelmChart.map(HelmChart.map(deployment, "spec"), "template"), "metadata"), "labels"))
+            .containsEntry("team", "recsys");
         assertThat(container).containsEntry("image", "registry.example.com/dump-forwarder@sha256:" + "a".repeat(64));
         validate(deployment);
     }
 
     @Test
     void podsSpreadOverNodesAndADisruptionBudgetKeepsThemUpByDefault() {
-        List<Map<String, Object>> objects = render(DEFAULT_VALUES);
-        Map<String, Object> deployment = find(objects, "Deployment", null);
-        Map<String, Object> podSpec = map(map(map(deployment, "spec"), "template"), "spec");
-        Map<String, Object> selector = map(map(deployment, "spec"), "selector");
+        List<Map<String, Object>> objects = HelmChart.render(DEFAULT_VALUES);
+        Map<String, Object> deployment = HelmChart.find(objects, "Deployment", null);
+        Map<String, Object> podSpec = HelmChart.map(HelmChart.map(HelmChart.map(deployment, "spec"), "template"),
+                "spec");
+        Map<String, Object> selector = HelmChart.map(HelmChart.map(deployment, "spec"), "selector");
 
-        assertThat(list(podSpec, "topologySpreadConstraints")).singleElement()
+        assertThat(HelmChart.list(podSpec, "topologySpreadConstraints")).singleElement()
             .satisfies((spread) -> assertThat(spread).containsEntry("topologyKey", "kubernetes.io/hostname")
                 .containsEntry("whenUnsatisfiable", "ScheduleAnyway")
                 .containsEntry("labelSelector", selector));
-        assertThat(map(map(find(objects, "PodDisruptionBudget", null), "spec"), "selector")).isEqualTo(selector);
-        assertThat(render(DEFAULT_VALUES, (template) -> template.set("replicaCount", 1)))
+        assertThat(
+                HelmChart.map(HelmChart.map(HelmChart.find(objects, "PodDisruptionBudget", null), "spec"), "selector"))
+            .isEqualTo(selector);
+        assertThat(HelmChart.render(DEFAULT_VALUES, (template) -> template.set("replicaCount", 1)))
             .noneMatch((object) -> "PodDisruptionBudget".equals(object.get("kind")));
-        assertThat(render(DEFAULT_VALUES,
+        assertThat(HelmChart.render(DEFAULT_VALUES,
                 (template) -> template.set("replicaCount", 1)
                     .set("autoscaling.enabled", true)
                     .set("autoscaling.minReplicas", 3)))
             .anyMatch((object) -> "PodDisruptionBudget".equals(object.get("kind")));
-        Map<String, Object> zones = find(
-                render(DEFAULT_VALUES,
+        Map<String, Object> zones = HelmChart.find(
+                HelmChart.render(DEFAULT_VALUES,
                         (template) -> template.set("topologySpreadConstraints[0].maxSkew", 2)
                             .set("topologySpreadConstraints[0].topologyKey", "topology.kubernetes.io/zone")
                             .set("topologySpreadConstraints[0].whenUnsatisfiable", "DoNotSchedule")),
                 "Deployment", null);
-        assertThat(list(map(map(map(zones, "spec"), "template"), "spec"), "topologySpreadConstraints")).singleElement()
+        assertThat(HelmChart.list(HelmChart.map(HelmChart.map(HelmChart.map(zones, "spec"), "template"), "spec"),
+                "topologySpreadConstraints"))
+            .singleElement()
             .satisfies((spread) -> assertThat(spread).containsEntry("topologyKey", "topology.kubernetes.io/zone"));
-        assertThatThrownBy(() -> render(DEFAULT_VALUES, (template) -> template.set("keda.minReplicas", 0)))
+        assertThatThrownBy(() -> HelmChart.render(DEFAULT_VALUES, (template) -> template.set("keda.minReplicas", 0)))
             .hasMessageContaining("minReplicas");
     }
 
     @Test
     void probesTakeEveryTimingField() {
-        Map<String, Object> container = container(find(render(DEFAULT_VALUES,
+        Map<String, Object> container = HelmChart.container(HelmChart.find(HelmChart.render(DEFAULT_VALUES,
                 (template) -> template.set("livenessProbe.timeoutSeconds", 3)
                     .set("readinessProbe.initialDelaySeconds", 2)
                     .set("startupProbe.successThreshold", 1)),
                 "Deployment", null));
 
-        assertThat(map(container, "livenessProbe")).containsEntry("timeoutSeconds", 3);
-        assertThat(map(container, "readinessProbe")).containsEntry("initialDelaySeconds", 2)
+        assertThat(HelmChart.map(container, "livenessProbe")).containsEntry("timeoutSeconds", 3);
+        assertThat(HelmChart.map(container, "readinessProbe")).containsEntry("initialDelaySeconds", 2)
             .containsEntry("timeoutSeconds", 1);
-        assertThat(map(container, "startupProbe")).containsEntry("successThreshold", 1);
-        assertThatThrownBy(() -> render(DEFAULT_VALUES, (template) -> template.set("livenessProbe.timeoutSecond", 3)))
+        assertThat(HelmChart.map(container, "startupProbe")).containsEntry("successThreshold", 1);
+        assertThatThrownBy(
+                () -> HelmChart.render(DEFAULT_VALUES, (template) -> template.set("livenessProbe.timeoutSecond", 3)))
             .hasMessageContaining("timeoutSecond");
     }
 
     @Test
     void aClusterRateLimitWithoutRedisRefusesToRender() {
-        assertThatThrownBy(() -> render(DEFAULT_VALUES,
+        assertThatThrownBy(() -> HelmChart.render(DEFAULT_VALUES,
                 (template) -> template.set("config.rateLimiter.enabled", true)
                     .set("config.rateLimiter.scope", "cluster")))
             .hasMessageContaining("config.rateLimiter.scope=cluster")
@@ -278,35 +282,41 @@ class HelmChartTests {
     @CsvSource({ "http://collector.collectors.svc/dumps, , 80", "https://collector.collectors.svc/dumps, , 443",
             "https://collector.collectors.svc:8443/dumps, , 8443", "http://collector:9000/dumps, 7000, 7000" })
     void theNetworkPolicyLetsOutTheDumpUrlsPort(String dumpUrl, Integer collectorPort, int expected) {
-        Map<String, Object> policy = find(render(CHART.resolve("ci/networkpolicy-values.yaml"), (template) -> {
-            template.set("config.dumpUrl", dumpUrl);
-            if (collectorPort != null) {
-                template.set("networkPolicy.collectorPort", collectorPort);
-            }
-        }), "NetworkPolicy", null);
+        Map<String, Object> policy = HelmChart
+            .find(HelmChart.render(HelmChart.CHART.resolve("ci/networkpolicy-values.yaml"), (template) -> {
+                template.set("config.dumpUrl", dumpUrl);
+                if (collectorPort != null) {
+                    template.set("networkPolicy.collectorPort", collectorPort);
+                }
+            }), "NetworkPolicy", null);
 
-        assertThat(list(list(map(policy, "spec"), "egress").get(1), "ports")).singleElement()
+        assertThat(HelmChart.list(HelmChart.list(HelmChart.map(policy, "spec"), "egress").get(1), "ports"))
+            .singleElement()
             .satisfies((port) -> assertThat(port).containsEntry("port", expected));
     }
 
     @Test
     void theServicesAndTheServiceMonitorTakeTheOperatorsSettings() {
-        List<Map<String, Object>> objects = render(CHART.resolve("ci/servicemonitor-values.yaml"),
+        List<Map<String, Object>> objects = HelmChart.render(HelmChart.CHART.resolve("ci/servicemonitor-values.yaml"),
                 (template) -> template.set("service.annotations.example\\.com/lb", "internal")
                     .set("serviceMonitor.scrapeTimeout", "10s")
                     .set("serviceMonitor.relabelings[0].targetLabel", "cluster")
                     .set("serviceMonitor.relabelings[0].replacement", "eu-1"));
 
-        Map<String, Object> endpoint = list(map(find(objects, "ServiceMonitor", null), "spec"), "endpoints").get(0);
+        Map<String, Object> endpoint = HelmChart
+            .list(HelmChart.map(HelmChart.find(objects, "ServiceMonitor", null), "spec"), "endpoints")
+            .get(0);
         assertThat(endpoint).containsEntry("scrapeTimeout", "10s")
             .containsEntry("relabelings", List.of(Map.of("targetLabel", "cluster", "replacement", "eu-1")));
-        assertThat(map(map(find(objects, "Service", "release-name-dump-forwarder"), "metadata"), "annotations"))
+        assertThat(HelmChart.map(
+                HelmChart.map(HelmChart.find(objects, "Service", "release-name-dump-forwarder"), "metadata"),
+                "annotations"))
             .containsEntry("example.com/lb", "internal");
     }
 
     @Test
     void valuesReachTheAppsConfiguration() {
-        List<Map<String, Object>> objects = render(DEFAULT_VALUES,
+        List<Map<String, Object>> objects = HelmChart.render(DEFAULT_VALUES,
                 (template) -> template.set("config.maxConcurrency", 37)
                     .set("config.queue.capacity", 1234)
                     .set("config.drainTimeoutSeconds", 25)
@@ -316,7 +326,7 @@ class HelmChartTests {
                     .set("config.maxInflightBytes", "48MB")
                     .set("config.extra.forwarder.log.failures-per-second", 9));
 
-        ForwarderProperties properties = bind(configOf(objects));
+        ForwarderProperties properties = bind(HelmChart.configOf(objects));
 
         assertThat(properties.dumpUrl()).hasToString("http://dump-collector.collectors.svc/dumps");
         assertThat(properties.maxConcurrency()).isEqualTo(37);
@@ -336,72 +346,79 @@ class HelmChartTests {
     @Test
     void theHelmTestPodChecksReadinessAndTheIngestPortWithoutBeingSelectedByTheServices() throws IOException {
         Path hook = Path.of("templates", "tests", "test-readiness.yaml");
-        String template = Files.readString(CHART.resolve(hook));
+        String template = Files.readString(HelmChart.CHART.resolve(hook));
         assertThat(template).contains("\"helm.sh/hook\": test");
         Path copy = Files.createTempDirectory("chart");
         copyChart(copy);
         Files.writeString(copy.resolve(hook), template.replace("\"helm.sh/hook\": test", "test: \"true\""));
-        List<Map<String, Object>> objects = render(copy, copy.resolve(CHART.relativize(DEFAULT_VALUES).toString()),
+        List<Map<String, Object>> objects = HelmChart.render(copy,
+                copy.resolve(HelmChart.CHART.relativize(DEFAULT_VALUES).toString()),
                 (settings) -> settings.set("imagePullSecrets[0].name", "registry-credentials"));
 
-        Map<String, Object> pod = find(objects, "Pod", null);
-        assertThat(list(map(pod, "spec"), "imagePullSecrets")).containsExactly(Map.of("name", "registry-credentials"));
-        List<String> words = cast(list(map(pod, "spec"), "containers").get(0).get("command"));
+        Map<String, Object> pod = HelmChart.find(objects, "Pod", null);
+        assertThat(HelmChart.list(HelmChart.map(pod, "spec"), "imagePullSecrets"))
+            .containsExactly(Map.of("name", "registry-credentials"));
+        List<String> words = HelmChart
+            .cast(HelmChart.list(HelmChart.map(pod, "spec"), "containers").get(0).get("command"));
         assertThat(String.join(" ", words)).contains(
                 "release-name-dump-forwarder-management:8081/actuator/health/readiness",
                 "nc -z -w 5 release-name-dump-forwarder 80");
-        Map<String, Object> labels = map(map(pod, "metadata"), "labels");
+        Map<String, Object> labels = HelmChart.map(HelmChart.map(pod, "metadata"), "labels");
         objects.stream().filter((object) -> "Service".equals(object.get("kind"))).forEach((service) -> {
-            Map<String, Object> selector = map(map(service, "spec"), "selector");
+            Map<String, Object> selector = HelmChart.map(HelmChart.map(service, "spec"), "selector");
             assertThat(labels.entrySet().containsAll(selector.entrySet()))
-                .as("the Service %s selects the test pod", map(service, "metadata").get("name"))
+                .as("the Service %s selects the test pod", HelmChart.map(service, "metadata").get("name"))
                 .isFalse();
         });
     }
 
     @Test
     void aClusterRateLimitTakesRedisFromTheValuesAndItsPasswordFromASecret() {
-        List<Map<String, Object>> objects = render(CHART.resolve("ci/ratelimit-values.yaml"));
+        List<Map<String, Object>> objects = HelmChart.render(HelmChart.CHART.resolve("ci/ratelimit-values.yaml"));
 
-        ForwarderProperties.RateLimit limit = bind(configOf(objects)).rateLimiter();
+        ForwarderProperties.RateLimit limit = bind(HelmChart.configOf(objects)).rateLimiter();
         assertThat(limit.scope()).isEqualTo(ForwarderProperties.RateLimit.Scope.CLUSTER);
         assertThat(limit.rate()).isEqualTo(2000);
         assertThat(limit.burst()).isEqualTo(200);
         assertThat(limit.fallbackRate()).isEqualTo(500);
         Map<String, Map<String, Object>> env = new HashMap<>();
-        list(container(find(objects, "Deployment", null)), "env")
+        HelmChart.list(HelmChart.container(HelmChart.find(objects, "Deployment", null)), "env")
             .forEach((variable) -> env.put((String) variable.get("name"), variable));
         assertThat(env.get("SPRING_DATA_REDIS_URL")).containsEntry("value", "redis://redis-master.cache.svc:6379");
-        assertThat(map(map(env.get("SPRING_DATA_REDIS_PASSWORD"), "valueFrom"), "secretKeyRef"))
+        assertThat(HelmChart.map(HelmChart.map(env.get("SPRING_DATA_REDIS_PASSWORD"), "valueFrom"), "secretKeyRef"))
             .containsEntry("name", "redis-auth")
             .containsEntry("key", "password");
-        assertThat(container(find(render(DEFAULT_VALUES), "Deployment", null))).doesNotContainKey("env");
+        assertThat(HelmChart.container(HelmChart.find(HelmChart.render(DEFAULT_VALUES), "Deployment", null)))
+            .doesNotContainKey("env");
     }
 
     @Test
     void theNetworkPolicyLetsOutDnsTheCollectorAndTheExtraEgressRules() {
-        Map<String, Object> policy = find(render(CHART.resolve("ci/networkpolicy-values.yaml")), "NetworkPolicy", null);
-        List<Map<String, Object>> egress = list(map(policy, "spec"), "egress");
+        Map<String, Object> policy = HelmChart
+            .find(HelmChart.render(HelmChart.CHART.resolve("ci/networkpolicy-values.yaml")), "NetworkPolicy", null);
+        List<Map<String, Object>> egress = HelmChart.list(HelmChart.map(policy, "spec"), "egress");
         assertThat(egress).hasSize(3);
-        assertThat(list(egress.get(2), "ports")).singleElement()
+        assertThat(HelmChart.list(egress.get(2), "ports")).singleElement()
             .satisfies((port) -> assertThat(port).containsEntry("port", 4318));
     }
 
     @Test
     void tracingValuesTurnOnSpringBootsTracingKeys() {
-        Environment traced = environment(configOf(render(CHART.resolve("ci/tracing-values.yaml"))));
+        Environment traced = environment(
+                HelmChart.configOf(HelmChart.render(HelmChart.CHART.resolve("ci/tracing-values.yaml"))));
         assertThat(traced.getProperty("management.tracing.export.enabled", Boolean.class)).isTrue();
         assertThat(traced.getProperty("management.tracing.sampling.probability", Double.class)).isEqualTo(0.01);
         assertThat(traced.getProperty("management.opentelemetry.tracing.export.otlp.endpoint"))
             .isEqualTo("http://otel-collector.observability.svc:4318/v1/traces");
-        Environment plain = environment(configOf(render(DEFAULT_VALUES)));
+        Environment plain = environment(HelmChart.configOf(HelmChart.render(DEFAULT_VALUES)));
         assertThat(plain.containsProperty("management.tracing.export.enabled")).isFalse();
     }
 
     @Test
     void batchingCompressionRetriesAndAdaptiveConcurrencyReachTheAppsConfiguration() {
-        ForwarderProperties batched = bind(configOf(render(CHART.resolve("ci/delivery-values.yaml"))));
-        ForwarderProperties plain = bind(configOf(render(DEFAULT_VALUES)));
+        ForwarderProperties batched = bind(
+                HelmChart.configOf(HelmChart.render(HelmChart.CHART.resolve("ci/delivery-values.yaml"))));
+        ForwarderProperties plain = bind(HelmChart.configOf(HelmChart.render(DEFAULT_VALUES)));
 
         assertThat(batched.batch())
             .isEqualTo(new ForwarderProperties.Batch(true, 200, DataSize.ofMegabytes(2), Duration.ofMillis(50)));
@@ -418,68 +435,79 @@ class HelmChartTests {
 
     @Test
     void callerAuthenticationReadsTheTokensFromTheGivenSecret() {
-        List<Map<String, Object>> objects = render(CHART.resolve("ci/auth-values.yaml"));
-        ForwarderProperties properties = bind(configOf(objects));
-        Map<String, Object> deployment = find(objects, "Deployment", null);
-        Map<String, Object> podSpec = map(map(map(deployment, "spec"), "template"), "spec");
+        List<Map<String, Object>> objects = HelmChart.render(HelmChart.CHART.resolve("ci/auth-values.yaml"));
+        ForwarderProperties properties = bind(HelmChart.configOf(objects));
+        Map<String, Object> deployment = HelmChart.find(objects, "Deployment", null);
+        Map<String, Object> podSpec = HelmChart.map(HelmChart.map(HelmChart.map(deployment, "spec"), "template"),
+                "spec");
 
         assertThat(properties.ingest().auth().enabled()).isTrue();
         assertThat(properties.ingest().auth().tokensFile()).hasToString("/etc/dump-forwarder/auth/tokens");
-        assertThat(list(container(deployment), "volumeMounts"))
+        assertThat(HelmChart.list(HelmChart.container(deployment), "volumeMounts"))
             .anySatisfy((mount) -> assertThat(mount).containsEntry("mountPath", "/etc/dump-forwarder/auth"));
-        assertThat(list(podSpec, "volumes")).anySatisfy((volume) -> assertThat(volume).containsEntry("secret", Map
-            .of("secretName", "dump-forwarder-callers", "items", List.of(Map.of("key", "tokens", "path", "tokens")))));
-        assertThat(bind(configOf(render(DEFAULT_VALUES))).ingest().auth().enabled()).isFalse();
+        assertThat(HelmChart.list(podSpec, "volumes"))
+            .anySatisfy((volume) -> assertThat(volume).containsEntry("secret", Map.of("secretName",
+                    "dump-forwarder-callers", "items", List.of(Map.of("key", "tokens", "path", "tokens")))));
+        assertThat(bind(HelmChart.configOf(HelmChart.render(DEFAULT_VALUES))).ingest().auth().enabled()).isFalse();
     }
 
     @Test
     void podsRollWhenTheConfigurationChanges() {
-        Object before = checksum(render(DEFAULT_VALUES));
-        Object after = checksum(render(DEFAULT_VALUES, (template) -> template.set("config.maxConcurrency", 50)));
+        Object before = checksum(HelmChart.render(DEFAULT_VALUES));
+        Object after = checksum(
+                HelmChart.render(DEFAULT_VALUES, (template) -> template.set("config.maxConcurrency", 50)));
 
         assertThat(before).isNotNull().isNotEqualTo(after);
     }
 
     @Test
     void podsAreHardenedByDefault() {
-        List<Map<String, Object>> objects = render(DEFAULT_VALUES);
-        Map<String, Object> deployment = find(objects, "Deployment", null);
-        Map<String, Object> podSpec = map(map(map(deployment, "spec"), "template"), "spec");
-        Map<String, Object> container = container(deployment);
+        List<Map<String, Object>> objects = HelmChart.render(DEFAULT_VALUES);
+        Map<String, Object> deployment = HelmChart.find(objects, "Deployment", null);
+        Map<String, Object> podSpec = HelmChart.map(HelmChart.map(HelmChart.map(deployment, "spec"), "template"),
+                "spec");
+        Map<String, Object> container = HelmChart.container(deployment);
 
         assertThat(podSpec).containsEntry("automountServiceAccountToken", false);
-        assertThat(map(podSpec, "securityContext")).containsEntry("runAsNonRoot", true)
+        assertThat(HelmChart.map(podSpec, "securityContext")).containsEntry("runAsNonRoot", true)
             .containsEntry("seccompProfile", Map.of("type", "RuntimeDefault"));
-        assertThat(map(container, "securityContext")).containsEntry("readOnlyRootFilesystem", true)
+        assertThat(HelmChart.map(container, "securityContext")).containsEntry("readOnlyRootFilesystem", true)
             .containsEntry("allowPrivilegeEscalation", false)
             .containsEntry("capabilities", Map.of("drop", List.of("ALL")));
-        assertThat(list(container, "volumeMounts"))
+        assertThat(HelmChart.list(container, "volumeMounts"))
             .anySatisfy((mount) -> assertThat(mount).containsEntry("mountPath", "/tmp"));
-        assertThat(list(podSpec, "volumes")).anySatisfy((volume) -> assertThat(volume).containsKey("emptyDir"));
-        assertThat(map(container, "resources")).containsKeys("requests", "limits");
-        assertThat(find(objects, "ServiceAccount", null)).containsEntry("automountServiceAccountToken", false);
+        assertThat(HelmChart.list(podSpec, "volumes"))
+            .anySatisfy((volume) -> assertThat(volume).containsKey("emptyDir"));
+        assertThat(HelmChart.map(container, "resources")).containsKeys("requests", "limits");
+        assertThat(HelmChart.find(objects, "ServiceAccount", null)).containsEntry("automountServiceAccountToken",
+                false);
     }
 
     @Test
     void actuatorIsOnlyOnTheManagementService() {
-        List<Map<String, Object>> services = render(DEFAULT_VALUES).stream()
+        List<Map<String, Object>> services = HelmChart.render(DEFAULT_VALUES)
+            .stream()
             .filter((object) -> "Service".equals(object.get("kind")))
             .toList();
 
-        assertThat(services).extracting((service) -> list(map(service, "spec"), "ports").get(0).get("targetPort"))
+        assertThat(services)
+            .extracting((service) -> HelmChart.list(HelmChart.map(service, "spec"), "ports").get(0).get("targetPort"))
             .containsExactlyInAnyOrder("http", "management");
-        assertThat(services).allSatisfy((service) -> assertThat(list(map(service, "spec"), "ports")).hasSize(1));
+        assertThat(services)
+            .allSatisfy((service) -> assertThat(HelmChart.list(HelmChart.map(service, "spec"), "ports")).hasSize(1));
     }
 
     @Test
     void usesTheMonitoringFilesThemselves() throws IOException {
-        Map<String, Object> rule = find(render(CHART.resolve("ci/prometheusrule-values.yaml")), "PrometheusRule", null);
-        Map<String, Object> dashboard = find(render(CHART.resolve("ci/dashboard-values.yaml")), "ConfigMap",
+        Map<String, Object> rule = HelmChart
+            .find(HelmChart.render(HelmChart.CHART.resolve("ci/prometheusrule-values.yaml")), "PrometheusRule", null);
+        Map<String, Object> dashboard = HelmChart.find(
+                HelmChart.render(HelmChart.CHART.resolve("ci/dashboard-values.yaml")), "ConfigMap",
                 "release-name-dump-forwarder-dashboard");
-        Map<String, Object> monitor = find(render(CHART.resolve("ci/servicemonitor-values.yaml")), "ServiceMonitor",
-                null);
+        Map<String, Object> monitor = HelmChart
+            .find(HelmChart.render(HelmChart.CHART.resolve("ci/servicemonitor-values.yaml")), "ServiceMonitor", null);
 
-        assertThat(map(rule, "spec")).isEqualTo(yaml.load(Files.readString(Path.of("monitoring/alerts.yaml"))
+        assertThat(HelmChart.map(rule, "spec")).isEqualTo(yaml.load(Files.readString(Path.of("monitoring/alerts.yaml"))
             .replace("job=\"dump-forwarder\"", "job=\"release-name-dump-forwarder-management\", namespace=\"dumps\"")
             .replace("label_app_kubernetes_io_name=\"dump-forwarder\"",
                     "label_app_kubernetes_io_name=\"dump-forwarder\", label_app_kubernetes_io_instance=\"release-name\", "
@@ -487,10 +515,12 @@ class HelmChartTests {
             .replace("(1 - 0.999)", "(1 - 0.995)")
             .replace("https://github.com/dump-forwarder/dump-forwarder/blob/main/docs/runbook.md",
                     "https://runbooks.example.com/dump-forwarder.md")));
-        assertThat(map(dashboard, "data").get("dump-forwarder.json").toString().strip())
+        assertThat(HelmChart.map(dashboard, "data").get("dump-forwarder.json").toString().strip())
             .isEqualTo(Files.readString(Path.of("monitoring/dashboard.json")).strip());
-        assertThat(map(map(dashboard, "metadata"), "labels")).containsEntry("grafana_dashboard", "1");
-        assertThat(list(map(monitor, "spec"), "endpoints").get(0)).containsEntry("port", "management")
+        assertThat(HelmChart.map(HelmChart.map(dashboard, "metadata"), "labels")).containsEntry("grafana_dashboard",
+                "1");
+        assertThat(HelmChart.list(HelmChart.map(monitor, "spec"), "endpoints").get(0))
+            .containsEntry("port", "management")
             .containsEntry("path", "/actuator/prometheus");
     }
 
@@ -500,11 +530,13 @@ class HelmChartTests {
      */
     @Test
     void theRulesAreScopedToTheirReleaseAndTheirObjective() throws IOException {
-        Map<String, Object> rule = find(render(CHART.resolve("ci/prometheusrule-values.yaml")), "PrometheusRule", null);
+        Map<String, Object> rule = HelmChart
+            .find(HelmChart.render(HelmChart.CHART.resolve("ci/prometheusrule-values.yaml")), "PrometheusRule", null);
         String runbook = Files.readString(Path.of("docs/runbook.md"));
 
-        List<Map<String, Object>> rules = list(map(rule, "spec"), "groups").stream()
-            .flatMap((group) -> list(group, "rules").stream())
+        List<Map<String, Object>> rules = HelmChart.list(HelmChart.map(rule, "spec"), "groups")
+            .stream()
+            .flatMap((group) -> HelmChart.list(group, "rules").stream())
             .toList();
         assertThat(rules).extracting((each) -> (String) each.get("expr"))
             .allSatisfy((expr) -> assertThat(expr.replaceAll("\\{[^}]*namespace=\"dumps\"[^}]*}", ""))
@@ -513,7 +545,7 @@ class HelmChartTests {
             .isNotEmpty()
             .allSatisfy((expr) -> assertThat(expr).contains("(1 - 0.995)").doesNotContain("0.999"));
         assertThat(rules).filteredOn((each) -> each.containsKey("alert"))
-            .extracting((each) -> map(each, "annotations").get("runbook_url").toString())
+            .extracting((each) -> HelmChart.map(each, "annotations").get("runbook_url").toString())
             .allSatisfy((url) -> {
                 assertThat(url).startsWith("https://runbooks.example.com/dump-forwarder.md#");
                 assertThat(runbook).containsIgnoringCase("## " + url.substring(url.indexOf('#') + 1));
@@ -525,18 +557,19 @@ class HelmChartTests {
 
     @Test
     void kedaScalesOnTheQueueDepthTheAppExposes() {
-        Map<String, Object> scaled = find(render(CHART.resolve("ci/keda-values.yaml")), "ScaledObject", null);
-        Map<String, Object> trigger = list(map(scaled, "spec"), "triggers").get(0);
+        Map<String, Object> scaled = HelmChart.find(HelmChart.render(HelmChart.CHART.resolve("ci/keda-values.yaml")),
+                "ScaledObject", null);
+        Map<String, Object> trigger = HelmChart.list(HelmChart.map(scaled, "spec"), "triggers").get(0);
 
         assertThat(trigger).containsEntry("type", "prometheus");
-        assertThat(map(trigger, "metadata").get("query").toString()).startsWith("sum(dumps_queued{");
+        assertThat(HelmChart.map(trigger, "metadata").get("query").toString()).startsWith("sum(dumps_queued{");
     }
 
     @Test
     void theKafkaBufferTakesItsBrokerAndCredentialsFromTheValuesAndKedaScalesOnLag() {
-        List<Map<String, Object>> objects = render(CHART.resolve("ci/kafka-values.yaml"));
+        List<Map<String, Object>> objects = HelmChart.render(HelmChart.CHART.resolve("ci/kafka-values.yaml"));
 
-        String applicationYml = configOf(objects);
+        String applicationYml = HelmChart.configOf(objects);
         ForwarderProperties.Buffer buffer = bind(applicationYml).buffer();
         assertThat(buffer.type()).isEqualTo(ForwarderProperties.Buffer.Type.KAFKA);
         assertThat(buffer.kafka().topic()).isEqualTo("recsys-dumps");
@@ -548,25 +581,28 @@ class HelmChartTests {
         assertThat(environment.getProperty("spring.kafka.properties.security.protocol")).isEqualTo("SASL_SSL");
         assertThat(environment.getProperty("spring.kafka.properties.sasl.mechanism")).isEqualTo("SCRAM-SHA-512");
         Map<String, Map<String, Object>> env = new HashMap<>();
-        list(container(find(objects, "Deployment", null)), "env")
+        HelmChart.list(HelmChart.container(HelmChart.find(objects, "Deployment", null)), "env")
             .forEach((variable) -> env.put((String) variable.get("name"), variable));
-        assertThat(map(map(env.get("SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG"), "valueFrom"), "secretKeyRef"))
+        assertThat(HelmChart.map(HelmChart.map(env.get("SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG"), "valueFrom"),
+                "secretKeyRef"))
             .containsEntry("name", "kafka-credentials")
             .containsEntry("key", "sasl.jaas.config");
 
-        Map<String, Object> trigger = list(map(find(objects, "ScaledObject", null), "spec"), "triggers").get(0);
+        Map<String, Object> trigger = HelmChart
+            .list(HelmChart.map(HelmChart.find(objects, "ScaledObject", null), "spec"), "triggers")
+            .get(0);
         assertThat(trigger).containsEntry("type", "kafka");
-        assertThat(map(trigger, "metadata")).containsEntry("consumerGroup", "dump-forwarder")
+        assertThat(HelmChart.map(trigger, "metadata")).containsEntry("consumerGroup", "dump-forwarder")
             .containsEntry("topic", "recsys-dumps")
             .containsEntry("lagThreshold", "1000");
-        assertThat(map(trigger, "authenticationRef")).containsEntry("name", "kafka-scram");
-        assertThat(environment(configOf(render(DEFAULT_VALUES))).containsProperty("spring.kafka.bootstrap-servers"))
-            .isFalse();
+        assertThat(HelmChart.map(trigger, "authenticationRef")).containsEntry("name", "kafka-scram");
+        assertThat(environment(HelmChart.configOf(HelmChart.render(DEFAULT_VALUES)))
+            .containsProperty("spring.kafka.bootstrap-servers")).isFalse();
     }
 
     @Test
     void theKafkaBufferNeedsBootstrapServers() {
-        assertThatThrownBy(() -> new Helm(CHART).template()
+        assertThatThrownBy(() -> new Helm(HelmChart.CHART).template()
             .withKubeVersion("1.33.0")
             .set("config.dumpUrl", "http://collector/dumps")
             .set("config.buffer.type", "kafka")
@@ -575,13 +611,13 @@ class HelmChartTests {
 
     @Test
     void refusesToRenderWithoutADumpUrl() {
-        assertThatThrownBy(() -> new Helm(CHART).template().withKubeVersion("1.33.0").call())
+        assertThatThrownBy(() -> new Helm(HelmChart.CHART).template().withKubeVersion("1.33.0").call())
             .hasMessageContaining("config.dumpUrl is required");
     }
 
     @Test
     void everyValueIsExplainedByAComment() throws IOException {
-        List<String> lines = Files.readAllLines(CHART.resolve("values.yaml"));
+        List<String> lines = Files.readAllLines(HelmChart.CHART.resolve("values.yaml"));
         List<String> unexplained = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).matches("\\s*[A-Za-z][\\w.-]*:.*")) {
@@ -599,42 +635,19 @@ class HelmChartTests {
 
     @Test
     void theSchemaRejectsMisspeltAndMistypedValues() {
-        assertThatThrownBy(() -> render(DEFAULT_VALUES, (template) -> template.set("config.maxConcurency", 10)))
+        assertThatThrownBy(
+                () -> HelmChart.render(DEFAULT_VALUES, (template) -> template.set("config.maxConcurency", 10)))
             .hasMessageContaining("maxConcurency");
-        assertThatThrownBy(() -> render(DEFAULT_VALUES, (template) -> template.set("config.maxAge", "thirty seconds")))
+        assertThatThrownBy(
+                () -> HelmChart.render(DEFAULT_VALUES, (template) -> template.set("config.maxAge", "thirty seconds")))
             .hasMessageContaining("maxAge");
     }
 
     @Test
     void refusesTwoAutoscalersAtOnce() {
-        assertThatThrownBy(() -> render(DEFAULT_VALUES,
+        assertThatThrownBy(() -> HelmChart.render(DEFAULT_VALUES,
                 (template) -> template.set("autoscaling.enabled", true).set("keda.enabled", true)))
             .hasMessageContaining("enable one of them");
-    }
-
-    private static List<Map<String, Object>> render(Path values) {
-        return render(values, (template) -> {
-        });
-    }
-
-    private static List<Map<String, Object>> render(Path values, Consumer<TemplateCommand> settings) {
-        return render(CHART, values, settings);
-    }
-
-    private static List<Map<String, Object>> render(Path chart, Path values, Consumer<TemplateCommand> settings) {
-        TemplateCommand template = new Helm(chart).template()
-            .withName("release-name")
-            .withNamespace("dumps")
-            .withKubeVersion("1.33.0")
-            .withValuesFile(values);
-        settings.accept(template);
-        List<Map<String, Object>> objects = new ArrayList<>();
-        for (Object document : yaml.loadAll(template.call())) {
-            if (document != null) {
-                objects.add(cast(document));
-            }
-        }
-        return objects;
     }
 
     /** Kubernetes' own model classes reject unknown fields and missing required ones. */
@@ -645,7 +658,7 @@ class HelmChartTests {
         catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
-        assertThat(map(object, "metadata").get("name")).asString().isNotBlank();
+        assertThat(HelmChart.map(object, "metadata").get("name")).asString().isNotBlank();
     }
 
     private static void validate(String kind, Map<String, Object> object, JsonElement json) throws IOException {
@@ -659,18 +672,19 @@ class HelmChartTests {
             case "NetworkPolicy" -> V1NetworkPolicy.validateJsonElement(json);
             // Custom resources have no model class here: check the fields their operators
             // need.
-            case "ServiceMonitor" -> assertThat(list(map(object, "spec"), "endpoints")).isNotEmpty();
-            case "PrometheusRule" -> assertThat(list(map(object, "spec"), "groups")).isNotEmpty();
-            case "ScaledObject" -> assertThat(map(object, "spec")).containsKeys("scaleTargetRef", "triggers");
+            case "ServiceMonitor" ->
+                assertThat(HelmChart.list(HelmChart.map(object, "spec"), "endpoints")).isNotEmpty();
+            case "PrometheusRule" -> assertThat(HelmChart.list(HelmChart.map(object, "spec"), "groups")).isNotEmpty();
+            case "ScaledObject" -> assertThat(HelmChart.map(object, "spec")).containsKeys("scaleTargetRef", "triggers");
             default -> throw new AssertionError("unexpected kind " + kind);
         }
     }
 
     /** Copies the chart, every file of it, into this directory. */
     private static void copyChart(Path copy) throws IOException {
-        try (Stream<Path> files = Files.walk(CHART)) {
+        try (Stream<Path> files = Files.walk(HelmChart.CHART)) {
             for (Path file : files.toList()) {
-                Path target = copy.resolve(CHART.relativize(file).toString());
+                Path target = copy.resolve(HelmChart.CHART.relativize(file).toString());
                 if (Files.isDirectory(file)) {
                     Files.createDirectories(target);
                 }
@@ -688,21 +702,19 @@ class HelmChartTests {
     private static Path chartWithValues(Path values, Path temp) throws IOException {
         Path copy = temp.resolve("dump-forwarder");
         copyChart(copy);
-        Map<String, Object> merged = merge(cast(yaml.load(Files.readString(CHART.resolve("values.yaml")))),
-                cast(yaml.load(Files.readString(values))));
+        Map<String, Object> merged = merge(
+                HelmChart.cast(yaml.load(Files.readString(HelmChart.CHART.resolve("values.yaml")))),
+                HelmChart.cast(yaml.load(Files.readString(values))));
         Files.writeString(copy.resolve("values.yaml"), yaml.dump(merged));
         return copy;
     }
 
     private static Map<String, Object> merge(Map<String, Object> base, Map<String, Object> override) {
         Map<String, Object> merged = new LinkedHashMap<>(base);
-        override.forEach((key, value) -> merged.merge(key, value, (left,
-                right) -> (left instanceof Map && right instanceof Map) ? merge(cast(left), cast(right)) : right));
+        override.forEach(
+                (key, value) -> merged.merge(key, value, (left, right) -> (left instanceof Map && right instanceof Map)
+                        ? merge(HelmChart.cast(left), HelmChart.cast(right)) : right));
         return merged;
-    }
-
-    private static String configOf(List<Map<String, Object>> objects) {
-        return (String) map(find(objects, "ConfigMap", "release-name-dump-forwarder"), "data").get("application.yml");
     }
 
     private static ForwarderProperties bind(String applicationYml) {
@@ -727,8 +739,9 @@ class HelmChartTests {
     }
 
     private static Object checksum(List<Map<String, Object>> objects) {
-        Map<String, Object> template = map(map(find(objects, "Deployment", null), "spec"), "template");
-        return (map(template, "metadata").get("annotations") instanceof Map<?, ?> annotations)
+        Map<String, Object> template = HelmChart.map(HelmChart.map(HelmChart.find(objects, "Deployment", null), "spec"),
+                "template");
+        return (HelmChart.map(template, "metadata").get("annotations") instanceof Map<?, ?> annotations)
                 ? annotations.get("checksum/config") : null;
     }
 
@@ -743,33 +756,8 @@ class HelmChartTests {
         }
     }
 
-    private static Map<String, Object> find(List<Map<String, Object>> objects, String kind, String name) {
-        return objects.stream()
-            .filter((object) -> kind.equals(object.get("kind")))
-            .filter((object) -> name == null || name.equals(map(object, "metadata").get("name")))
-            .findFirst()
-            .orElseThrow(() -> new AssertionError("no " + kind + " " + Objects.toString(name, "")));
-    }
-
-    private static Map<String, Object> container(Map<String, Object> deployment) {
-        return list(map(map(map(deployment, "spec"), "template"), "spec"), "containers").get(0);
-    }
-
-    private static Map<String, Object> map(Map<String, Object> parent, String key) {
-        return cast(Objects.requireNonNull(parent.get(key), key));
-    }
-
-    private static List<Map<String, Object>> list(Map<String, Object> parent, String key) {
-        return cast(Objects.requireNonNull(parent.get(key), key));
-    }
-
     private static Map<String, Object> copy(Map<String, Object> object) {
-        return cast(yaml.load(yaml.dump(object)));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> T cast(Object value) {
-        return (T) value;
+        return HelmChart.cast(yaml.load(yaml.dump(object)));
     }
 
 }

@@ -54,6 +54,7 @@ import org.springframework.validation.annotation.Validated;
  */
 // @formatter:off (one component a line)
 @Validated
+@WithinHeap
 @ConfigurationProperties("forwarder")
 public record ForwarderProperties(
         @NotNull(message = DUMP_URL_REQUIRED) URI dumpUrl,
@@ -112,13 +113,6 @@ public record ForwarderProperties(
             + "or a body of the largest accepted size would be refused for ever")
     boolean isLargestBodyReceivable() {
         return this.ingest.maxInflightBytes().toBytes() >= this.maxRequestSize.toBytes();
-    }
-
-    @AssertTrue(message = "forwarder.queue.max-bytes (twice with forwarder.compression=gzip) plus twice "
-            + "forwarder.ingest.max-inflight-bytes must fit in 80% of the JVM's heap: lower them, or give the JVM more "
-            + "memory (-Xmx, or the container's memory limit with -XX:MaxRAMPercentage)")
-    boolean isWithinHeap() {
-        return boundedBytes() <= HEAP_SHARE * Runtime.getRuntime().maxMemory();
     }
 
     /**

@@ -58,7 +58,11 @@ public final class KafkaBroker {
 
     /** A new topic with a unique name. */
     public static String newTopic(String prefix, int partitions) {
-        String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+        return createTopic(prefix + "-" + UUID.randomUUID().toString().substring(0, 8), partitions);
+    }
+
+    /** A new topic of this name. */
+    public static String createTopic(String name, int partitions) {
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
             return name;
