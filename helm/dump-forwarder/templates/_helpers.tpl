@@ -61,30 +61,37 @@ The image: by digest when one is given, else by tag (the chart's appVersion by d
 {{- end }}
 
 {{/*
-Seconds Spring may take over its shutdown phase (spring.lifecycle.timeout-per-shutdown-phase): the drain,
-then 20 s for what follows it (the Kafka consumer's last commits, the producer's flush).
+Seconds Spring may take over its shutdown phase (spring.lifecycle.timeout-per-shutdown-phase): the drain, then
+20 s for what follows it. The Kafka buffer's worst case drains twice (the consumer's dumps in flight, then the
+pipeline's) plus the 4 s the pipeline gives attempts on the wire, before its last commits and the producer's
+flush (docs/kafka.md): 44 s at the default drain of 10 s.
 */}}
 {{- define "dump-forwarder.shutdownPhaseSeconds" -}}
-{{- add (int .Values.config.drainTimeoutSeconds) 20 -}}
+{{- $drain := int .Values.config.drainTimeoutSeconds -}}
+{{- if eq .Values.config.buffer.type "kafka" -}}
+{{- add (mul 2 $drain) 4 20 -}}
+{{- else -}}
+{{- add $drain 20 -}}
+{{- end -}}
 {{- end }}
 
 {{/*
-The collector's port for the NetworkPolicy: networkPolicy.collectorPort, or the dump URL's own port, or its
-scheme's (443 for https, 80 for http).
+The collector's port for the NetworkPolicy, which sees the port of the pod a connection reaches, after a
+Service translated it: networkPolicy.collectorPort; for a Service of the cluster (a host of one label, or
+ending in .svc or .svc.cluster.local) nothing else will do, since the Service's targetPort is not in the URL,
+and the render fails asking for it; else the URL's own port, or its scheme's (443 for https, 80 for http).
 */}}
 {{- define "dump-forwarder.collectorPort" -}}
 {{- if .Values.networkPolicy.collectorPort -}}
 {{- .Values.networkPolicy.collectorPort -}}
 {{- else -}}
 {{- $url := urlParse .Values.config.dumpUrl -}}
-{{- $port := regexFind ":[0-9]+$" $url.host | trimPrefix ":" -}}
-{{- if $port -}}
-{{- $port -}}
-{{- else if eq $url.scheme "https" -}}
-443
-{{- else -}}
-80
+{{- $host := regexReplaceAll ":[0-9]+$" $url.host "" -}}
+{{- $port := regexFind ":[0-9]+$" $url.host | trimPrefix ":" | default (eq $url.scheme "https" | ternary "443" "80") -}}
+{{- if or (not (contains "." $host)) (regexMatch "\\.svc(\\.cluster\\.local)?$" $host) -}}
+{{- fail (printf "networkPolicy.collectorPort is required: the collector %s is a Service of the cluster, and a NetworkPolicy sees the port of its pods (the Service's targetPort for port %s), not the URL's" $host $port) -}}
 {{- end -}}
+{{- $port -}}
 {{- end -}}
 {{- end }}
 
@@ -111,6 +118,10 @@ The application.yml the pods read: the chart's settings, then config.extra merge
 {{- if $c.maxInflightBytes -}}
 {{- $_ := set $ingest "max-inflight-bytes" $c.maxInflightBytes -}}
 {{- end -}}
+{{- $rateLimiter := dict "enabled" $c.rateLimiter.enabled "rate" $c.rateLimiter.rate "burst" $c.rateLimiter.burst "unit" $c.rateLimiter.unit "max-wait" $c.rateLimiter.maxWait "scope" $c.rateLimiter.scope "key" $c.rateLimiter.key "redis-timeout" $c.rateLimiter.redisTimeout -}}
+{{- if $c.rateLimiter.fallbackRate -}}
+{{- $_ := set $rateLimiter "fallback-rate" $c.rateLimiter.fallbackRate -}}
+{{- end -}}
 {{- $_ := set $ingest "callers" (dict "header" $c.callers.header "names" $c.callers.names "rates" $c.callers.rates "weights" $c.callers.weights "fair-share-from" $c.callers.fairShareFrom) -}}
 {{- $settings := dict
   "forwarder" (dict
@@ -127,7 +138,7 @@ The application.yml the pods read: the chart's settings, then config.extra merge
     "retry-after" (dict "max" $c.retryAfterMax)
     "retry" (dict "enabled" $c.retry.enabled "initial-backoff" $c.retry.initialBackoff "max-backoff" $c.retry.maxBackoff "budget-ratio" $c.retry.budgetRatio "budget-window" $c.retry.budgetWindow)
     "circuit-open" $c.circuitOpen
-    "rate-limiter" (dict "enabled" $c.rateLimiter.enabled "rate" $c.rateLimiter.rate "burst" $c.rateLimiter.burst "unit" $c.rateLimiter.unit "max-wait" $c.rateLimiter.maxWait "scope" $c.rateLimiter.scope "fallback-rate" $c.rateLimiter.fallbackRate "key" $c.rateLimiter.key "redis-timeout" $c.rateLimiter.redisTimeout)
+    "rate-limiter" $rateLimiter
     "shutdown" (dict "drain-timeout" (printf "%ds" (int $c.drainTimeoutSeconds)))
     "buffer" (dict "type" $c.buffer.type "kafka" (dict "topic" $c.buffer.kafka.topic "send-timeout" $c.buffer.kafka.sendTimeout "max-age" $c.buffer.kafka.maxAge "redelivery-backoff" $c.buffer.kafka.redeliveryBackoff "dead-letter-topic" $c.buffer.kafka.deadLetterTopic "replay" (dict "rate" $c.buffer.kafka.replayRate)))
     "ingest" $ingest)

@@ -161,6 +161,89 @@ class HelmChartTests {
         assertThat(grace).isGreaterThanOrEqualTo(preStop + (int) phase.toSeconds() + 5);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = { "http://collector.collectors.svc/dumps", "http://collector:9000/dumps",
+            "https://collector.collectors.svc.cluster.local/dumps" })
+    void aNetworkPolicyToAServiceOfTheClusterWithoutItsPodsPortAsksForIt(String dumpUrl) {
+        // The Service's targetPort is not in the URL, and the URL's port would not match.
+        assertThatThrownBy(() -> HelmChart.render(HelmChart.CHART.resolve("ci/networkpolicy-values.yaml"),
+                (template) -> template.set("config.dumpUrl", dumpUrl).set("networkPolicy.collectorPort", "")))
+            .hasMessageContaining("networkPolicy.collectorPort is required")
+            .hasMessageContaining("targetPort");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = { 5, 10, 60 })
+    void theKafkaBuffersGracePeriodCoversItsTwoDrainsAndWhatFollows(int drainSeconds) {
+        List<Map<String, Object>> objects = HelmChart.render(HelmChart.CHART.resolve("ci/kafka-values.yaml"),
+                (template) -> template.set("config.drainTimeoutSeconds", drainSeconds));
+        Map<String, Object> pod = HelmChart.map(HelmChart.map(HelmChart.find(objects, "Deployment", null), "spec"),
+                "template");
+        int grace = (Integer) HelmChart.map(pod, "spec").get("terminationGracePeriodSeconds");
+        Duration phase = DurationStyle.detectAndParse(environment(HelmChart.configOf(objects))
+            .getRequiredProperty("spring.lifecycle.timeout-per-shutdown-phase"));
+
+        // docs/kafka.md: up to twice the drain, plus 4 s for attempts on the wire, then
+        // the
+        // last commits and the producer's flush (20 s).
+        assertThat(phase).isGreaterThanOrEqualTo(Duration.ofSeconds(2L * drainSeconds + 4 + 20));
+        assertThat(grace).isGreaterThanOrEqualTo(5 + (int) phase.toSeconds() + 5);
+    }
+
+    @Test
+    void rolloutsScalingAndDisruptionsTakeTheOperatorsSettings() {
+        List<Map<String, Object>> defaults = HelmChart.render(HelmChart.CHART.resolve("ci/hpa-values.yaml"));
+        Map<String, Object> spec = HelmChart.map(HelmChart.find(defaults, "Deployment", null), "spec");
+        assertThat(spec).containsEntry("minReadySeconds", 0).containsEntry("revisionHistoryLimit", 10);
+        assertThat(HelmChart.map(spec, "strategy"))
+            .isEqualTo(Map.of("type", "RollingUpdate", "rollingUpdate", Map.of("maxSurge", 1, "maxUnavailable", 0)));
+        assertThat(HelmChart.map(HelmChart.find(defaults, "HorizontalPodAutoscaler", null), "spec"))
+            .doesNotContainKey("behavior");
+        assertThat(HelmChart.map(HelmChart.find(defaults, "PodDisruptionBudget", null), "spec"))
+            .containsEntry("maxUnavailable", 1)
+            .doesNotContainKey("minAvailable");
+
+        List<Map<String, Object>> objects = HelmChart.render(HelmChart.CHART.resolve("ci/hpa-values.yaml"),
+                (template) -> template.set("minReadySeconds", 15)
+                    .set("revisionHistoryLimit", 3)
+                    .set("updateStrategy.rollingUpdate.maxSurge", "50%")
+                    .set("autoscaling.behavior.scaleDown.stabilizationWindowSeconds", 600)
+                    .set("podDisruptionBudget.minAvailable", "50%"));
+        objects.forEach(HelmChartTests::validate);
+        spec = HelmChart.map(HelmChart.find(objects, "Deployment", null), "spec");
+        assertThat(spec).containsEntry("minReadySeconds", 15).containsEntry("revisionHistoryLimit", 3);
+        assertThat(HelmChart.map(HelmChart.map(spec, "strategy"), "rollingUpdate")).containsEntry("maxSurge", "50%");
+        assertThat(HelmChart.map(HelmChart.map(HelmChart.find(objects, "HorizontalPodAutoscaler", null), "spec"),
+                "behavior"))
+            .isEqualTo(Map.of("scaleDown", Map.of("stabilizationWindowSeconds", 600)));
+        assertThat(HelmChart.map(HelmChart.find(objects, "PodDisruptionBudget", null), "spec"))
+            .containsEntry("minAvailable", "50%")
+            .doesNotContainKey("maxUnavailable");
+    }
+
+    @Test
+    void theProbesSchemaRefusesWhatTheApiServerRefuses() {
+        // successThreshold must be 1 on liveness and startup probes, and a readiness
+        // probe
+        // takes no terminationGracePeriodSeconds.
+        for (String refused : List.of("livenessProbe.successThreshold", "startupProbe.successThreshold")) {
+            assertThatThrownBy(() -> HelmChart.render(DEFAULT_VALUES, (template) -> template.set(refused, 2)))
+                .hasMessageContaining("successThreshold");
+        }
+        assertThatThrownBy(() -> HelmChart.render(DEFAULT_VALUES,
+                (template) -> template.set("readinessProbe.terminationGracePeriodSeconds", 10)))
+            .hasMessageContaining("terminationGracePeriodSeconds");
+        assertThat(
+                HelmChart.map(
+                        HelmChart.container(HelmChart.find(
+                                HelmChart.render(DEFAULT_VALUES,
+                                        (template) -> template.set("readinessProbe.successThreshold", 2)
+                                            .set("livenessProbe.terminationGracePeriodSeconds", 10)),
+                                "Deployment", null)),
+                        "readinessProbe"))
+            .containsEntry("successThreshold", 2);
+    }
+
     @Test
     void aPreStopPauseOfZeroLeavesTheHookOut() {
         Map<String, Object> deployment = HelmChart.find(
@@ -279,16 +362,15 @@ class HelmChartTests {
     }
 
     @ParameterizedTest
-    @CsvSource({ "http://collector.collectors.svc/dumps, , 80", "https://collector.collectors.svc/dumps, , 443",
-            "https://collector.collectors.svc:8443/dumps, , 8443", "http://collector:9000/dumps, 7000, 7000" })
+    @CsvSource({ "http://collector.example.com/dumps, , 80", "https://collector.example.com/dumps, , 443",
+            "https://collector.example.com:8443/dumps, , 8443", "http://collector:9000/dumps, 7000, 7000",
+            "http://collector.collectors.svc/dumps, 8080, 8080" })
     void theNetworkPolicyLetsOutTheDumpUrlsPort(String dumpUrl, Integer collectorPort, int expected) {
-        Map<String, Object> policy = HelmChart
-            .find(HelmChart.render(HelmChart.CHART.resolve("ci/networkpolicy-values.yaml"), (template) -> {
-                template.set("config.dumpUrl", dumpUrl);
-                if (collectorPort != null) {
-                    template.set("networkPolicy.collectorPort", collectorPort);
-                }
-            }), "NetworkPolicy", null);
+        Map<String, Object> policy = HelmChart.find(
+                HelmChart.render(HelmChart.CHART.resolve("ci/networkpolicy-values.yaml"),
+                        (template) -> template.set("config.dumpUrl", dumpUrl)
+                            .set("networkPolicy.collectorPort", (collectorPort != null) ? collectorPort : "")),
+                "NetworkPolicy", null);
 
         assertThat(HelmChart.list(HelmChart.list(HelmChart.map(policy, "spec"), "egress").get(1), "ports"))
             .singleElement()
@@ -370,6 +452,14 @@ class HelmChartTests {
                 .as("the Service %s selects the test pod", HelmChart.map(service, "metadata").get("name"))
                 .isFalse();
         });
+    }
+
+    @Test
+    void aClusterRateLimitNeedsItsFallbackRateAndNoneIsMadeUp() {
+        assertThatThrownBy(() -> HelmChart.render(HelmChart.CHART.resolve("ci/ratelimit-values.yaml"),
+                (template) -> template.set("config.rateLimiter.fallbackRate", "")))
+            .hasMessageContaining("config.rateLimiter.fallbackRate");
+        assertThat(bind(HelmChart.configOf(HelmChart.render(DEFAULT_VALUES))).rateLimiter().fallbackRate()).isNull();
     }
 
     @Test
