@@ -28,9 +28,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * settings' reference: every test class that README.md, CONTRIBUTING.md, docs/ and bench/
  * name is a class of src/test/java; every alert they name is one of
  * monitoring/alerts.yaml; every alert has its section in docs/runbook.md and its row in
- * docs/monitoring.md, which counts them right; and metrics.md lists the outcomes the code
- * has. ({@link HelmChartTests} checks that each alert's runbook_url, as the chart renders
- * it, points at a section of the runbook.)
+ * docs/monitoring.md, which counts them right; metrics.md lists the outcomes the code
+ * has, and api.md answers each refusal. ({@link HelmChartTests} checks that each alert's
+ * runbook_url, as the chart renders it, points at a section of the runbook.)
  */
 class DocumentationTests {
 
@@ -109,16 +109,23 @@ class DocumentationTests {
     @Test
     void theMetricsPageListsTheOutcomesOfTheCode() throws ClassNotFoundException {
         String metrics = read(Path.of("docs/metrics.md"));
-        Object[] ingest = Class.forName("io.dumpforwarder.ingest.IngestOutcome").getEnumConstants();
-
         assertThat(outcomesListed(metrics, "dumps_received_total"))
             .as("docs/metrics.md: the outcome label of dumps_received_total (IngestOutcome)")
-            .containsExactlyInAnyOrderElementsOf(Arrays.stream(ingest)
-                .map((outcome) -> ((Enum<?>) outcome).name().toLowerCase(Locale.ROOT))
-                .toList());
+            .containsExactlyInAnyOrderElementsOf(ingestOutcomes());
         assertThat(outcomesListed(metrics, "dumps_forwarded_total"))
             .as("docs/metrics.md: the outcome label of dumps_forwarded_total (Outcome)")
             .containsExactlyInAnyOrderElementsOf(Arrays.stream(Outcome.values()).map(Outcome::tag).toList());
+    }
+
+    @Test
+    void theApiPageHasARowForEveryRefusal() throws ClassNotFoundException {
+        String api = read(Path.of("docs/api.md"));
+        List<String> refusals = ingestOutcomes().stream().filter((outcome) -> !outcome.equals("accepted")).toList();
+
+        assertThat(refusals).hasSizeGreaterThan(10)
+            .filteredOn((outcome) -> !api.contains("| `" + outcome + "` |"))
+            .as("outcomes of IngestOutcome without a row in docs/api.md's Errors table")
+            .isEmpty();
     }
 
     /**
@@ -139,6 +146,16 @@ class DocumentationTests {
             listed.add(word.group(1));
         }
         return listed;
+    }
+
+    /**
+     * The tags of {@code IngestOutcome} (package-private to ingest): its constants' names
+     * in lower case.
+     */
+    private static List<String> ingestOutcomes() throws ClassNotFoundException {
+        return Arrays.stream(Class.forName("io.dumpforwarder.ingest.IngestOutcome").getEnumConstants())
+            .map((outcome) -> ((Enum<?>) outcome).name().toLowerCase(Locale.ROOT))
+            .toList();
     }
 
     /** Each name the document cites, where it does. */
