@@ -17,7 +17,7 @@ COPY --from=builder /builder/extracted/snapshot-dependencies/ ./
 COPY --from=builder /builder/extracted/application/ ./
 # Class data sharing: a training run that stops once the context is refreshed records the classes it
 # loaded, so each start maps them instead of loading them again: median start to ready 2.75 s with it
-# against 3.81 s without on a 2-core machine (README, Deploy), for 48 MB more image.
+# against 3.81 s without on a 2-core machine (docs/deploy.md), for 48 MB more image.
 RUN java -XX:+UseParallelGC -XX:ArchiveClassesAtExit=application.jsa -Dspring.context.exit=onRefresh \
       -jar application.jar --forwarder.dump-url=http://127.0.0.1:9/training \
     && rm -rf /tmp/*
