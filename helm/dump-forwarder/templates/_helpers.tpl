@@ -96,6 +96,15 @@ and the render fails asking for it; else the URL's own port, or its scheme's (44
 {{- end }}
 
 {{/*
+The job label Prometheus gives this release's scrapes: scrapeJob, else the management Service's name (the job
+of the chart's ServiceMonitor). The rules, the dashboard and KEDA's query select this release by it and its
+namespace.
+*/}}
+{{- define "dump-forwarder.job" -}}
+{{- .Values.scrapeJob | default (printf "%s-management" (include "dump-forwarder.fullname" .)) -}}
+{{- end }}
+
+{{/*
 The name of the service account to use.
 */}}
 {{- define "dump-forwarder.serviceAccountName" -}}

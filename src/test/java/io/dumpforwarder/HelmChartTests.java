@@ -10,12 +10,14 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.support.HelmChart;
 import io.dumpforwarder.support.RunningApp;
@@ -605,8 +607,14 @@ class HelmChartTests {
             .replace("(1 - 0.999)", "(1 - 0.995)")
             .replace("https://github.com/dump-forwarder/dump-forwarder/blob/main/docs/runbook.md",
                     "https://runbooks.example.com/dump-forwarder.md")));
-        assertThat(HelmChart.map(dashboard, "data").get("dump-forwarder.json").toString().strip())
-            .isEqualTo(Files.readString(Path.of("monitoring/dashboard.json")).strip());
+        Map<String, Object> rendered = new Gson().fromJson(
+                HelmChart.map(dashboard, "data").get("dump-forwarder-dumps-release-name.json").toString(), Map.class);
+        Map<String, Object> file = new Gson().fromJson(Files.readString(Path.of("monitoring/dashboard.json")),
+                Map.class);
+        assertThat(rendered.get("panels")).isEqualTo(file.get("panels"));
+        rendered.keySet().removeAll(List.of("uid", "title", "templating"));
+        file.keySet().removeAll(List.of("uid", "title", "templating"));
+        assertThat(rendered).isEqualTo(file);
         assertThat(HelmChart.map(HelmChart.map(dashboard, "metadata"), "labels")).containsEntry("grafana_dashboard",
                 "1");
         assertThat(HelmChart.list(HelmChart.map(monitor, "spec"), "endpoints").get(0))
@@ -643,6 +651,72 @@ class HelmChartTests {
         assertThat(rules).filteredOn((each) -> each.containsKey("alert"))
             .extracting((each) -> each.get("alert"))
             .contains("DumpsLostFastBurn", "DumpsLostSlowBurn", "DumpForwarderDown");
+    }
+
+    /**
+     * The chart's dashboard is its release's: every panel on the release's scrape job and
+     * namespace, fixed, with the objective of its values and a uid of its own, so two
+     * releases in one namespace never mix or overwrite each other.
+     */
+    @Test
+    void theDashboardIsScopedToItsReleaseAndItsObjective() {
+        Map<String, Object> one = dashboardOf("prometheusrule-values.yaml", "release-name",
+                (template) -> template.set("dashboard.enabled", true));
+        Map<String, Object> other = dashboardOf("dashboard-values.yaml", "canary",
+                (template) -> template.set("scrapeJob", "pods/canary"));
+
+        assertThat(variables(one)).containsEntry("namespace", "dumps")
+            .containsEntry("job", "release-name-dump-forwarder-management")
+            .containsEntry("objective", "0.995");
+        assertThat(variables(other)).containsEntry("job", "pods/canary").containsEntry("objective", "0.999");
+        assertThat(one.get("uid")).isNotEqualTo(other.get("uid"));
+        assertThat(one.get("title")).isNotEqualTo(other.get("title"));
+        assertThat(one.get("uid").toString()).hasSizeLessThanOrEqualTo(40);
+        List<String> expressions = new ArrayList<>();
+        HelmChart.<List<Map<String, Object>>>cast(one.get("panels"))
+            .forEach((panel) -> HelmChart.<List<Map<String, Object>>>cast(panel.getOrDefault("targets", List.of()))
+                .forEach((target) -> expressions.add((String) target.get("expr"))));
+        assertThat(expressions).hasSizeGreaterThan(50)
+            .allSatisfy((expr) -> assertThat(
+                    expr.replaceAll("\\{[^}]*namespace=~\"\\$namespace\", job=~\"\\$job\"[^}]*}", ""))
+                .as(expr)
+                .doesNotContain("{"));
+    }
+
+    @Test
+    void theRulesAndKedaSelectTheScrapeJobGivenWithoutAServiceMonitor() {
+        Map<String, Object> rule = HelmChart
+            .find(HelmChart.render(HelmChart.CHART.resolve("ci/prometheusrule-values.yaml"),
+                    (template) -> template.set("scrapeJob", "kubernetes-pods")), "PrometheusRule", null);
+        assertThat(HelmChart.list(HelmChart.map(rule, "spec"), "groups").toString())
+            .contains("job=\"kubernetes-pods\", namespace=\"dumps\"")
+            .doesNotContain("-management");
+
+        // Not a pod-name pattern: release-name-dump-forwarder-.* would also take a
+        // release-name-dump-forwarder-canary release's pods.
+        Map<String, Object> scaled = HelmChart.find(HelmChart.render(HelmChart.CHART.resolve("ci/keda-values.yaml")),
+                "ScaledObject", null);
+        assertThat(HelmChart.map(HelmChart.list(HelmChart.map(scaled, "spec"), "triggers").get(0), "metadata")
+            .get("query"))
+            .isEqualTo("sum(dumps_queued{namespace=\"dumps\", job=\"release-name-dump-forwarder-management\"})");
+    }
+
+    private static Map<String, Object> dashboardOf(String values, String release, Consumer<TemplateCommand> settings) {
+        List<Map<String, Object>> objects = HelmChart.render(HelmChart.CHART.resolve("ci").resolve(values),
+                (template) -> settings.accept(template.withName(release)));
+        Map<String, Object> data = HelmChart.map(objects.stream()
+            .filter((object) -> "ConfigMap".equals(object.get("kind")))
+            .filter((object) -> HelmChart.map(object, "metadata").get("name").toString().endsWith("-dashboard"))
+            .findFirst()
+            .orElseThrow(), "data");
+        return new Gson().fromJson(data.values().iterator().next().toString(), Map.class);
+    }
+
+    private static Map<String, Object> variables(Map<String, Object> dashboard) {
+        Map<String, Object> variables = new LinkedHashMap<>();
+        HelmChart.list(HelmChart.map(dashboard, "templating"), "list")
+            .forEach((variable) -> variables.put((String) variable.get("name"), variable.get("query")));
+        return variables;
     }
 
     @Test
