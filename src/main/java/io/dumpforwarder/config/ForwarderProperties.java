@@ -318,7 +318,8 @@ public record ForwarderProperties(
      * entry {@code name:token} names the caller it identifies, a bare token is caller
      * {@code default}
      * @param tokensFile a file of accepted tokens, one per line (e.g. a mounted
-     * Kubernetes Secret), each {@code name:token} or bare
+     * Kubernetes Secret), each {@code name:token} or bare; read again within a second or
+     * two of a change, a change that leaves it unusable keeping the last good tokens
      */
     // @formatter:off
     public record Auth(
