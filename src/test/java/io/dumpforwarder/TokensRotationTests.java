@@ -1,11 +1,10 @@
 package io.dumpforwarder;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.Map;
 
 import io.dumpforwarder.support.RawConnection;
+import io.dumpforwarder.support.SecretVolume;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -35,19 +34,12 @@ class TokensRotationTests extends AbstractServiceTests {
 
     private static final String NEW_CALLER = "token-of-a-new-caller-03";
 
-    /** The Secret's volume, as the kubelet lays it out. */
-    private static Path volume;
-
-    private static int versions;
+    private static SecretVolume volume;
 
     @DynamicPropertySource
     static void mountedSecret(DynamicPropertyRegistry registry) throws IOException {
-        volume = Files.createTempDirectory("secret-volume");
-        volume.toFile().deleteOnExit();
-        update("ci:" + OLD + "\n");
-        Path tokens = Files.createSymbolicLink(volume.resolve("tokens"), Path.of("..data", "tokens"));
-        tokens.toFile().deleteOnExit();
-        registry.add("forwarder.ingest.auth.tokens-file", tokens::toString);
+        volume = new SecretVolume(Map.of("tokens", "ci:" + OLD + "\n"));
+        registry.add("forwarder.ingest.auth.tokens-file", () -> volume.file("tokens").toString());
     }
 
     @BeforeEach
@@ -119,26 +111,8 @@ class TokensRotationTests extends AbstractServiceTests {
         assertThat(reloads("failed")).isEqualTo(failed + 3);
     }
 
-    /**
-     * Updates the volume as the kubelet does: the tokens (none: no file) in a new
-     * directory, a link to it made under a temporary name and renamed over
-     * {@code ..data}, then the old directory removed.
-     */
     private static void update(String tokens) throws IOException {
-        Path data = volume.resolve("..data");
-        Path old = Files.isSymbolicLink(data) ? volume.resolve(Files.readSymbolicLink(data)) : null;
-        Path directory = Files.createDirectory(volume.resolve("..2026_05_04_10_00_00." + versions++));
-        directory.toFile().deleteOnExit();
-        if (tokens != null) {
-            Files.writeString(directory.resolve("tokens"), tokens).toFile().deleteOnExit();
-        }
-        Path link = Files.createSymbolicLink(volume.resolve("..data_tmp"), directory.getFileName());
-        Files.move(link, data, StandardCopyOption.ATOMIC_MOVE);
-        data.toFile().deleteOnExit();
-        if (old != null) {
-            Files.deleteIfExists(old.resolve("tokens"));
-            Files.delete(old);
-        }
+        volume.update((tokens != null) ? Map.of("tokens", tokens) : Map.of());
     }
 
     private static String request(String token) {
