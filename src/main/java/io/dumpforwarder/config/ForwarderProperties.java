@@ -368,7 +368,8 @@ public record ForwarderProperties(
      * background
      * @param sslBundle name of a Spring Boot SSL bundle ({@code spring.ssl.bundle.*})
      * with the CA to trust and, for mutual TLS, the client certificate; unset, https
-     * trusts the JVM's trust store
+     * trusts the JVM's trust store. With the bundle's {@code reload-on-update}, new
+     * connections use its files as they change
      */
     // @formatter:off
     public record Client(
