@@ -279,6 +279,7 @@ class HelmChartTests {
         assertThat(bind(HelmChart.configOf(objects)).client().sslBundle()).isEqualTo("collector");
         assertThat(environment.getProperty("spring.ssl.bundle.pem.collector.keystore.private-key"))
             .isEqualTo("file:/etc/dump-forwarder/collector-tls/tls.key");
+        assertThat(environment.getProperty("spring.ssl.bundle.pem.collector.reload-on-update")).isEqualTo("true");
         assertThat(HelmChart.list(container, "volumeMounts")).contains(
                 Map.of("name", "collector-tls", "mountPath", "/etc/dump-forwarder/collector-tls", "readOnly", true));
         assertThat(HelmChart.list(podSpec, "volumes"))
@@ -535,8 +536,10 @@ class HelmChartTests {
 
         assertThat(properties.ingest().auth().enabled()).isTrue();
         assertThat(properties.ingest().auth().tokensFile()).hasToString("/etc/dump-forwarder/auth/tokens");
+        // Mounted whole (a subPath mount never sees the Secret's updates).
         assertThat(HelmChart.list(HelmChart.container(deployment), "volumeMounts"))
-            .anySatisfy((mount) -> assertThat(mount).containsEntry("mountPath", "/etc/dump-forwarder/auth"));
+            .anySatisfy((mount) -> assertThat(mount).containsEntry("mountPath", "/etc/dump-forwarder/auth")
+                .doesNotContainKey("subPath"));
         assertThat(HelmChart.list(podSpec, "volumes"))
             .anySatisfy((volume) -> assertThat(volume).containsEntry("secret", Map.of("secretName",
                     "dump-forwarder-callers", "items", List.of(Map.of("key", "tokens", "path", "tokens")))));

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 
 import io.dumpforwarder.config.ForwarderProperties;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 
@@ -16,10 +17,11 @@ import org.springframework.stereotype.Component;
  * {@code forwarder.ingest.callers.header} names when it is one of
  * {@code forwarder.ingest.callers.names}, {@code other} for any other value and
  * {@code unknown} without one. The names are a closed set, known at start-up: they are
- * the {@code caller} label of the meters, so a caller cannot grow their number.
+ * the {@code caller} label of the meters, so a caller cannot grow their number. The
+ * tokens file is read again when it changes ({@link TokensFile}).
  */
 @Component
-public class Callers {
+public class Callers implements AutoCloseable {
 
     /** The caller of a bare token. */
     public static final String DEFAULT = "default";
@@ -32,21 +34,29 @@ public class Callers {
 
     private final CallerAuthentication authentication;
 
+    private final TokensFile tokensFile;
+
     private final String header;
 
     private final Set<String> named;
 
     private final Set<String> all = new LinkedHashSet<>();
 
-    Callers(ForwarderProperties properties) {
+    Callers(ForwarderProperties properties, MeterRegistry registry) {
         ForwarderProperties.Ingest ingest = properties.ingest();
-        this.authentication = ingest.auth().enabled() ? new CallerAuthentication(ingest.auth()) : null;
+        ForwarderProperties.Auth auth = ingest.auth();
+        this.tokensFile = (auth.enabled() && auth.tokensFile() != null) ? new TokensFile(auth.tokensFile()) : null;
+        this.authentication = auth.enabled() ? new CallerAuthentication(auth.tokens(),
+                (this.tokensFile != null) ? this.tokensFile.tokens() : List.of()) : null;
         this.header = ingest.callers().header();
         this.named = Set.copyOf(ingest.callers().names());
         this.all.addAll((this.authentication != null) ? this.authentication.names() : ingest.callers().names());
         this.all.addAll(List.of(DEFAULT, OTHER, UNKNOWN));
         checkNamed("rates", ingest.callers().rates().keySet());
         checkNamed("weights", ingest.callers().weights().keySet());
+        if (this.tokensFile != null) {
+            this.tokensFile.watch(this.authentication::useFileTokens, registry);
+        }
     }
 
     private void checkNamed(String setting, Set<String> names) {
@@ -76,6 +86,13 @@ public class Callers {
             return UNKNOWN;
         }
         return this.named.contains(name) ? name : OTHER;
+    }
+
+    @Override
+    public void close() {
+        if (this.tokensFile != null) {
+            this.tokensFile.close();
+        }
     }
 
 }

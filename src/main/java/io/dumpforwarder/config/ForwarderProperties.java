@@ -312,7 +312,8 @@ public record ForwarderProperties(
      * entry {@code name:token} names the caller it identifies, a bare token is caller
      * {@code default}
      * @param tokensFile a file of accepted tokens, one per line (e.g. a mounted
-     * Kubernetes Secret), each {@code name:token} or bare
+     * Kubernetes Secret), each {@code name:token} or bare; read again within a second or
+     * two of a change, a change that leaves it unusable keeping the last good tokens
      */
     // @formatter:off
     public record Auth(
@@ -361,7 +362,8 @@ public record ForwarderProperties(
      * background
      * @param sslBundle name of a Spring Boot SSL bundle ({@code spring.ssl.bundle.*})
      * with the CA to trust and, for mutual TLS, the client certificate; unset, https
-     * trusts the JVM's trust store
+     * trusts the JVM's trust store. With the bundle's {@code reload-on-update}, new
+     * connections use its files as they change
      */
     // @formatter:off
     public record Client(

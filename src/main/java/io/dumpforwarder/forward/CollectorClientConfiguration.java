@@ -2,8 +2,11 @@ package io.dumpforwarder.forward;
 
 import java.time.Duration;
 
+import javax.net.ssl.SSLException;
+
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.logging.LogLevel;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
@@ -13,7 +16,6 @@ import reactor.netty.transport.logging.AdvancedByteBufFormat;
 import org.springframework.boot.http.client.HttpClientSettings;
 import org.springframework.boot.http.client.HttpRedirects;
 import org.springframework.boot.http.client.ReactorHttpClientBuilder;
-import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -21,7 +23,8 @@ import org.springframework.context.annotation.Configuration;
 /**
  * The collector's HTTP client, built once: a dedicated, bounded connection pool sized to
  * the forward concurrency, the timeouts of {@code forwarder.client.*} and, for https, an
- * optional SSL bundle. It runs on the application's event loops.
+ * optional SSL bundle, whose updates new connections follow. It runs on the application's
+ * event loops.
  */
 @Configuration(proxyBeanMethods = false)
 class CollectorClientConfiguration {
@@ -54,28 +57,31 @@ class CollectorClientConfiguration {
     }
 
     /**
-     * Reactor Netty's client itself, built by Spring Boot from the timeouts, redirect
-     * policy and SSL bundle: the forwarder writes the dump's bytes and reads the status,
-     * so no WebClient layer sits on the hot path.
+     * Reactor Netty's client itself, built by Spring Boot from the timeouts and redirect
+     * policy: the forwarder writes the dump's bytes and reads the status, so no WebClient
+     * layer sits on the hot path.
      */
     @Bean
     HttpClient collectorHttpClient(ConnectionProvider collectorConnectionProvider, LoopResources eventLoops,
-            ForwarderProperties properties, SslBundles sslBundles) {
+            ForwarderProperties properties, SslBundles sslBundles, MeterRegistry registry) throws SSLException {
         ForwarderProperties.Client client = properties.client();
         // An https dump URL trusts the JVM's trust store, unless an SSL bundle names a CA
-        // (and a client certificate, for mutual TLS). Redirects are not followed: a dump
-        // goes to the configured URL or fails.
-        SslBundle ssl = (client.sslBundle() != null) ? sslBundles.getBundle(client.sslBundle()) : null;
+        // (and a client certificate, for mutual TLS). The bundle is not in Spring Boot's
+        // settings: the context Boot would build never follows the bundle's updates.
+        // Redirects are not followed: a dump goes to the configured URL or fails.
+        CollectorSslContext ssl = (client.sslBundle() != null)
+                ? new CollectorSslContext(sslBundles, client.sslBundle(), registry) : null;
         HttpClientSettings settings = HttpClientSettings.defaults()
             .withTimeouts(client.connectTimeout(), client.responseTimeout())
-            .withRedirects(HttpRedirects.DONT_FOLLOW)
-            .withSslBundle(ssl);
+            .withRedirects(HttpRedirects.DONT_FOLLOW);
         return new ReactorHttpClientBuilder()
             .withHttpClientFactory(() -> HttpClient.create(collectorConnectionProvider).runOn(eventLoops))
-            // Logs nothing until the category is set to DEBUG (e.g. through the Actuator
-            // loggers endpoint).
-            .withHttpClientCustomizer(
-                    (http) -> http.wiretap(WIRETAP_CATEGORY, LogLevel.DEBUG, AdvancedByteBufFormat.TEXTUAL))
+            .withHttpClientCustomizer((http) -> {
+                // The wiretap logs nothing until the category is set to DEBUG (e.g.
+                // through the Actuator loggers endpoint).
+                HttpClient tapped = http.wiretap(WIRETAP_CATEGORY, LogLevel.DEBUG, AdvancedByteBufFormat.TEXTUAL);
+                return (ssl != null) ? tapped.secure((spec) -> spec.sslContext(ssl)) : tapped;
+            })
             .build(settings);
     }
 
