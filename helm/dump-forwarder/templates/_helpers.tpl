@@ -141,7 +141,7 @@ The application.yml the pods read: the chart's settings, then config.extra merge
     "max-dump-size" $c.maxDumpSize
     "max-request-size" $c.maxRequestSize
     "queue" (dict "capacity" $c.queue.capacity "max-bytes" $c.queue.maxBytes)
-    "client" (dict "connect-timeout" $c.client.connectTimeout "connect-rate" $c.client.connectRate "response-timeout" $c.client.responseTimeout "attempt-timeout" $c.client.attemptTimeout)
+    "client" (dict "connect-timeout" $c.client.connectTimeout "connect-rate" $c.client.connectRate "response-timeout" $c.client.responseTimeout "attempt-timeout" $c.client.attemptTimeout "max-lifetime" $c.client.maxLifetime)
     "batch" (dict "enabled" $c.batch.enabled "max-dumps" $c.batch.maxDumps "max-bytes" $c.batch.maxBytes "max-wait" $c.batch.maxWait)
     "compression" $c.compression
     "retry-after" (dict "max" $c.retryAfterMax)

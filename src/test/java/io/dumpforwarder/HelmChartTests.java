@@ -186,8 +186,7 @@ class HelmChartTests {
             .getRequiredProperty("spring.lifecycle.timeout-per-shutdown-phase"));
 
         // docs/kafka.md: up to twice the drain, plus 4 s for attempts on the wire, then
-        // the
-        // last commits and the producer's flush (20 s).
+        // the last commits and the producer's flush (20 s).
         assertThat(phase).isGreaterThanOrEqualTo(Duration.ofSeconds(2L * drainSeconds + 4 + 20));
         assertThat(grace).isGreaterThanOrEqualTo(5 + (int) phase.toSeconds() + 5);
     }
@@ -226,8 +225,7 @@ class HelmChartTests {
     @Test
     void theProbesSchemaRefusesWhatTheApiServerRefuses() {
         // successThreshold must be 1 on liveness and startup probes, and a readiness
-        // probe
-        // takes no terminationGracePeriodSeconds.
+        // probe takes no terminationGracePeriodSeconds.
         for (String refused : List.of("livenessProbe.successThreshold", "startupProbe.successThreshold")) {
             assertThatThrownBy(() -> HelmChart.render(DEFAULT_VALUES, (template) -> template.set(refused, 2)))
                 .hasMessageContaining("successThreshold");

@@ -358,6 +358,9 @@ public record ForwarderProperties(
      * @param attemptTimeout total deadline of one forward, connect to last byte of the
      * response
      * @param idleTimeout how long an idle pooled connection is kept
+     * @param maxLifetime how long a pooled connection is used at most: once older it is
+     * closed when released, so a renewed client certificate, and the collector's DNS name
+     * resolving to new addresses, reach every connection within it
      * @param evictInterval how often idle and closed connections are evicted in the
      * background
      * @param sslBundle name of a Spring Boot SSL bundle ({@code spring.ssl.bundle.*})
@@ -372,6 +375,7 @@ public record ForwarderProperties(
             @DefaultValue("1s") @NotNull Duration responseTimeout,
             @DefaultValue("2s") @NotNull Duration attemptTimeout,
             @DefaultValue("10m") @NotNull Duration idleTimeout,
+            @DefaultValue("30m") @NotNull Duration maxLifetime,
             @DefaultValue("30s") @NotNull Duration evictInterval,
             String sslBundle) {
         // @formatter:on

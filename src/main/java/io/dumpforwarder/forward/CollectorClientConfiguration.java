@@ -51,6 +51,7 @@ class CollectorClientConfiguration {
             .pendingAcquireMaxCount(properties.maxConcurrency())
             .pendingAcquireTimeout(Duration.ZERO)
             .maxIdleTime(client.idleTimeout())
+            .maxLifeTime(client.maxLifetime())
             .evictInBackground(client.evictInterval())
             .metrics(true)
             .build();

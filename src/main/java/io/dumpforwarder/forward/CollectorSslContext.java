@@ -25,8 +25,9 @@ import org.springframework.boot.ssl.SslOptions;
  * ({@code spring.ssl.bundle.*.reload-on-update}). Reactor Netty's client keeps one
  * {@link SslContext} for its life, so this one builds a context from the bundle's latest
  * content and gives each new connection an engine of it; a connection already open keeps
- * the certificate it was opened with until it closes. An update that cannot be used
- * leaves the previous context in use; both are logged and counted.
+ * the certificate it was opened with until it closes,
+ * {@code forwarder.client.max-lifetime} at most. An update that cannot be used leaves the
+ * previous context in use; both are logged and counted.
  */
 final class CollectorSslContext extends SslContext {
 
