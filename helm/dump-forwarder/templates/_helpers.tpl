@@ -77,9 +77,10 @@ flush (docs/kafka.md): 44 s at the default drain of 10 s.
 
 {{/*
 The collector's port for the NetworkPolicy, which sees the port of the pod a connection reaches, after a
-Service translated it: networkPolicy.collectorPort; for a Service of the cluster (a host of one label, or
-ending in .svc or .svc.cluster.local) nothing else will do, since the Service's targetPort is not in the URL,
-and the render fails asking for it; else the URL's own port, or its scheme's (443 for https, 80 for http).
+Service translated it: networkPolicy.collectorPort; for a collector in the cluster (a host "name",
+"name.namespace" or "name.namespace.svc[.<cluster domain>]", or collectorTo naming pods or namespaces) nothing
+else will do, since the Service's targetPort is not in the URL, and the render fails asking for it; else the
+URL's own port, or its scheme's (443 for https, 80 for http).
 */}}
 {{- define "dump-forwarder.collectorPort" -}}
 {{- if .Values.networkPolicy.collectorPort -}}
@@ -88,8 +89,13 @@ and the render fails asking for it; else the URL's own port, or its scheme's (44
 {{- $url := urlParse .Values.config.dumpUrl -}}
 {{- $host := regexReplaceAll ":[0-9]+$" $url.host "" -}}
 {{- $port := regexFind ":[0-9]+$" $url.host | trimPrefix ":" | default (eq $url.scheme "https" | ternary "443" "80") -}}
-{{- if or (not (contains "." $host)) (regexMatch "\\.svc(\\.cluster\\.local)?$" $host) -}}
-{{- fail (printf "networkPolicy.collectorPort is required: the collector %s is a Service of the cluster, and a NetworkPolicy sees the port of its pods (the Service's targetPort for port %s), not the URL's" $host $port) -}}
+{{- $peers := toString .Values.networkPolicy.collectorTo -}}
+{{- $inCluster := or (contains "podSelector" $peers) (contains "namespaceSelector" $peers) -}}
+{{- if not (or (hasPrefix "[" $host) (regexMatch "^[0-9.]+$" $host)) -}}
+{{- $inCluster = or $inCluster (le (len (splitList "." $host)) 2) (regexMatch "\\.svc(\\..+)?$" $host) -}}
+{{- end -}}
+{{- if $inCluster -}}
+{{- fail (printf "networkPolicy.collectorPort is required: the collector %s may be in the cluster, and a NetworkPolicy sees the port of its pods (the Service's targetPort for port %s), not the URL's" $host $port) -}}
 {{- end -}}
 {{- $port -}}
 {{- end -}}

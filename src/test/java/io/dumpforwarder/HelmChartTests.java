@@ -113,6 +113,10 @@ class HelmChartTests {
         else {
             List<Object> expected = new ArrayList<>(CORE);
             expected.add(kindOf.get(feature));
+            if (List.of("keda", "prometheusrule", "dashboard").contains(feature)) {
+                // What selects the release by the ServiceMonitor's job comes with it.
+                expected.add("ServiceMonitor");
+            }
             assertThat(kinds).containsExactlyInAnyOrderElementsOf(expected);
         }
     }
@@ -165,9 +169,12 @@ class HelmChartTests {
 
     @ParameterizedTest
     @ValueSource(strings = { "http://collector.collectors.svc/dumps", "http://collector:9000/dumps",
-            "https://collector.collectors.svc.cluster.local/dumps" })
-    void aNetworkPolicyToAServiceOfTheClusterWithoutItsPodsPortAsksForIt(String dumpUrl) {
+            "https://collector.collectors.svc.cluster.local/dumps", "http://collector.collectors/dumps",
+            "http://collector.collectors.svc.example.internal/dumps", "https://collector.example.com/dumps" })
+    void aNetworkPolicyToACollectorInTheClusterWithoutItsPodsPortAsksForIt(String dumpUrl) {
         // The Service's targetPort is not in the URL, and the URL's port would not match.
+        // The example's collectorTo names a namespace: the collector is in the cluster,
+        // whatever its host.
         assertThatThrownBy(() -> HelmChart.render(HelmChart.CHART.resolve("ci/networkpolicy-values.yaml"),
                 (template) -> template.set("config.dumpUrl", dumpUrl).set("networkPolicy.collectorPort", "")))
             .hasMessageContaining("networkPolicy.collectorPort is required")
@@ -220,6 +227,24 @@ class HelmChartTests {
         assertThat(HelmChart.map(HelmChart.find(objects, "PodDisruptionBudget", null), "spec"))
             .containsEntry("minAvailable", "50%")
             .doesNotContainKey("maxUnavailable");
+        // The API server refuses rollingUpdate with Recreate: the defaults' must not
+        // stay.
+        Map<String, Object> recreate = HelmChart.find(
+                HelmChart.render(DEFAULT_VALUES, (template) -> template.set("updateStrategy.type", "Recreate")),
+                "Deployment", null);
+        assertThat(HelmChart.map(HelmChart.map(recreate, "spec"), "strategy")).isEqualTo(Map.of("type", "Recreate"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "prometheusRule.enabled", "dashboard.enabled", "keda.enabled" })
+    void whatSelectsTheReleaseByItsScrapeJobNeedsOne(String object) {
+        // The default job is the chart's ServiceMonitor's; without it nothing would
+        // match.
+        assertThatThrownBy(() -> HelmChart.render(DEFAULT_VALUES, (template) -> template.set(object, true)))
+            .hasMessageContaining("enable serviceMonitor, or set scrapeJob");
+        assertThat(HelmChart.render(DEFAULT_VALUES,
+                (template) -> template.set(object, true).set("scrapeJob", "kubernetes-pods")))
+            .isNotEmpty();
     }
 
     @Test
@@ -365,11 +390,14 @@ class HelmChartTests {
     @ParameterizedTest
     @CsvSource({ "http://collector.example.com/dumps, , 80", "https://collector.example.com/dumps, , 443",
             "https://collector.example.com:8443/dumps, , 8443", "http://collector:9000/dumps, 7000, 7000",
-            "http://collector.collectors.svc/dumps, 8080, 8080" })
+            "http://collector.collectors.svc/dumps, 8080, 8080", "http://10.0.0.5:8080/dumps, , 8080",
+            "http://[fd00::5]:8080/dumps, , 8080" })
     void theNetworkPolicyLetsOutTheDumpUrlsPort(String dumpUrl, Integer collectorPort, int expected) {
+        // No collectorTo: anywhere the host resolves to.
         Map<String, Object> policy = HelmChart.find(
-                HelmChart.render(HelmChart.CHART.resolve("ci/networkpolicy-values.yaml"),
-                        (template) -> template.set("config.dumpUrl", dumpUrl)
+                HelmChart.render(DEFAULT_VALUES,
+                        (template) -> template.set("networkPolicy.enabled", true)
+                            .set("config.dumpUrl", dumpUrl)
                             .set("networkPolicy.collectorPort", (collectorPort != null) ? collectorPort : "")),
                 "NetworkPolicy", null);
 

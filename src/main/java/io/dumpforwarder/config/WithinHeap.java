@@ -77,9 +77,10 @@ import jakarta.validation.Payload;
                             held / (ForwarderProperties.HEAP_SHARE - 0.25))
                     : (held + 2.0 * inflight) / ForwarderProperties.HEAP_SHARE;
             // The JVM reports the -Xmx it was given less what its collector keeps aside
-            // (a survivor space): scale by that share.
+            // (a survivor space): scale by that share, and 2% more, as the share may be a
+            // little smaller at a larger heap.
             double reported = heap / vmOption("MaxHeapSize", heap / 0.85);
-            long neededMb = (long) Math.ceil(needed / reported / MB);
+            long neededMb = (long) Math.ceil(1.02 * needed / reported / MB);
             refusal.append("a heap of at least ").append(neededMb).append("MB (-Xmx").append(neededMb).append('m');
             double percentage = vmOption("MaxRAMPercentage", 25);
             return refusal.append(", or a container memory limit of at least ")

@@ -64,7 +64,9 @@ public final class PodProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(directory.resolve("out.log").toFile());
             Map<String, String> environment = builder.environment();
-            environment.keySet().removeIf((name) -> name.startsWith("SPRING_") || name.startsWith("FORWARDER_"));
+            environment.keySet()
+                .removeIf((name) -> name.startsWith("SPRING_") || name.startsWith("FORWARDER_")
+                        || name.equals("JDK_JAVA_OPTIONS") || name.equals("JAVA_TOOL_OPTIONS"));
             environment.put("PATH",
                     Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv().getOrDefault("PATH", ""));
             String javaToolOptions = "";
