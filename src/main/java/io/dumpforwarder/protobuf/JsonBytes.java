@@ -1,0 +1,112 @@
+package io.dumpforwarder.protobuf;
+
+import java.util.Arrays;
+import java.util.Base64;
+
+/** A growing buffer of JSON bytes, with jsoniter's string escaping. */
+final class JsonBytes {
+
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private byte[] bytes;
+
+    private int size;
+
+    JsonBytes(int capacity) {
+        this.bytes = new byte[Math.max(capacity, 16)];
+    }
+
+    void raw(byte b) {
+        room(1);
+        this.bytes[this.size++] = b;
+    }
+
+    void raw(byte[] b) {
+        room(b.length);
+        System.arraycopy(b, 0, this.bytes, this.size, b.length);
+        this.size += b.length;
+    }
+
+    void ascii(String text) {
+        room(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            this.bytes[this.size++] = (byte) text.charAt(i);
+        }
+    }
+
+    void base64(byte[] from, int start, int length) {
+        byte[] encoded = Base64.getEncoder().encode(Arrays.copyOfRange(from, start, start + length));
+        raw((byte) '"');
+        raw(encoded);
+        raw((byte) '"');
+    }
+
+    void string(byte[] utf8) {
+        string(utf8, 0, utf8.length);
+    }
+
+    /**
+     * Valid UTF-8 as a JSON string, escaped as jsoniter's HTML-safe writer does: the
+     * quote, the backslash, newline, return and tab with a backslash; other control
+     * characters, {@code < > &} and the line and paragraph separators (U+2028, U+2029) as
+     * a backslash, a {@code u} and four lowercase hex digits.
+     */
+    void string(byte[] utf8, int start, int end) {
+        room(end - start + 2);
+        this.bytes[this.size++] = '"';
+        for (int i = start; i < end; i++) {
+            int b = utf8[i] & 0xFF;
+            if (b >= 0x80) {
+                if (b == 0xE2 && i + 2 < end && utf8[i + 1] == (byte) 0x80
+                        && (utf8[i + 2] == (byte) 0xA8 || utf8[i + 2] == (byte) 0xA9)) {
+                    escape(0x2028 + (utf8[i + 2] & 0x01));
+                    i += 2;
+                    continue;
+                }
+                raw((byte) b);
+                continue;
+            }
+            if (b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&') {
+                raw((byte) b);
+                continue;
+            }
+            switch (b) {
+                case '"', '\\' -> {
+                    raw((byte) '\\');
+                    raw((byte) b);
+                }
+                case '\n' -> escaped('n');
+                case '\r' -> escaped('r');
+                case '\t' -> escaped('t');
+                default -> escape(b);
+            }
+        }
+        raw((byte) '"');
+    }
+
+    private void escaped(char c) {
+        raw((byte) '\\');
+        raw((byte) c);
+    }
+
+    private void escape(int c) {
+        room(6);
+        this.bytes[this.size++] = '\\';
+        this.bytes[this.size++] = 'u';
+        this.bytes[this.size++] = HEX[(c >> 12) & 0xF];
+        this.bytes[this.size++] = HEX[(c >> 8) & 0xF];
+        this.bytes[this.size++] = HEX[(c >> 4) & 0xF];
+        this.bytes[this.size++] = HEX[c & 0xF];
+    }
+
+    byte[] toByteArray() {
+        return Arrays.copyOf(this.bytes, this.size);
+    }
+
+    private void room(int more) {
+        if (this.size + more > this.bytes.length) {
+            this.bytes = Arrays.copyOf(this.bytes, Math.max(this.bytes.length * 2, this.size + more));
+        }
+    }
+
+}

@@ -1,0 +1,83 @@
+package io.dumpforwarder.protobuf;
+
+import com.google.protobuf.DescriptorProtos.DescriptorProto;
+import com.google.protobuf.DescriptorProtos.FieldDescriptorProto;
+import com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Label;
+import com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type;
+import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
+import com.google.protobuf.DescriptorProtos.OneofDescriptorProto;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * What the golden test cannot show: what is refused when the descriptor is loaded, and a
+ * malformed message refused with the offset of the byte at fault.
+ */
+class TranscoderTests {
+
+    @Test
+    void aOneofIsRefusedWhenLoadedNamingTheField() {
+        DescriptorProto message = DescriptorProto.newBuilder()
+            .setName("Dump")
+            .addOneofDecl(OneofDescriptorProto.newBuilder().setName("kind"))
+            .addField(field("text", 1, Type.TYPE_STRING).setOneofIndex(0))
+            .build();
+
+        assertThatThrownBy(() -> Transcoder.of(set(message), "t.Dump")).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("t.Dump.text")
+            .hasMessageContaining("oneof kind");
+    }
+
+    @Test
+    void aMissingMessageTypeIsRefusedNamingIt() {
+        DescriptorProto message = DescriptorProto.newBuilder().setName("Dump").build();
+
+        assertThatThrownBy(() -> Transcoder.of(set(message), "t.Other")).hasMessageContaining("no message t.Other");
+    }
+
+    @Test
+    void aMalformedMessageIsRefusedWithTheOffsetOfTheByteAtFault() throws Exception {
+        Transcoder transcoder = Transcoder.of(set(DescriptorProto.newBuilder()
+            .setName("Dump")
+            .addField(field("uid", 1, Type.TYPE_UINT64))
+            .addField(field("trace_id", 2, Type.TYPE_STRING))
+            .build()), "t.Dump");
+        assertThat(new String(transcoder.toJson(new byte[] { 8, 42, 18, 1, 'a' }, 0, 5)))
+            .isEqualTo("{\"uid\":42,\"trace_id\":\"a\"}");
+
+        // A string of 5 bytes with 1 left: cut off at the field starting at byte 2.
+        assertThatThrownBy(() -> transcoder.toJson(new byte[] { 8, 42, 18, 5, 'a' }, 0, 5))
+            .isInstanceOfSatisfying(MalformedProtobufException.class, (ex) -> assertThat(ex.offset()).isEqualTo(2));
+        // Invalid UTF-8 in a string: the byte itself.
+        assertThatThrownBy(() -> transcoder.toJson(new byte[] { 8, 42, 18, 2, 'a', (byte) 0xC0 }, 0, 6))
+            .isInstanceOfSatisfying(MalformedProtobufException.class, (ex) -> assertThat(ex.offset()).isEqualTo(5));
+        // Wire type 7 does not exist.
+        assertThatThrownBy(() -> transcoder.toJson(new byte[] { 8, 42, 0x1F }, 0, 3))
+            .isInstanceOfSatisfying(MalformedProtobufException.class, (ex) -> assertThat(ex.offset()).isEqualTo(2));
+        // Offsets count from the message's start within the buffer.
+        assertThatThrownBy(() -> transcoder.toJson(new byte[] { 99, 99, 8, 42, 18, 5, 'a' }, 2, 5))
+            .isInstanceOfSatisfying(MalformedProtobufException.class, (ex) -> assertThat(ex.offset()).isEqualTo(2));
+    }
+
+    private static FieldDescriptorProto.Builder field(String name, int number, Type type) {
+        return FieldDescriptorProto.newBuilder()
+            .setName(name)
+            .setNumber(number)
+            .setType(type)
+            .setLabel(Label.LABEL_OPTIONAL);
+    }
+
+    private static FileDescriptorSet set(DescriptorProto message) {
+        return FileDescriptorSet.newBuilder()
+            .addFile(FileDescriptorProto.newBuilder()
+                .setName("t.proto")
+                .setPackage("t")
+                .setSyntax("proto3")
+                .addMessageType(message))
+            .build();
+    }
+
+}
