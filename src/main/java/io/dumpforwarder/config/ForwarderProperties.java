@@ -202,6 +202,8 @@ public record ForwarderProperties(
      * connection is closed as soon as it is accepted
      * @param http2 HTTP/2 on the ingest port, beside HTTP/1.1
      * @param callers who is calling, and the optional quotas of each caller
+     * @param protobuf binary protobuf dumps, read against a descriptor and forwarded as
+     * JSON
      */
     // @formatter:off
     public record Ingest(
@@ -213,12 +215,52 @@ public record ForwarderProperties(
             @DefaultValue("1KB") @NotNull DataSize minBodyRate,
             @DefaultValue("10000") @Positive int maxConnections,
             @DefaultValue @Valid Http2 http2,
-            @DefaultValue @Valid Callers callers) {
+            @DefaultValue @Valid Callers callers,
+            @DefaultValue @Valid Protobuf protobuf) {
         // @formatter:on
 
         Ingest withMaxInflightBytes(DataSize bytes) {
             return new Ingest(this.readTimeout, this.requestTimeout, this.writeTimeout, this.auth, bytes,
-                    this.minBodyRate, this.maxConnections, this.http2, this.callers);
+                    this.minBodyRate, this.maxConnections, this.http2, this.callers, this.protobuf);
+        }
+
+    }
+
+    /**
+     * Binary protobuf dumps ({@code forwarder.ingest.protobuf.*}): off unless a
+     * descriptor set and a message type are given. Each dump is forwarded as the JSON the
+     * callers' Go code sends ({@code jsoniter.Marshal} of the {@code protoc-gen-go}
+     * struct).
+     *
+     * @param descriptorSet a file of {@code protoc --include_imports
+     * --descriptor_set_out}, e.g. mounted from a ConfigMap
+     * @param messageType the full name of the dumps' message, e.g.
+     * {@code pbrrec.AlgorithmRecomDumpReq}
+     * @param uidField the field holding the dump's uid: a field name, or names joined by
+     * dots through singular message fields
+     * @param traceIdField the field holding the dump's trace id, likewise
+     */
+    // @formatter:off
+    public record Protobuf(
+            Path descriptorSet,
+            String messageType,
+            @DefaultValue("uid") @NotBlank String uidField,
+            @DefaultValue("trace_id") @NotBlank String traceIdField) {
+        // @formatter:on
+
+        public Protobuf {
+            messageType = (messageType == null || messageType.isBlank()) ? null : messageType;
+        }
+
+        /** Whether protobuf dumps are taken. */
+        public boolean enabled() {
+            return this.descriptorSet != null;
+        }
+
+        @AssertTrue(message = "forwarder.ingest.protobuf.descriptor-set and forwarder.ingest.protobuf.message-type "
+                + "go together: give both to take protobuf dumps, or neither")
+        boolean isComplete() {
+            return (this.descriptorSet == null) == (this.messageType == null);
         }
 
     }

@@ -5,12 +5,27 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import org.springframework.http.MediaType;
 
 /**
- * The two accepted body formats; any other media type, or a charset other than UTF-8, is
- * refused.
+ * The accepted body formats: a JSON dump, NDJSON dumps, a protobuf dump
+ * ({@code application/x-protobuf}) and length-delimited protobuf dumps
+ * ({@code application/x-protobuf; delimited=true}); any other media type, or a charset
+ * other than UTF-8, is refused.
  */
 enum BodyFormat {
 
-    JSON, NDJSON;
+    JSON, NDJSON, PROTOBUF, PROTOBUF_DELIMITED;
+
+    static final String PROTOBUF_TYPE = "application/x-protobuf";
+
+    private static final MediaType PROTOBUF_MEDIA_TYPE = MediaType.parseMediaType(PROTOBUF_TYPE);
+
+    /** Whether a body holds one dump, not many. */
+    boolean single() {
+        return this == JSON || this == PROTOBUF;
+    }
+
+    boolean protobuf() {
+        return this == PROTOBUF || this == PROTOBUF_DELIMITED;
+    }
 
     static BodyFormat of(String contentType) {
         if (contentType == null) {
@@ -22,6 +37,9 @@ enum BodyFormat {
         }
         if (MediaType.APPLICATION_NDJSON_VALUE.equalsIgnoreCase(contentType)) {
             return NDJSON;
+        }
+        if (PROTOBUF_TYPE.equalsIgnoreCase(contentType)) {
+            return PROTOBUF;
         }
         MediaType type;
         try {
@@ -36,6 +54,9 @@ enum BodyFormat {
         }
         if (MediaType.APPLICATION_JSON.equalsTypeAndSubtype(type)) {
             return JSON;
+        }
+        if (PROTOBUF_MEDIA_TYPE.equalsTypeAndSubtype(type)) {
+            return "true".equalsIgnoreCase(type.getParameter("delimited")) ? PROTOBUF_DELIMITED : PROTOBUF;
         }
         return MediaType.APPLICATION_NDJSON.equalsTypeAndSubtype(type) ? NDJSON : null;
     }

@@ -61,8 +61,12 @@ class IngestHandler {
 
     private final BodyReader bodies;
 
+    private final ProtobufDumps protobuf;
+
     IngestHandler(Intake intake, IngestMetrics metrics, Callers callers, CallerQuotas quotas, BodyBudget budget,
-            BodyReader bodies, Replies replies, DumpTracing tracing, ForwarderProperties properties) {
+            BodyReader bodies, ProtobufDumps protobuf, Replies replies, DumpTracing tracing,
+            ForwarderProperties properties) {
+        this.protobuf = protobuf;
         this.intake = intake;
         this.tracing = tracing;
         this.budget = budget;
@@ -121,13 +125,18 @@ class IngestHandler {
         if (format == null) {
             return refuse(caller, IngestOutcome.UNSUPPORTED_MEDIA_TYPE, 1);
         }
+        if (format.protobuf() && !this.protobuf.enabled()) {
+            return Mono.just(problem(caller, IngestOutcome.UNSUPPORTED_MEDIA_TYPE, 1,
+                    "protobuf dumps are off here (forwarder.ingest.protobuf.descriptor-set is not set): send "
+                            + "application/json or application/x-ndjson"));
+        }
         ContentCoding coding = this.bodies.coding(headers.getAll(HttpHeaderNames.CONTENT_ENCODING));
         if (coding == null) {
             return Mono.just(problem(caller, IngestOutcome.UNSUPPORTED_MEDIA_TYPE, 1,
                     "Content-Encoding " + String.join(", ", headers.getAll(HttpHeaderNames.CONTENT_ENCODING))
                             + " is not supported: send one of " + ContentCoding.ACCEPTED));
         }
-        int limit = (format == BodyFormat.JSON) ? this.maxDumpSize : this.maxRequestSize;
+        int limit = format.single() ? this.maxDumpSize : this.maxRequestSize;
         long declared = contentLength(headers);
         // A caller waiting for 100 Continue sends no body until told to: refusals then go
         // out before it, and the body is never read.
@@ -159,7 +168,7 @@ class IngestHandler {
         return this.bodies.read(request.receive(), declared, limit, lease, coding).flatMap((body) -> {
             // Log lines about the body carry the ingest span's ids.
             try (CurrentTraceContext.Scope scope = this.tracing.scope(ids.trace(), ids.traceId())) {
-                return (format == BodyFormat.JSON) ? one(body, ids) : lines(body, ids);
+                return format.single() ? one(body, ids, format) : lines(body, ids, format);
             }
         })
             .onErrorResume((ex) -> Mono.just(refused(caller, ex, format)))
@@ -195,20 +204,26 @@ class IngestHandler {
 
     private Reply tooLarge(String caller, BodyFormat format, boolean drained) {
         this.metrics.count(caller, IngestOutcome.TOO_LARGE, 1);
-        return this.replies.tooLarge(format == BodyFormat.NDJSON).drained(drained);
+        return this.replies.tooLarge(!format.single()).drained(drained);
     }
 
-    private Mono<Reply> one(byte[] body, RequestIds ids) {
+    private Mono<Reply> one(byte[] body, RequestIds ids, BodyFormat format) {
         String caller = ids.caller();
-        if (body.length == 0) {
+        if (body.length == 0 && format == BodyFormat.JSON) {
             return Mono.just(problem(caller, IngestOutcome.INVALID, 1, "empty body: a dump must be a JSON object"));
         }
         Dump dump;
         try {
-            dump = DumpReader.dump(body, Utf8.byteOrderMark(body), body.length, ids, System.nanoTime(), 0);
+            dump = (format == BodyFormat.JSON)
+                    ? DumpReader.dump(body, Utf8.byteOrderMark(body), body.length, ids, System.nanoTime(), 0)
+                    : this.protobuf.dump(body, 0, body.length, ids, System.nanoTime(), 0);
         }
         catch (InvalidDumpException ex) {
             return Mono.just(problem(caller, IngestOutcome.INVALID, 1, ex.getMessage()));
+        }
+        if (dump.body().length > this.maxDumpSize) {
+            // A protobuf dump whose JSON is larger than the limit.
+            return Mono.just(tooLarge(caller, format, true));
         }
         Reply overQuota = overQuota(caller, 1);
         if (overQuota != null) {
@@ -224,9 +239,11 @@ class IngestHandler {
      * Judges each NDJSON line on its own; the good lines are admitted together, all or
      * none.
      */
-    private Mono<Reply> lines(byte[] body, RequestIds ids) {
+    private Mono<Reply> lines(byte[] body, RequestIds ids, BodyFormat format) {
         String caller = ids.caller();
-        NdjsonBody ndjson = NdjsonBody.read(body, this.maxDumpSize, ids, System.nanoTime());
+        NdjsonBody ndjson = (format == BodyFormat.NDJSON)
+                ? NdjsonBody.read(body, this.maxDumpSize, ids, System.nanoTime())
+                : this.protobuf.stream(body, this.maxDumpSize, ids, System.nanoTime());
         List<Dump> dumps = ndjson.dumps();
         List<LineError> errors = ndjson.errors();
         errors.forEach((error) -> this.metrics.count(caller, error.outcome(), 1));

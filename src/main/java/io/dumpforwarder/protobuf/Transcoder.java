@@ -39,8 +39,14 @@ public final class Transcoder {
 
     private final Shape root;
 
-    private Transcoder(Shape root) {
+    private final Field[] uid;
+
+    private final Field[] traceId;
+
+    private Transcoder(Shape root, Field[] uid, Field[] traceId) {
         this.root = root;
+        this.uid = uid;
+        this.traceId = traceId;
     }
 
     /**
@@ -54,12 +60,33 @@ public final class Transcoder {
      * @throws IllegalArgumentException naming what is missing or refused
      */
     public static Transcoder load(Path descriptorSet, String messageType) throws IOException {
+        return load(descriptorSet, messageType, "uid", "trace_id");
+    }
+
+    /**
+     * The transcoder of one message type, reading the uid and the trace id from these
+     * fields: a name, or names joined by dots through singular message fields, ending at
+     * a string or integer field. A path that does not exist reads nothing.
+     * @param descriptorSet the file
+     * @param messageType the message's full name
+     * @param uidField the uid's field path
+     * @param traceIdField the trace id's field path
+     * @return the transcoder
+     * @throws IOException if the file cannot be read
+     * @throws IllegalArgumentException naming what is missing or refused
+     */
+    public static Transcoder load(Path descriptorSet, String messageType, String uidField, String traceIdField)
+            throws IOException {
         try (InputStream in = Files.newInputStream(descriptorSet)) {
-            return of(FileDescriptorSet.parseFrom(in), messageType);
+            return of(FileDescriptorSet.parseFrom(in), messageType, uidField, traceIdField);
         }
     }
 
     static Transcoder of(FileDescriptorSet set, String messageType) {
+        return of(set, messageType, "uid", "trace_id");
+    }
+
+    static Transcoder of(FileDescriptorSet set, String messageType, String uidField, String traceIdField) {
         Map<String, FileDescriptorProto> protos = new HashMap<>();
         set.getFileList().forEach((file) -> protos.put(file.getName(), file));
         Map<String, FileDescriptor> built = new HashMap<>();
@@ -69,10 +96,33 @@ public final class Transcoder {
             Descriptor message = messageType.startsWith(prefix)
                     ? file.findMessageTypeByName(messageType.substring(prefix.length())) : null;
             if (message != null && message.getFullName().equals(messageType)) {
-                return new Transcoder(new Shapes().of(message));
+                Shape root = new Shapes().of(message);
+                return new Transcoder(root, path(root, uidField), path(root, traceIdField));
             }
         }
         throw new IllegalArgumentException("no message " + messageType + " in the descriptor set");
+    }
+
+    /** The fields of a dotted path, or an empty path when it names no field. */
+    private static Field[] path(Shape root, String dotted) {
+        String[] names = dotted.split("\\.");
+        Field[] path = new Field[names.length];
+        Shape shape = root;
+        for (int i = 0; i < names.length; i++) {
+            Field field = (shape != null) ? shape.named(names[i]) : null;
+            if (field == null) {
+                return new Field[0];
+            }
+            boolean last = i == names.length - 1;
+            boolean fits = !field.repeated && (last ? field.identifier() : field.type == FieldDescriptor.Type.MESSAGE);
+            if (!fits) {
+                throw new IllegalArgumentException("field path " + dotted + " must pass through singular message "
+                        + "fields to a singular string or integer field, and " + names[i] + " does not fit");
+            }
+            path[i] = field;
+            shape = field.message;
+        }
+        return path;
     }
 
     private static FileDescriptor build(FileDescriptorProto proto, Map<String, FileDescriptorProto> protos,
@@ -114,6 +164,23 @@ public final class Transcoder {
         return out.toByteArray();
     }
 
+    /**
+     * The JSON of the message in these bytes, and its identifiers.
+     * @param wire the bytes
+     * @param offset where the message starts
+     * @param length its length
+     * @return the JSON and the identifiers
+     * @throws MalformedProtobufException naming the byte offset (from {@code offset})
+     */
+    public Transcoded transcode(byte[] wire, int offset, int length) throws MalformedProtobufException {
+        Reading reading = new Reading(wire, offset);
+        JsonBytes out = new JsonBytes(length * 2 + 16);
+        long[] whole = { offset, offset + length };
+        reading.message(this.root, whole, 2, out);
+        return new Transcoded(out.toByteArray(), reading.identifier(this.root, whole, this.uid),
+                reading.identifier(this.root, whole, this.traceId));
+    }
+
     /** How one message type is read and written: its fields, found by number. */
     static final class Shape {
 
@@ -140,6 +207,15 @@ public final class Transcoder {
             return (at >= 0) ? this.byNumber[at] : null;
         }
 
+        Field named(String name) {
+            for (Field field : this.declared) {
+                if (field.name.equals(name)) {
+                    return field;
+                }
+            }
+            return null;
+        }
+
     }
 
     /** One field: its JSON key, kind, and what it holds. */
@@ -148,6 +224,8 @@ public final class Transcoder {
         final int index;
 
         final int number;
+
+        final String name;
 
         final byte[] key;
 
@@ -168,6 +246,7 @@ public final class Transcoder {
         Field(int index, FieldDescriptor descriptor) {
             this.index = index;
             this.number = descriptor.getNumber();
+            this.name = descriptor.getName();
             JsonBytes key = new JsonBytes(descriptor.getName().length() + 3);
             key.string(descriptor.getName().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             key.raw((byte) ':');
@@ -180,6 +259,14 @@ public final class Transcoder {
 
         boolean isMap() {
             return this.mapKey != null;
+        }
+
+        /** Whether it can hold an identifier: a singular string or integer. */
+        boolean identifier() {
+            return !this.repeated && switch (this.type) {
+                case STRING, INT32, INT64, UINT32, UINT64, SINT32, SINT64, FIXED32, FIXED64, SFIXED32, SFIXED64 -> true;
+                default -> false;
+            };
         }
 
     }
@@ -274,6 +361,46 @@ public final class Transcoder {
                 value(field, values, out);
             }
             out.raw((byte) '}');
+        }
+
+        /**
+         * The value at the end of this path in the message of these ranges, as text; null
+         * when left out or zero (as the JSON leaves it out).
+         */
+        String identifier(Shape shape, long[] ranges, Field[] path) throws MalformedProtobufException {
+            for (int depth = 0; depth < path.length; depth++) {
+                Occurrences[] found = new Occurrences[shape.declared.length];
+                for (int r = 0; r < ranges.length; r += 2) {
+                    scan(shape, (int) ranges[r], (int) ranges[r + 1], found);
+                }
+                Field field = path[depth];
+                Occurrences values = found[field.index];
+                if (values == null) {
+                    return null;
+                }
+                if (depth < path.length - 1) {
+                    ranges = new long[values.count * 2];
+                    for (int i = 0; i < values.count; i++) {
+                        ranges[2 * i] = start(values.values[i]);
+                        ranges[2 * i + 1] = start(values.values[i]) + length(values.values[i]);
+                    }
+                    shape = field.message;
+                    continue;
+                }
+                int last = values.count - 1;
+                if (zero(field, values.wireTypes[last], values.values[last])) {
+                    return null;
+                }
+                JsonBytes text = new JsonBytes(24);
+                if (field.type == FieldDescriptor.Type.STRING) {
+                    int start = start(values.values[last]);
+                    return new String(this.wire, start, length(values.values[last]),
+                            java.nio.charset.StandardCharsets.UTF_8);
+                }
+                single(field, values.wireTypes[last], values.values[last], text);
+                return new String(text.toByteArray(), java.nio.charset.StandardCharsets.US_ASCII);
+            }
+            return null;
         }
 
         private void scan(Shape shape, int start, int end, Occurrences[] found) throws MalformedProtobufException {

@@ -1,0 +1,122 @@
+package io.dumpforwarder.ingest;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.dump.Dump;
+import io.dumpforwarder.ingest.NdjsonBody.LineError;
+import io.dumpforwarder.protobuf.MalformedProtobufException;
+import io.dumpforwarder.protobuf.Transcoded;
+import io.dumpforwarder.protobuf.Transcoder;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * Protobuf dumps ({@code forwarder.ingest.protobuf.*}): one message, or a stream of them
+ * each after its length as a varint (protobuf's own {@code writeDelimitedTo}), each
+ * forwarded as the JSON the callers' Go code sends. The descriptor is read once, at
+ * start-up; off, {@link #enabled()} is false.
+ */
+@Component
+class ProtobufDumps {
+
+    private final Transcoder transcoder;
+
+    ProtobufDumps(ForwarderProperties properties) {
+        ForwarderProperties.Protobuf protobuf = properties.ingest().protobuf();
+        if (!protobuf.enabled()) {
+            this.transcoder = null;
+            return;
+        }
+        try {
+            this.transcoder = Transcoder.load(protobuf.descriptorSet(), protobuf.messageType(), protobuf.uidField(),
+                    protobuf.traceIdField());
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(
+                    "forwarder.ingest.protobuf.descriptor-set cannot be read: " + protobuf.descriptorSet(), ex);
+        }
+        catch (IllegalArgumentException ex) {
+            throw new IllegalStateException("forwarder.ingest.protobuf: " + ex.getMessage(), ex);
+        }
+    }
+
+    boolean enabled() {
+        return this.transcoder != null;
+    }
+
+    /**
+     * The dump of the message in {@code body[start, stop)}; throws
+     * {@link InvalidDumpException} saying what is wrong and at which byte.
+     */
+    Dump dump(byte[] body, int start, int stop, RequestIds caller, long receivedNanos, int message) {
+        Transcoded transcoded;
+        try {
+            transcoded = this.transcoder.transcode(body, start, stop - start);
+        }
+        catch (MalformedProtobufException ex) {
+            throw new InvalidDumpException(ex.getMessage());
+        }
+        String traceId = (caller.traceId() != null) ? caller.traceId() : DumpReader.headerSafe(transcoded.traceId());
+        return new Dump(transcoded.json(), DumpReader.headerSafe(transcoded.uid()), traceId, caller.trace(),
+                receivedNanos, caller.keyOf(message), null, caller.caller());
+    }
+
+    /**
+     * The dumps and refused messages of a stream of length-delimited messages, each
+     * judged on its own as an NDJSON line is ({@code line} is the message's 1-based
+     * position); a length that runs past the body ends the stream with an error.
+     */
+    NdjsonBody stream(byte[] body, int maxDumpSize, RequestIds caller, long receivedNanos) {
+        List<Dump> dumps = new ArrayList<>();
+        List<LineError> errors = new ArrayList<>();
+        int number = 0;
+        int at = 0;
+        while (at < body.length) {
+            number++;
+            long length = 0;
+            int shift = 0;
+            int start = at;
+            while (at < body.length && shift < 35) {
+                byte b = body[at++];
+                length |= (long) (b & 0x7F) << shift;
+                shift += 7;
+                if (b >= 0) {
+                    shift = -1;
+                    break;
+                }
+            }
+            if (shift != -1 || length > body.length - at) {
+                errors.add(new LineError(number, IngestOutcome.INVALID, "message " + number + " at byte " + start
+                        + " is cut off: its length prefix runs past the body's " + body.length + " bytes"));
+                break;
+            }
+            int stop = at + (int) length;
+            if (length > maxDumpSize) {
+                errors.add(new LineError(number, IngestOutcome.TOO_LARGE,
+                        "message of " + length + " bytes is over the limit of " + maxDumpSize + " bytes"));
+            }
+            else {
+                try {
+                    Dump dump = dump(body, at, stop, caller, receivedNanos, number);
+                    if (dump.body().length > maxDumpSize) {
+                        errors.add(new LineError(number, IngestOutcome.TOO_LARGE, "message's JSON of "
+                                + dump.body().length + " bytes is over the limit of " + maxDumpSize + " bytes"));
+                    }
+                    else {
+                        dumps.add(dump);
+                    }
+                }
+                catch (InvalidDumpException ex) {
+                    errors.add(new LineError(number, IngestOutcome.INVALID, ex.getMessage()));
+                }
+            }
+            at = stop;
+        }
+        return new NdjsonBody(dumps, errors);
+    }
+
+}

@@ -1,0 +1,190 @@
+package io.dumpforwarder;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPOutputStream;
+
+import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FileDescriptor;
+import com.google.protobuf.DynamicMessage;
+import io.dumpforwarder.support.RunningApp;
+import io.dumpforwarder.support.TestCollector;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Protobuf dumps on real sockets: one message, a length-delimited stream judged message
+ * by message, gzip, a malformed message refused with its byte offset, and a refusal
+ * naming what is accepted where protobuf is off. The collector gets the callers' JSON
+ * ({@code GoldenTests} proves it equal to their Go marshaller's) with the same headers as
+ * a JSON dump's.
+ */
+@TestPropertySource(properties = { "forwarder.ingest.protobuf.descriptor-set=src/test/resources/protobuf/recdump.pb",
+        "forwarder.ingest.protobuf.message-type=pbrrec.AlgorithmRecomDumpReq" })
+class ProtobufIngestTests extends AbstractAppTests {
+
+    private static final MediaType PROTOBUF = MediaType.parseMediaType("application/x-protobuf");
+
+    private static final MediaType DELIMITED = MediaType.parseMediaType("application/x-protobuf; delimited=true");
+
+    private static final TestCollector collector = new TestCollector();
+
+    private static Descriptor dumpType;
+
+    @DynamicPropertySource
+    static void forwardToTheCollector(DynamicPropertyRegistry registry) {
+        registry.add("forwarder.dump-url", collector::url);
+    }
+
+    @BeforeAll
+    static void descriptor() throws Exception {
+        FileDescriptorSet set;
+        try (InputStream in = Files.newInputStream(Path.of("src/test/resources/protobuf/recdump.pb"))) {
+            set = FileDescriptorSet.parseFrom(in);
+        }
+        FileDescriptor timestamp = FileDescriptor.buildFrom(set.getFile(0), new FileDescriptor[0]);
+        FileDescriptor wrappers = FileDescriptor.buildFrom(set.getFile(1), new FileDescriptor[0]);
+        FileDescriptor file = FileDescriptor.buildFrom(set.getFile(2), new FileDescriptor[] { timestamp, wrappers });
+        dumpType = file.findMessageTypeByName("AlgorithmRecomDumpReq");
+    }
+
+    @AfterAll
+    static void close() {
+        collector.close();
+    }
+
+    @BeforeEach
+    void resetCollector() {
+        collector.reset();
+    }
+
+    @Test
+    void aProtobufDumpReachesTheCollectorAsTheCallersJson() {
+        double accepted = this.meters.count("dumps.received", "outcome", "accepted");
+        post(PROTOBUF, dump(9007199254740993L, "trace-1").toByteArray()).expectStatus()
+            .isAccepted()
+            .expectBody()
+            .json("{\"accepted\":1}");
+
+        await().atMost(WAIT).until(() -> collector.requestCount() == 1);
+        TestCollector.Request request = collector.requests().get(0);
+        assertThat(request.text()).isEqualTo("{\"uid\":9007199254740993,\"trace_id\":\"trace-1\",\"scene\":1,"
+                + "\"candidates\":[{\"item_id\":42,\"score\":0.5}]}");
+        assertThat(request.headers().get("X-Uid")).isEqualTo("9007199254740993");
+        assertThat(request.headers().get("X-Trace-Id")).isEqualTo("trace-1");
+        assertThat(this.meters.count("dumps.received", "outcome", "accepted")).isEqualTo(accepted + 1);
+    }
+
+    @Test
+    void aDelimitedStreamIsJudgedMessageByMessage() throws IOException {
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        dump(1, "a").writeDelimitedTo(stream);
+        // A message whose string field claims 5 bytes and holds 1.
+        stream.write(new byte[] { 3, 18, 5, 'x' });
+        dump(3, "c").writeDelimitedTo(stream);
+
+        post(DELIMITED, stream.toByteArray()).expectStatus()
+            .isAccepted()
+            .expectBody()
+            .jsonPath("$.accepted")
+            .isEqualTo(2)
+            .jsonPath("$.errors[0].line")
+            .isEqualTo(2)
+            .jsonPath("$.errors[0].detail")
+            .value((detail) -> assertThat(detail.toString()).contains("malformed protobuf at byte 0"));
+
+        await().atMost(WAIT).until(() -> collector.requestCount() == 2);
+        assertThat(collector.requests()).extracting((request) -> request.headers().get("X-Uid"))
+            .containsExactlyInAnyOrder("1", "3");
+    }
+
+    @Test
+    void aGzipBodyIsReadAsAnyOther() throws IOException {
+        ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(zipped)) {
+            gzip.write(dump(7, "zipped").toByteArray());
+        }
+        this.ingest.post()
+            .uri("/v1/dumps")
+            .contentType(PROTOBUF)
+            .header(HttpHeaders.CONTENT_ENCODING, "gzip")
+            .bodyValue(zipped.toByteArray())
+            .exchange()
+            .expectStatus()
+            .isAccepted();
+
+        await().atMost(WAIT).until(() -> collector.requestCount() == 1);
+        assertThat(collector.requests().get(0).text()).startsWith("{\"uid\":7,\"trace_id\":\"zipped\"");
+    }
+
+    @Test
+    void aMalformedMessageIsRefusedNamingTheByteAndNothingIsQueued() {
+        byte[] cut = dump(5, "cut").toByteArray();
+        byte[] body = java.util.Arrays.copyOf(cut, cut.length - 2);
+        double invalid = this.meters.count("dumps.received", "outcome", "invalid");
+
+        post(PROTOBUF, body).expectStatus()
+            .isBadRequest()
+            .expectHeader()
+            .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+            .expectBody()
+            .jsonPath("$.detail")
+            .value((detail) -> assertThat(detail.toString()).contains("malformed protobuf at byte"));
+        assertThat(this.meters.count("dumps.received", "outcome", "invalid")).isEqualTo(invalid + 1);
+        assertThat(collector.requestCount()).isZero();
+    }
+
+    @Test
+    void whereProtobufIsOffItIsRefused415NamingWhatIsAccepted() {
+        try (RunningApp app = RunningApp.start("--forwarder.dump-url=" + collector.url())) {
+            app.ingest()
+                .post()
+                .uri("/v1/dumps")
+                .contentType(PROTOBUF)
+                .bodyValue(dump(1, "off").toByteArray())
+                .exchange()
+                .expectStatus()
+                .isEqualTo(415)
+                .expectBody()
+                .jsonPath("$.detail")
+                .value((detail) -> assertThat(detail.toString()).contains("protobuf dumps are off")
+                    .contains("application/json"));
+        }
+    }
+
+    private WebTestClient.ResponseSpec post(MediaType type, byte[] body) {
+        return this.ingest.post().uri("/v1/dumps").contentType(type).bodyValue(body).exchange();
+    }
+
+    private static DynamicMessage dump(long uid, String traceId) {
+        Descriptor candidate = dumpType.findFieldByName("candidates").getMessageType();
+        return DynamicMessage.newBuilder(dumpType)
+            .setField(dumpType.findFieldByName("uid"), uid)
+            .setField(dumpType.findFieldByName("trace_id"), traceId)
+            .setField(dumpType.findFieldByName("scene"),
+                    dumpType.getFile().findEnumTypeByName("Scene").findValueByNumber(1))
+            .addRepeatedField(dumpType.findFieldByName("candidates"),
+                    DynamicMessage.newBuilder(candidate)
+                        .setField(candidate.findFieldByName("item_id"), 42L)
+                        .setField(candidate.findFieldByName("score"), 0.5)
+                        .build())
+            .build();
+    }
+
+}
