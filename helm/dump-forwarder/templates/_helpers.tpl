@@ -111,6 +111,18 @@ namespace.
 {{- end }}
 
 {{/*
+The ConfigMap holding the protobuf descriptor set: an existing one, or the release's own; empty when protobuf
+dumps are off.
+*/}}
+{{- define "dump-forwarder.protobufConfigMap" -}}
+{{- if .Values.config.protobuf.existingConfigMap -}}
+{{- .Values.config.protobuf.existingConfigMap -}}
+{{- else if .Values.config.protobuf.descriptorSetBase64 -}}
+{{- printf "%s-protobuf" (include "dump-forwarder.fullname" .) -}}
+{{- end -}}
+{{- end }}
+
+{{/*
 The name of the service account to use.
 */}}
 {{- define "dump-forwarder.serviceAccountName" -}}
@@ -136,6 +148,14 @@ The application.yml the pods read: the chart's settings, then config.extra merge
 {{- $rateLimiter := dict "enabled" $c.rateLimiter.enabled "rate" $c.rateLimiter.rate "burst" $c.rateLimiter.burst "unit" $c.rateLimiter.unit "max-wait" $c.rateLimiter.maxWait "scope" $c.rateLimiter.scope "key" $c.rateLimiter.key "redis-timeout" $c.rateLimiter.redisTimeout -}}
 {{- if $c.rateLimiter.fallbackRate -}}
 {{- $_ := set $rateLimiter "fallback-rate" $c.rateLimiter.fallbackRate -}}
+{{- end -}}
+{{- $protobufMap := include "dump-forwarder.protobufConfigMap" . -}}
+{{- if $protobufMap -}}
+{{- $_ := set $ingest "protobuf" (dict
+  "descriptor-set" (printf "/etc/dump-forwarder/protobuf/%s" $c.protobuf.key)
+  "message-type" (required "config.protobuf.messageType is required with a descriptor set: which message are the dumps?" $c.protobuf.messageType)
+  "uid-field" $c.protobuf.uidField
+  "trace-id-field" $c.protobuf.traceIdField) -}}
 {{- end -}}
 {{- $_ := set $ingest "callers" (dict "header" $c.callers.header "names" $c.callers.names "rates" $c.callers.rates "weights" $c.callers.weights "fair-share-from" $c.callers.fairShareFrom) -}}
 {{- $settings := dict

@@ -115,6 +115,17 @@ class ChartExamplesBootTests {
                 args.add(bundle + ".keystore.private-key=file:" + client.toTempPrivateKeyPem());
             }
         }
+        if (at(config, "forwarder", "ingest", "protobuf", "descriptor-set") instanceof String mounted) {
+            // The file the pod would find in its mounted ConfigMap, from the rendered
+            // one.
+            String key = Path.of(mounted).getFileName().toString();
+            Path descriptors = pod.resolve(key);
+            objects.stream()
+                .filter((object) -> object.get("binaryData") instanceof Map<?, ?> data && data.containsKey(key))
+                .findFirst()
+                .ifPresent((object) -> writeBase64(descriptors, HelmChart.map(object, "binaryData").get(key)));
+            args.add("--forwarder.ingest.protobuf.descriptor-set=" + descriptors);
+        }
         if ("cluster".equals(at(config, "forwarder", "rate-limiter", "scope"))) {
             if (redis == null) {
                 redis = new RedisServer();
@@ -122,6 +133,15 @@ class ChartExamplesBootTests {
             args.add("--spring.data.redis.url=redis://127.0.0.1:" + redis.port());
         }
         return args;
+    }
+
+    private static void writeBase64(Path file, Object base64) {
+        try {
+            Files.write(file, java.util.Base64.getDecoder().decode(base64.toString()));
+        }
+        catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
+        }
     }
 
     private static Object at(Map<String, Object> tree, String... keys) {

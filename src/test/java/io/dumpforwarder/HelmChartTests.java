@@ -106,7 +106,8 @@ class HelmChartTests {
         List<Object> kinds = HelmChart.render(values).stream().map((object) -> object.get("kind")).toList();
         Map<String, String> kindOf = Map.of("hpa", "HorizontalPodAutoscaler", "keda", "ScaledObject", "pdb",
                 "PodDisruptionBudget", "servicemonitor", "ServiceMonitor", "prometheusrule", "PrometheusRule",
-                "networkpolicy", "NetworkPolicy", "dashboard", "ConfigMap", "kafka", "ScaledObject");
+                "networkpolicy", "NetworkPolicy", "dashboard", "ConfigMap", "kafka", "ScaledObject", "protobuf",
+                "ConfigMap");
         if (List.of("default", "auth", "delivery", "ratelimit", "tracing", "mtls", "pdb").contains(feature)) {
             assertThat(kinds).containsExactlyInAnyOrderElementsOf(CORE);
         }
@@ -481,6 +482,40 @@ class HelmChartTests {
                 .as("the Service %s selects the test pod", HelmChart.map(service, "metadata").get("name"))
                 .isFalse();
         });
+    }
+
+    @Test
+    void protobufDumpsTakeTheirDescriptorFromAConfigMapMountedInThePod() {
+        List<Map<String, Object>> objects = HelmChart.render(HelmChart.CHART.resolve("ci/protobuf-values.yaml"));
+        ForwarderProperties.Protobuf protobuf = bind(HelmChart.configOf(objects)).ingest().protobuf();
+        Map<String, Object> deployment = HelmChart.find(objects, "Deployment", null);
+        Map<String, Object> podSpec = HelmChart.map(HelmChart.map(HelmChart.map(deployment, "spec"), "template"),
+                "spec");
+
+        assertThat(protobuf.descriptorSet()).hasToString("/etc/dump-forwarder/protobuf/descriptors.pb");
+        assertThat(protobuf.messageType()).isEqualTo("pbrrec.AlgorithmRecomDumpReq");
+        assertThat(HelmChart.map(HelmChart.find(objects, "ConfigMap", "release-name-dump-forwarder-protobuf"),
+                "binaryData"))
+            .containsKey("descriptors.pb");
+        assertThat(HelmChart.list(HelmChart.container(deployment), "volumeMounts"))
+            .contains(Map.of("name", "protobuf", "mountPath", "/etc/dump-forwarder/protobuf", "readOnly", true));
+        assertThat(HelmChart.list(podSpec, "volumes"))
+            .contains(Map.of("name", "protobuf", "configMap", Map.of("name", "release-name-dump-forwarder-protobuf")));
+
+        // An existing ConfigMap of the operator's, by name; and the type is required.
+        List<Map<String, Object>> existing = HelmChart.render(DEFAULT_VALUES,
+                (template) -> template.set("config.protobuf.existingConfigMap", "recsys-descriptors")
+                    .set("config.protobuf.messageType", "pbrrec.AlgorithmRecomDumpReq"));
+        assertThat(HelmChart.list(HelmChart.map(
+                HelmChart.map(HelmChart.map(HelmChart.find(existing, "Deployment", null), "spec"), "template"), "spec"),
+                "volumes"))
+            .contains(Map.of("name", "protobuf", "configMap", Map.of("name", "recsys-descriptors")));
+        assertThat(existing).noneMatch((object) -> "release-name-dump-forwarder-protobuf"
+            .equals(HelmChart.map(object, "metadata").get("name")));
+        assertThatThrownBy(() -> HelmChart.render(DEFAULT_VALUES,
+                (template) -> template.set("config.protobuf.existingConfigMap", "recsys-descriptors")))
+            .hasMessageContaining("config.protobuf.messageType is required");
+        assertThat(bind(HelmChart.configOf(HelmChart.render(DEFAULT_VALUES))).ingest().protobuf().enabled()).isFalse();
     }
 
     @Test
