@@ -328,9 +328,16 @@ public final class Transcoder {
      */
     private static final class Reading {
 
+        /**
+         * Messages nested deeper than this are refused: JSON dumps' limit (Jackson's).
+         */
+        private static final int MAX_DEPTH = 500;
+
         private final byte[] wire;
 
         private final int base;
+
+        private int depth;
 
         Reading(byte[] wire, int base) {
             this.wire = wire;
@@ -342,6 +349,20 @@ public final class Transcoder {
          * one: a message field sent more than once is merged, as protobuf does.
          */
         void message(Shape shape, long[] ranges, int rangeCount, JsonBytes out) throws MalformedProtobufException {
+            if (++this.depth > MAX_DEPTH) {
+                throw new MalformedProtobufException((int) ranges[0] - this.base,
+                        "messages nested deeper than " + MAX_DEPTH);
+            }
+            try {
+                fields(shape, ranges, rangeCount, out);
+            }
+            finally {
+                this.depth--;
+            }
+        }
+
+        private void fields(Shape shape, long[] ranges, int rangeCount, JsonBytes out)
+                throws MalformedProtobufException {
             Occurrences[] found = new Occurrences[shape.declared.length];
             for (int r = 0; r < rangeCount; r += 2) {
                 scan(shape, (int) ranges[r], (int) ranges[r + 1], found);

@@ -62,6 +62,34 @@ class TranscoderTests {
             .isInstanceOfSatisfying(MalformedProtobufException.class, (ex) -> assertThat(ex.offset()).isEqualTo(2));
     }
 
+    @Test
+    void messagesNestedDeeperThanJsonDumpsMayBeAreRefused() throws Exception {
+        DescriptorProto node = DescriptorProto.newBuilder()
+            .setName("Node")
+            .addField(field("child", 1, Type.TYPE_MESSAGE).setTypeName(".t.Node"))
+            .build();
+        Transcoder transcoder = Transcoder.of(set(node), "t.Node");
+
+        assertThat(new String(transcoder.toJson(nested(499), 0, nested(499).length))).startsWith("{\"child\":{")
+            .contains("{\"child\":{}}}");
+        byte[] deep = nested(500);
+        assertThatThrownBy(() -> transcoder.toJson(deep, 0, deep.length)).isInstanceOf(MalformedProtobufException.class)
+            .hasMessageContaining("nested deeper than 500");
+    }
+
+    /** A Node holding this many Nodes, one in the other. */
+    private static byte[] nested(int levels) throws java.io.IOException {
+        byte[] inner = new byte[0];
+        for (int i = 0; i < levels; i++) {
+            java.io.ByteArrayOutputStream outer = new java.io.ByteArrayOutputStream();
+            com.google.protobuf.CodedOutputStream out = com.google.protobuf.CodedOutputStream.newInstance(outer);
+            out.writeByteArray(1, inner);
+            out.flush();
+            inner = outer.toByteArray();
+        }
+        return inner;
+    }
+
     private static FieldDescriptorProto.Builder field(String name, int number, Type type) {
         return FieldDescriptorProto.newBuilder()
             .setName(name)
