@@ -150,6 +150,9 @@ The application.yml the pods read: the chart's settings, then config.extra merge
 {{- $_ := set $rateLimiter "fallback-rate" $c.rateLimiter.fallbackRate -}}
 {{- end -}}
 {{- $protobufMap := include "dump-forwarder.protobufConfigMap" . -}}
+{{- if and $c.protobuf.messageType (not $protobufMap) -}}
+{{- fail "config.protobuf.messageType needs a descriptor set: config.protobuf.descriptorSetBase64 or config.protobuf.existingConfigMap" -}}
+{{- end -}}
 {{- if $protobufMap -}}
 {{- $_ := set $ingest "protobuf" (dict
   "descriptor-set" (printf "/etc/dump-forwarder/protobuf/%s" $c.protobuf.key)

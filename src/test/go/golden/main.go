@@ -44,10 +44,11 @@ func main() {
 		},
 		"floats": {
 			Ratio: 3.14, Weight: 0.1, Top: &pbrrec.Feature{Name: "tiny", Value: 5e-324, Embedding: []float32{1e-6, 1e-7, 1e20, 1e21, 123456789}},
-			Candidates: []*pbrrec.Candidate{{Score: 1e-6}, {Score: 9.999999e-7}, {Score: 123456789012345680000}, {Score: -0.0}},
+			Candidates: []*pbrrec.Candidate{{Score: 1e-6}, {Score: 9.999999e-7}, {Score: 123456789012345680000}, {Score: math.Copysign(0, -1)}},
+			Zeros:      []float64{math.Copysign(0, -1), 0, -1.5},
 		},
 		"strings": {
-			TraceId: "<script>&\"quoted\"\\ \n\r\t\u0001\u001f\u007f é 漢字 🎉 \u2028\u2029",
+			TraceId: "<script>&\"quoted\"\\ \n\r\t\u0000\u0001\u001f\u007f é 漢字 🎉 \u2028\u2029",
 			Notes:   []string{"", "a", "<b>"},
 			Payload: []byte{0, 1, 2, 250, 251, 252, 253, 254, 255},
 			Blobs:   [][]byte{{}, {1}, []byte("hello")},
@@ -65,6 +66,7 @@ func main() {
 				7:  {},
 			},
 			Candidates: []*pbrrec.Candidate{{Tags: map[string]string{"k": "v"}}},
+			Flags:      map[bool]string{true: "y", false: "<n>"},
 		},
 	}
 	messages["random-floats"] = randomFloats()

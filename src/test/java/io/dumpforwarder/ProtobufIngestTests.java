@@ -115,6 +115,17 @@ class ProtobufIngestTests extends AbstractAppTests {
     }
 
     @Test
+    void aStreamOfMoreMessagesThanTheQueueHoldsIsRefusedBeforeAnyIsRead() {
+        // Ten thousand and one empty messages, a byte each: more than a request may hold.
+        post(MediaType.parseMediaType("application/x-protobuf; delimited=\"true\""), new byte[10_001]).expectStatus()
+            .isEqualTo(413)
+            .expectBody()
+            .jsonPath("$.errors[0].detail")
+            .value((detail) -> assertThat(detail.toString()).contains("forwarder.queue.capacity"));
+        assertThat(collector.requestCount()).isZero();
+    }
+
+    @Test
     void aGzipBodyIsReadAsAnyOther() throws IOException {
         ByteArrayOutputStream zipped = new ByteArrayOutputStream();
         try (GZIPOutputStream gzip = new GZIPOutputStream(zipped)) {

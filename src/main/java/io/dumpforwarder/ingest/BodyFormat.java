@@ -56,7 +56,15 @@ enum BodyFormat {
             return JSON;
         }
         if (PROTOBUF_MEDIA_TYPE.equalsTypeAndSubtype(type)) {
-            return "true".equalsIgnoreCase(type.getParameter("delimited")) ? PROTOBUF_DELIMITED : PROTOBUF;
+            String delimited = type.getParameter("delimited");
+            if (delimited == null) {
+                return PROTOBUF;
+            }
+            delimited = delimited.replace("\"", "");
+            if ("true".equalsIgnoreCase(delimited)) {
+                return PROTOBUF_DELIMITED;
+            }
+            return "false".equalsIgnoreCase(delimited) ? PROTOBUF : null;
         }
         return MediaType.APPLICATION_NDJSON.equalsTypeAndSubtype(type) ? NDJSON : null;
     }

@@ -23,9 +23,15 @@ import org.springframework.stereotype.Component;
 @Component
 class ProtobufDumps {
 
+    private static final org.slf4j.Logger logger = org.slf4j.LoggerFactory.getLogger(ProtobufDumps.class);
+
     private final Transcoder transcoder;
 
+    /** Messages a stream may hold: a request is queued whole or not at all. */
+    private final int maxMessages;
+
     ProtobufDumps(ForwarderProperties properties) {
+        this.maxMessages = properties.queue().capacity();
         ForwarderProperties.Protobuf protobuf = properties.ingest().protobuf();
         if (!protobuf.enabled()) {
             this.transcoder = null;
@@ -41,6 +47,17 @@ class ProtobufDumps {
         }
         catch (IllegalArgumentException ex) {
             throw new IllegalStateException("forwarder.ingest.protobuf: " + ex.getMessage(), ex);
+        }
+        if (!this.transcoder.readsUid()) {
+            logger.warn(
+                    "forwarder.ingest.protobuf.uid-field {} names no field of {}: protobuf dumps go without " + "X-Uid",
+                    protobuf.uidField(), protobuf.messageType());
+        }
+        if (!this.transcoder.readsTraceId()) {
+            logger.warn(
+                    "forwarder.ingest.protobuf.trace-id-field {} names no field of {}: protobuf dumps go "
+                            + "without X-Trace-Id unless the caller sends a traceparent",
+                    protobuf.traceIdField(), protobuf.messageType());
         }
     }
 
@@ -73,6 +90,14 @@ class ProtobufDumps {
     NdjsonBody stream(byte[] body, int maxDumpSize, RequestIds caller, long receivedNanos) {
         List<Dump> dumps = new ArrayList<>();
         List<LineError> errors = new ArrayList<>();
+        int messages = count(body);
+        if (messages > this.maxMessages) {
+            // A message can be a single byte: refused before any is read, not as
+            // millions.
+            errors.add(new LineError(1, IngestOutcome.TOO_LARGE, "the body holds " + messages
+                    + " messages or more, over the " + this.maxMessages + " a request may (forwarder.queue.capacity)"));
+            return new NdjsonBody(dumps, errors);
+        }
         int number = 0;
         int at = 0;
         while (at < body.length) {
@@ -117,6 +142,30 @@ class ProtobufDumps {
             at = stop;
         }
         return new NdjsonBody(dumps, errors);
+    }
+
+    /**
+     * The messages in the stream, counted by their length prefixes, up to one past the
+     * cap.
+     */
+    private int count(byte[] body) {
+        int messages = 0;
+        int at = 0;
+        while (at < body.length && messages <= this.maxMessages) {
+            long length = 0;
+            int shift = 0;
+            while (at < body.length && shift < 35) {
+                byte b = body[at++];
+                length |= (long) (b & 0x7F) << shift;
+                shift += 7;
+                if (b >= 0) {
+                    break;
+                }
+            }
+            messages++;
+            at += (int) Math.min(length, body.length - at);
+        }
+        return messages;
     }
 
 }

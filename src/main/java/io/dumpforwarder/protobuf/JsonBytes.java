@@ -54,6 +54,11 @@ final class JsonBytes {
     void string(byte[] utf8, int start, int end) {
         room(end - start + 2);
         this.bytes[this.size++] = '"';
+        unquoted(utf8, start, end);
+        raw((byte) '"');
+    }
+
+    private void unquoted(byte[] utf8, int start, int end) {
         for (int i = start; i < end; i++) {
             int b = utf8[i] & 0xFF;
             if (b >= 0x80) {
@@ -80,6 +85,30 @@ final class JsonBytes {
                 case '\t' -> escaped('t');
                 default -> escape(b);
             }
+        }
+    }
+
+    /**
+     * Bytes that may not be UTF-8, as jsoniter writes a Go string: each byte that does
+     * not start a valid sequence becomes U+FFFD, the rest as
+     * {@link #string(byte[], int, int)}.
+     */
+    void lenientString(byte[] bytes, int start, int end) {
+        room(end - start + 2);
+        this.bytes[this.size++] = '"';
+        for (int i = start; i < end;) {
+            int invalid = io.dumpforwarder.body.Utf8.firstInvalid(bytes, i, end);
+            unquoted(bytes, i, (invalid < 0) ? end : invalid);
+            if (invalid < 0) {
+                break;
+            }
+            if (bytes[invalid] == 0) {
+                escape(0);
+            }
+            else {
+                escape(0xFFFD);
+            }
+            i = invalid + 1;
         }
         raw((byte) '"');
     }

@@ -31,9 +31,9 @@ import com.google.protobuf.WireFormat;
  * field on a wire type it cannot take, are skipped, as Go's unmarshaller does.
  *
  * <p>
- * A oneof, a group and a map with bool keys are refused when the descriptor is loaded,
- * naming the field: jsoniter writes a oneof as {@code "Name":null} or the Go wrapper's
- * field names, which no collector expects.
+ * A oneof and a group are refused when the descriptor is loaded, naming the field:
+ * jsoniter writes a oneof as {@code "Name":null} or the Go wrapper's field names, which
+ * no collector expects.
  */
 public final class Transcoder {
 
@@ -92,15 +92,36 @@ public final class Transcoder {
         Map<String, FileDescriptor> built = new HashMap<>();
         for (FileDescriptorProto proto : set.getFileList()) {
             FileDescriptor file = build(proto, protos, built);
-            String prefix = file.getPackage().isEmpty() ? "" : file.getPackage() + ".";
-            Descriptor message = messageType.startsWith(prefix)
-                    ? file.findMessageTypeByName(messageType.substring(prefix.length())) : null;
-            if (message != null && message.getFullName().equals(messageType)) {
+            Descriptor message = find(file, messageType);
+            if (message != null) {
                 Shape root = new Shapes().of(message);
                 return new Transcoder(root, path(root, uidField), path(root, traceIdField));
             }
         }
         throw new IllegalArgumentException("no message " + messageType + " in the descriptor set");
+    }
+
+    /** Whether the uid's field path names a field. */
+    public boolean readsUid() {
+        return this.uid.length > 0;
+    }
+
+    /** Whether the trace id's field path names a field. */
+    public boolean readsTraceId() {
+        return this.traceId.length > 0;
+    }
+
+    /** The message of this full name in this file, nested ones included. */
+    private static Descriptor find(FileDescriptor file, String fullName) {
+        List<Descriptor> types = new ArrayList<>(file.getMessageTypes());
+        for (int i = 0; i < types.size(); i++) {
+            Descriptor type = types.get(i);
+            if (type.getFullName().equals(fullName)) {
+                return type;
+            }
+            types.addAll(type.getNestedTypes());
+        }
+        return null;
     }
 
     /** The fields of a dotted path, or an empty path when it names no field. */
@@ -237,6 +258,9 @@ public final class Transcoder {
 
         final int wireType;
 
+        /** Whether Go's unmarshaller refuses a string that is not UTF-8 (proto3). */
+        final boolean utf8;
+
         Shape message;
 
         Field mapKey;
@@ -255,6 +279,8 @@ public final class Transcoder {
             this.repeated = descriptor.isRepeated();
             this.presence = descriptor.hasPresence();
             this.wireType = descriptor.getLiteType().getWireType();
+            this.utf8 = descriptor.getFile().toProto().getSyntax().equals("proto3")
+                    || descriptor.getFile().toProto().getSyntax().equals("editions");
         }
 
         boolean isMap() {
@@ -298,9 +324,6 @@ public final class Transcoder {
                 if (descriptor.isMapField()) {
                     Descriptor entry = descriptor.getMessageType();
                     FieldDescriptor key = entry.findFieldByNumber(1);
-                    if (key.getType() == FieldDescriptor.Type.BOOL) {
-                        throw refused(descriptor, "is a map with bool keys, which jsoniter cannot write");
-                    }
                     field.mapKey = new Field(0, key);
                     field.mapValue = new Field(1, entry.findFieldByNumber(2));
                     if (field.mapValue.type == FieldDescriptor.Type.MESSAGE) {
@@ -503,7 +526,7 @@ public final class Transcoder {
             return switch (field.type) {
                 case DOUBLE -> Double.longBitsToDouble(value) == 0;
                 case FLOAT -> Float.intBitsToFloat((int) value) == 0;
-                case INT32, UINT32, ENUM, SINT32, FIXED32, SFIXED32, BOOL -> (int) value == 0;
+                case INT32, UINT32, ENUM, SINT32, FIXED32, SFIXED32 -> (int) value == 0;
                 default -> value == 0;
             };
         }
@@ -688,9 +711,22 @@ public final class Transcoder {
         private void text(Field field, long range, JsonBytes out) throws MalformedProtobufException {
             int start = start(range);
             int end = start + length(range);
-            int invalid = io.dumpforwarder.body.Utf8.firstInvalid(this.wire, start, end);
-            if (invalid >= 0) {
-                throw new MalformedProtobufException(invalid - this.base, "a string is not valid UTF-8");
+            if (!field.utf8) {
+                // proto2: Go keeps the bytes, and jsoniter writes U+FFFD for each invalid
+                // one.
+                out.lenientString(this.wire, start, end);
+                return;
+            }
+            // NUL is valid UTF-8 here (the JSON check refuses it in a dump's raw bytes).
+            for (int from = start;;) {
+                int invalid = io.dumpforwarder.body.Utf8.firstInvalid(this.wire, from, end);
+                if (invalid < 0) {
+                    break;
+                }
+                if (this.wire[invalid] != 0) {
+                    throw new MalformedProtobufException(invalid - this.base, "a string is not valid UTF-8");
+                }
+                from = invalid + 1;
             }
             out.string(this.wire, start, end);
         }

@@ -77,6 +77,29 @@ class TranscoderTests {
             .hasMessageContaining("nested deeper than 500");
     }
 
+    @Test
+    void stringsAndBoolsAreReadAsGoReadsThem() throws Exception {
+        DescriptorProto message = DescriptorProto.newBuilder()
+            .setName("Dump")
+            .addField(field("text", 1, Type.TYPE_STRING))
+            .addField(field("flag", 2, Type.TYPE_BOOL))
+            .build();
+        Transcoder proto3 = Transcoder.of(set(message), "t.Dump");
+        Transcoder proto2 = Transcoder.of(FileDescriptorSet.newBuilder()
+            .addFile(FileDescriptorProto.newBuilder().setName("t.proto").setPackage("t").addMessageType(message))
+            .build(), "t.Dump");
+
+        // NUL is UTF-8; a bool is any varint but zero, above 32 bits too.
+        byte[] nul = { 10, 1, 0, 16, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x10 };
+        assertThat(new String(proto3.toJson(nul, 0, nul.length))).isEqualTo("{\"text\":\"\\u0000\",\"flag\":true}");
+        // Not UTF-8: refused in proto3, as Go's unmarshaller does; in proto2 each bad
+        // byte
+        // is U+FFFD, as jsoniter writes Go's string.
+        byte[] bad = { 10, 2, (byte) 0xC3, '(' };
+        assertThatThrownBy(() -> proto3.toJson(bad, 0, bad.length)).isInstanceOf(MalformedProtobufException.class);
+        assertThat(new String(proto2.toJson(bad, 0, bad.length))).isEqualTo("{\"text\":\"\\ufffd(\"}");
+    }
+
     /** A Node holding this many Nodes, one in the other. */
     private static byte[] nested(int levels) throws java.io.IOException {
         byte[] inner = new byte[0];
