@@ -632,24 +632,21 @@ public final class Transcoder {
             out.raw((byte) '}');
         }
 
+        /** A map key as jsoniter writes a Go map's: always a JSON string. */
         private void mapKey(Field key, Occurrences values, JsonBytes out) throws MalformedProtobufException {
-            if (key.type == FieldDescriptor.Type.STRING) {
-                if (values == null) {
-                    out.raw(new byte[] { '"', '"' });
-                }
-                else {
-                    single(key, values.wireTypes[values.count - 1], values.values[values.count - 1], out);
-                }
-                return;
+            boolean quoted = key.type != FieldDescriptor.Type.STRING;
+            if (quoted) {
+                out.raw((byte) '"');
             }
-            out.raw((byte) '"');
             if (values == null) {
-                out.raw((byte) '0');
+                out.ascii(zeroValue(key.type));
             }
             else {
                 single(key, values.wireTypes[values.count - 1], values.values[values.count - 1], out);
             }
-            out.raw((byte) '"');
+            if (quoted) {
+                out.raw((byte) '"');
+            }
         }
 
         private void mapValue(Field value, Occurrences values, JsonBytes out) throws MalformedProtobufException {

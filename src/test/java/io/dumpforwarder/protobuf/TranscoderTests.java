@@ -100,6 +100,28 @@ class TranscoderTests {
         assertThat(new String(proto2.toJson(bad, 0, bad.length))).isEqualTo("{\"text\":\"\\ufffd(\"}");
     }
 
+    @Test
+    void aMapEntryWithoutItsKeyHasGosZeroKey() throws Exception {
+        DescriptorProto entry = DescriptorProto.newBuilder()
+            .setName("FlagsEntry")
+            .setOptions(com.google.protobuf.DescriptorProtos.MessageOptions.newBuilder().setMapEntry(true))
+            .addField(field("key", 1, Type.TYPE_BOOL))
+            .addField(field("value", 2, Type.TYPE_STRING))
+            .build();
+        DescriptorProto message = DescriptorProto.newBuilder()
+            .setName("Dump")
+            .addNestedType(entry)
+            .addField(field("flags", 1, Type.TYPE_MESSAGE).setTypeName(".t.Dump.FlagsEntry")
+                .setLabel(Label.LABEL_REPEATED))
+            .build();
+        Transcoder transcoder = Transcoder.of(set(message), "t.Dump");
+
+        // Entries {value "a"} (no key) and {key true, value "b"}.
+        byte[] wire = { 10, 3, 18, 1, 'a', 10, 5, 8, 1, 18, 1, 'b' };
+        assertThat(new String(transcoder.toJson(wire, 0, wire.length)))
+            .isEqualTo("{\"flags\":{\"false\":\"a\",\"true\":\"b\"}}");
+    }
+
     /** A Node holding this many Nodes, one in the other. */
     private static byte[] nested(int levels) throws java.io.IOException {
         byte[] inner = new byte[0];
