@@ -93,8 +93,7 @@ class TranscoderTests {
         byte[] nul = { 10, 1, 0, 16, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x10 };
         assertThat(new String(proto3.toJson(nul, 0, nul.length))).isEqualTo("{\"text\":\"\\u0000\",\"flag\":true}");
         // Not UTF-8: refused in proto3, as Go's unmarshaller does; in proto2 each bad
-        // byte
-        // is U+FFFD, as jsoniter writes Go's string.
+        // byte is U+FFFD, as jsoniter writes Go's string.
         byte[] bad = { 10, 2, (byte) 0xC3, '(' };
         assertThatThrownBy(() -> proto3.toJson(bad, 0, bad.length)).isInstanceOf(MalformedProtobufException.class);
         assertThat(new String(proto2.toJson(bad, 0, bad.length))).isEqualTo("{\"text\":\"\\ufffd(\"}");
