@@ -179,6 +179,61 @@ class ProtobufIngestTests extends AbstractAppTests {
         }
     }
 
+    @Test
+    void anEmptyBodyIsRefusedAsAnEmptyJsonBodyIs() {
+        post(PROTOBUF, new byte[0]).expectStatus()
+            .isBadRequest()
+            .expectBody()
+            .jsonPath("$.detail")
+            .value((detail) -> assertThat(detail.toString()).startsWith("empty body"));
+        post(DELIMITED, new byte[0]).expectStatus()
+            .isBadRequest()
+            .expectBody()
+            .jsonPath("$.errors[0].detail")
+            .value((detail) -> assertThat(detail.toString()).contains("holds no message"));
+        assertThat(collector.requestCount()).isZero();
+    }
+
+    @Test
+    void anotherMediaTypeIsToldProtobufIsTakenToo() {
+        post(MediaType.TEXT_PLAIN, new byte[] { 1 }).expectStatus()
+            .isEqualTo(415)
+            .expectBody()
+            .jsonPath("$.detail")
+            .value((detail) -> assertThat(detail.toString()).contains("application/x-protobuf")
+                .contains("delimited=true"));
+    }
+
+    @Test
+    void aLargeBodyIsReadOnTheIngestWorkersAndASmallOneWhereItArrived() throws IOException {
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        for (int i = 0; stream.size() < 64 * 1024; i++) {
+            dump(i, "large-" + "x".repeat(1000)).writeDelimitedTo(stream);
+        }
+        long read = workerReads();
+
+        post(DELIMITED, delimited(dump(1, "small"))).expectStatus().isAccepted();
+        assertThat(workerReads()).isEqualTo(read);
+        post(DELIMITED, stream.toByteArray()).expectStatus().isAccepted();
+        await().atMost(WAIT).until(() -> workerReads() == read + 1);
+        // NDJSON of as many bytes is checked there too.
+        String line = "{\"uid\":\"u\",\"pad\":\"" + "x".repeat(1000) + "\"}\n";
+        post(MediaType.APPLICATION_NDJSON, line.repeat(70).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+            .expectStatus()
+            .isAccepted();
+        await().atMost(WAIT).until(() -> workerReads() == read + 2);
+    }
+
+    private long workerReads() {
+        return this.meters.timer("executor", "name", "dumps.ingest.workers").count();
+    }
+
+    private static byte[] delimited(DynamicMessage message) throws IOException {
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        message.writeDelimitedTo(stream);
+        return stream.toByteArray();
+    }
+
     private WebTestClient.ResponseSpec post(MediaType type, byte[] body) {
         return this.ingest.post().uri("/v1/dumps").contentType(type).bodyValue(body).exchange();
     }

@@ -1,6 +1,7 @@
 package io.dumpforwarder.ingest;
 
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 
 import io.dumpforwarder.body.BodyBudget;
 import io.dumpforwarder.body.BodyReader;
@@ -63,10 +64,13 @@ class IngestHandler {
 
     private final ProtobufDumps protobuf;
 
+    private final IngestWorkers workers;
+
     IngestHandler(Intake intake, IngestMetrics metrics, Callers callers, CallerQuotas quotas, BodyBudget budget,
-            BodyReader bodies, ProtobufDumps protobuf, Replies replies, DumpTracing tracing,
+            BodyReader bodies, ProtobufDumps protobuf, IngestWorkers workers, Replies replies, DumpTracing tracing,
             ForwarderProperties properties) {
         this.protobuf = protobuf;
+        this.workers = workers;
         this.intake = intake;
         this.tracing = tracing;
         this.budget = budget;
@@ -165,12 +169,13 @@ class IngestHandler {
             return this.bodies.discard(request.receive()).map(this.replies.of(IngestOutcome.QUEUE_FULL)::drained);
         }
         BodyBudget.Lease lease = this.budget.lease(caller);
-        return this.bodies.read(request.receive(), declared, limit, lease, coding).flatMap((body) -> {
-            // Log lines about the body carry the ingest span's ids.
-            try (CurrentTraceContext.Scope scope = this.tracing.scope(ids.trace(), ids.traceId())) {
-                return format.single() ? one(body, ids, format) : lines(body, ids, format);
-            }
-        })
+        return this.bodies.read(request.receive(), declared, limit, lease, coding)
+            .flatMap((body) -> this.workers.read(body.length, () -> {
+                // Log lines about the body carry the ingest span's ids.
+                try (CurrentTraceContext.Scope scope = this.tracing.scope(ids.trace(), ids.traceId())) {
+                    return format.single() ? one(body, ids, format) : lines(body, ids, format);
+                }
+            }))
             .onErrorResume((ex) -> Mono.just(refused(caller, ex, format)))
             // Whatever the answer, the body's bytes are either held as dumps or garbage
             // by now (the reader lets go of them however the body ends): the budget is
@@ -195,6 +200,11 @@ class IngestHandler {
         if (ex instanceof BodyReader.UndecodableException undecodable) {
             return problem(caller, IngestOutcome.INVALID, 1, undecodable.getMessage()).drained(undecodable.drained());
         }
+        if (ex instanceof RejectedExecutionException) {
+            // The workers are stopped: the service is shutting down.
+            this.metrics.count(caller, IngestOutcome.UNAVAILABLE, 1);
+            return this.replies.of(IngestOutcome.UNAVAILABLE).drained(true);
+        }
         if (ex instanceof BodyReader.TooSlowException || ex instanceof RequestDeadline.RequestTimeoutException) {
             this.metrics.count(caller, IngestOutcome.TOO_SLOW, 1);
             return this.replies.of(IngestOutcome.TOO_SLOW).drained(false);
@@ -209,8 +219,10 @@ class IngestHandler {
 
     private Mono<Reply> one(byte[] body, RequestIds ids, BodyFormat format) {
         String caller = ids.caller();
-        if (body.length == 0 && format == BodyFormat.JSON) {
-            return Mono.just(problem(caller, IngestOutcome.INVALID, 1, "empty body: a dump must be a JSON object"));
+        if (body.length == 0) {
+            return Mono.just(problem(caller, IngestOutcome.INVALID, 1,
+                    (format == BodyFormat.JSON) ? "empty body: a dump must be a JSON object"
+                            : "empty body: a protobuf dump must have a field set (a message with none is no bytes)"));
         }
         Dump dump;
         try {
@@ -254,7 +266,8 @@ class IngestHandler {
             List<LineError> refused = errors;
             if (refused.isEmpty()) {
                 // Blank lines only: refused and counted like any body without a dump.
-                refused = List.of(new LineError(1, IngestOutcome.INVALID, "no dump in the body: every line is blank"));
+                refused = List.of(new LineError(1, IngestOutcome.INVALID, (format == BodyFormat.NDJSON)
+                        ? "no dump in the body: every line is blank" : "no dump in the body: it holds no message"));
                 this.metrics.count(caller, IngestOutcome.INVALID, 1);
             }
             String detail = "no line holds a valid dump";

@@ -41,7 +41,10 @@ class Replies {
         this.json = json;
         this.details.put(IngestOutcome.UNAUTHORIZED, "a valid bearer token is required");
         this.details.put(IngestOutcome.UNSUPPORTED_MEDIA_TYPE,
-                "Content-Type must be application/json or application/x-ndjson, in UTF-8");
+                properties.ingest().protobuf().enabled()
+                        ? "Content-Type must be application/json or application/x-ndjson, in UTF-8, or "
+                                + BodyFormat.PROTOBUF_TYPE + " (with ; delimited=true for a length-delimited stream)"
+                        : "Content-Type must be application/json or application/x-ndjson, in UTF-8");
         this.details.put(IngestOutcome.QUEUE_FULL, "the queue is full; retry later");
         this.details.put(IngestOutcome.OVER_SHARE,
                 "the queue, the bytes being received or the buffer's unacknowledged "

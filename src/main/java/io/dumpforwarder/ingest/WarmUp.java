@@ -74,15 +74,15 @@ class WarmUp implements ApplicationRunner {
 
     private volatile boolean warming = true;
 
-    WarmUp(Callers callers, BodyReader bodies, ProtobufDumps protobuf, Replies replies, DumpTracing tracing,
-            ForwarderProperties properties, ApplicationContext context, Environment environment,
+    WarmUp(Callers callers, BodyReader bodies, ProtobufDumps protobuf, IngestWorkers workers, Replies replies,
+            DumpTracing tracing, ForwarderProperties properties, ApplicationContext context, Environment environment,
             IngestMetrics metrics) {
         // Quotas, a body budget and metrics of its own: the warm-up takes nothing from a
         // caller's rate quota or share, and counts nowhere.
         SimpleMeterRegistry nowhere = new SimpleMeterRegistry();
         this.dropping = new IngestHandler(new Dropping(), new IngestMetrics(nowhere, callers), callers,
-                new CallerQuotas(properties), new BodyBudget(properties, nowhere), bodies, protobuf, replies, tracing,
-                properties);
+                new CallerQuotas(properties), new BodyBudget(properties, nowhere), bodies, protobuf, workers, replies,
+                tracing, properties);
         this.caller = callers.all().iterator().next();
         this.context = context;
         this.environment = environment;
