@@ -18,6 +18,8 @@ import com.google.protobuf.DynamicMessage;
  *
  * Run after ./mvnw compile, with the dependencies on the class path:
  * java -cp "target/classes:$(cat target/classpath.txt)" bench/ProtobufCost.java
+ * With --write DIR it times nothing and writes both dumps for bench/run.sh's protobuf scenario instead: small.pb
+ * and large.pb, and their JSON (the service's transcoding, the callers' JSON), small.json and large.json.
  */
 public class ProtobufCost {
 
@@ -42,6 +44,12 @@ public class ProtobufCost {
         for (int[] shape : new int[][] { { 10, 1 }, { 150, 12 } }) {
             byte[] wire = dump(type, shape[0], shape[1]).toByteArray();
             byte[] json = (byte[]) toJson.invoke(transcoder, wire, 0, wire.length);
+            if (args.length == 2 && args[0].equals("--write")) {
+                String name = (shape[0] > 10) ? "large" : "small";
+                Files.write(Path.of(args[1], name + ".pb"), wire);
+                Files.write(Path.of(args[1], name + ".json"), json);
+                continue;
+            }
             int per = (shape[0] > 10) ? 5_000 : 100_000;
             System.out.printf("%d candidates x %d features: protobuf %d bytes, JSON %d bytes%n", shape[0], shape[1],
                     wire.length, json.length);

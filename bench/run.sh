@@ -31,6 +31,10 @@
 #   gzip     open loop at --rates dumps/s (default 4000) in NDJSON bodies of 100 different dumps: plain, then the
 #            same bodies gzip-compressed (Content-Encoding: gzip), against the same service in one run: delivered/s,
 #            CPU and bytes on the wire per dump
+#   protobuf open loop, one dump per request, the same dump sent as JSON then as protobuf (application/x-protobuf,
+#            transcoded to the same JSON) against the same service in one run: a small dump (10 candidates, about
+#            0.9 KB of JSON) at --rates dumps/s (default 4000), a large one (150 candidates of 12 features, about
+#            77 KB of JSON, read on the ingest workers) at an eighth of it: delivered/s, CPU per dump, p99
 # From a cold start, each run a fresh JVM loaded the moment it is ready, no warm-up:
 #   coldstart     closed loop (wrk, 64 connections) for --duration (default 20 s), healthy sink
 #   slowcollector open loop at 500 dumps/s for --duration (default 15 s), the sink answers after 92 ms
@@ -81,6 +85,9 @@ case "$scenario" in
   tracing) rates=${rates:-5000}; modes=(off sampled1pct) ;;
   h2c) ;;
   gzip) rates=${rates:-4000} ;;
+  protobuf) rates=${rates:-4000}
+    service_args+=(--forwarder.ingest.protobuf.descriptor-set="$(pwd)/src/test/resources/protobuf/recdump.pb"
+      --forwarder.ingest.protobuf.message-type=pbrrec.AlgorithmRecomDumpReq) ;;
   kafka) rates=${rates:-2000}; modes=(memory kafka) ;;
   slow) sink_delay=300 ;;
   batch) service_args+=(--forwarder.batch.enabled=true) ;;
@@ -168,7 +175,10 @@ LUA
 
 # The sink runs on the application's own libraries, unpacked from the jar.
 jar=$(realpath "$jar")
-(cd "$work" && jar xf "$jar" BOOT-INF/lib)
+(cd "$work" && jar xf "$jar" BOOT-INF/lib BOOT-INF/classes)
+if [ "$scenario" = protobuf ]; then
+  java -cp "$work/BOOT-INF/classes:$work/BOOT-INF/lib/*" bench/ProtobufCost.java --write "$work"
+fi
 start_sink() {
   case "$scenario" in down | shed) return ;; esac
   java -Dreactor.netty.ioWorkerCount=1 -Xmx128m -cp "$work/BOOT-INF/lib/*" bench/Sink.java $sink $sink_delay \
@@ -400,7 +410,7 @@ pair_row() {
 }
 
 case "$scenario" in
-  h2c | gzip)
+  h2c | gzip | protobuf)
     printf '%-4s %-8s %11s %11s %10s %9s\n' run variant delivered/s cpu-us/dump wire-B/dump load_cpu
     dump_bytes=$(stat -c %s "$work/dump.json")
     for run in $(seq 1 "$runs"); do
@@ -417,6 +427,20 @@ case "$scenario" in
           -H 'Content-Type: application/json' "http://127.0.0.1:$ingest/v1/dumps"
         echo "     h2load: $(grep -E '^requests:|^status codes:' "$work/pair-$run-h2c.txt" | tr -s ' \n' ' ')"
         echo "     connections by protocol: $(series dumps_ingest_connections_opened_total)"
+      elif [ "$scenario" = protobuf ]; then
+        for size in small large; do
+          # Workers of 100 requests a second each; the large dump at an eighth of the rate.
+          workers=$(( rates / 100 )); [ "$size" = large ] && workers=$(( rates >= 1600 ? rates / 800 : 2 ))
+          for kind in json pb; do
+            type=application/json; [ "$kind" = pb ] && type=application/x-protobuf
+            hey -z 5s -c "$workers" -q 100 -m POST -T "$type" -D "$work/$size.$kind" \
+              "http://127.0.0.1:$ingest/v1/dumps" > /dev/null
+            settle > /dev/null
+            pair_row "$run" "${size:0:1}-$kind" "$(stat -c %s "$work/$size.$kind")" hey -z "${duration}s" \
+              -c "$workers" -q 100 -m POST -T "$type" -D "$work/$size.$kind" "http://127.0.0.1:$ingest/v1/dumps"
+            echo "     p99 ${size} ${kind}: $(awk '/ 99% in/ {printf "%.2fms", $3 * 1000}' "$work/pair-$run-${size:0:1}-$kind.txt")"
+          done
+        done
       else
         # Workers of 10 requests (1,000 dumps) a second each.
         workers=$(( rates / 1000 ))
