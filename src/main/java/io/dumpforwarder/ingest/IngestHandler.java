@@ -100,7 +100,7 @@ class IngestHandler {
         RequestIds ids = RequestIds.of(callerSpan, headers, (span != null) ? span.context() : null,
                 (caller != null) ? caller : Callers.UNKNOWN);
         return reply(request, ids, caller != null)
-            .flatMap((reply) -> reply.send(response, this.retryAfter).doFinally((signal) -> {
+            .flatMap((reply) -> answer(reply, ids).send(response, this.retryAfter).doFinally((signal) -> {
                 this.metrics.answered(reply.outcome(), start);
                 DumpTracing.answered(span, reply.outcome().status().value(), reply.outcome().tag());
             }))
@@ -112,31 +112,52 @@ class IngestHandler {
             });
     }
 
+    /**
+     * Counts and logs what the request came to: the one place an outcome is counted.
+     */
+    private Reply answer(Reply reply, RequestIds ids) {
+        String caller = ids.caller();
+        if (reply.dumps() > 0) {
+            this.metrics.count(caller, reply.outcome(), reply.dumps());
+        }
+        for (LineError line : reply.lines()) {
+            this.metrics.count(caller, line.outcome(), 1);
+        }
+        if (reply.detail() != null && logger.isDebugEnabled()) {
+            try (CurrentTraceContext.Scope scope = this.tracing.scope(ids.trace(), ids.traceId())) {
+                logger.atDebug()
+                    .addKeyValue("caller", caller)
+                    .log("Rejected {} from caller {}: {}", reply.outcome().tag(), caller, reply.detail());
+            }
+        }
+        return reply;
+    }
+
     private Mono<Reply> reply(HttpServerRequest request, RequestIds ids, boolean authorized) {
         HttpHeaders headers = request.requestHeaders();
         String caller = ids.caller();
         if (headers.getAll(HttpHeaderNames.AUTHORIZATION).size() > 1) {
-            return Mono.just(problem(caller, IngestOutcome.INVALID, 1, "Authorization is given more than once"));
+            return Mono.just(problem(IngestOutcome.INVALID, "Authorization is given more than once"));
         }
         if (!authorized) {
-            return refuse(caller, IngestOutcome.UNAUTHORIZED, 1);
+            return refuse(IngestOutcome.UNAUTHORIZED);
         }
         String keyProblem = RequestIds.keyProblem(headers);
         if (keyProblem != null) {
-            return Mono.just(problem(caller, IngestOutcome.INVALID, 1, keyProblem));
+            return Mono.just(problem(IngestOutcome.INVALID, keyProblem));
         }
         BodyFormat format = BodyFormat.of(headers.get(HttpHeaderNames.CONTENT_TYPE));
         if (format == null) {
-            return refuse(caller, IngestOutcome.UNSUPPORTED_MEDIA_TYPE, 1);
+            return refuse(IngestOutcome.UNSUPPORTED_MEDIA_TYPE);
         }
         if (format.protobuf() && !this.protobuf.enabled()) {
-            return Mono.just(problem(caller, IngestOutcome.UNSUPPORTED_MEDIA_TYPE, 1,
+            return Mono.just(problem(IngestOutcome.UNSUPPORTED_MEDIA_TYPE,
                     "protobuf dumps are off here (forwarder.ingest.protobuf.descriptor-set is not set): send "
                             + "application/json or application/x-ndjson"));
         }
         ContentCoding coding = this.bodies.coding(headers.getAll(HttpHeaderNames.CONTENT_ENCODING));
         if (coding == null) {
-            return Mono.just(problem(caller, IngestOutcome.UNSUPPORTED_MEDIA_TYPE, 1,
+            return Mono.just(problem(IngestOutcome.UNSUPPORTED_MEDIA_TYPE,
                     "Content-Encoding " + String.join(", ", headers.getAll(HttpHeaderNames.CONTENT_ENCODING))
                             + " is not supported: send one of " + ContentCoding.ACCEPTED));
         }
@@ -148,25 +169,27 @@ class IngestHandler {
         if (declared > this.bodies.discardLimit()
                 || (expectsContinue && this.bodies.isTooLarge(declared, limit, coding))) {
             // Too large to read through: answer now and close, rather than read it all.
-            return Mono.just(tooLarge(caller, format, false));
+            return Mono.just(tooLarge(format, false));
         }
         if (!this.intake.isOpen()) {
-            return refuse(caller, IngestOutcome.UNAVAILABLE, 1);
+            return refuse(IngestOutcome.UNAVAILABLE);
         }
         if (expectsContinue && this.budget.isOverShare(caller, declared)) {
-            return refuse(caller, IngestOutcome.OVER_SHARE, 1).map((reply) -> reply.drained(false));
+            return Mono.just(this.replies.of(IngestOutcome.OVER_SHARE).drained(false));
         }
         if (expectsContinue && declared > this.budget.available()) {
-            return refuse(caller, IngestOutcome.INFLIGHT_FULL, 1).map((reply) -> reply.drained(false));
+            return Mono.just(this.replies.of(IngestOutcome.INFLIGHT_FULL).drained(false));
         }
         if (this.intake.isFull()) {
             // Shed before the body is copied or parsed: under overload a refusal must
             // cost little.
-            this.metrics.count(caller, IngestOutcome.QUEUE_FULL, 1);
             if (expectsContinue) {
                 return Mono.just(this.replies.of(IngestOutcome.QUEUE_FULL).drained(false));
             }
-            return this.bodies.discard(request.receive()).map(this.replies.of(IngestOutcome.QUEUE_FULL)::drained);
+            // A body cut off while it is discarded is a refusal to count all the same.
+            return this.bodies.discard(request.receive())
+                .onErrorReturn(false)
+                .map(this.replies.of(IngestOutcome.QUEUE_FULL)::drained);
         }
         BodyBudget.Lease lease = this.budget.lease(caller);
         return this.bodies.read(request.receive(), declared, limit, lease, coding)
@@ -176,7 +199,7 @@ class IngestHandler {
                     return format.single() ? one(body, ids, format) : lines(body, ids, format);
                 }
             }))
-            .onErrorResume((ex) -> Mono.just(refused(caller, ex, format)))
+            .onErrorResume((ex) -> Mono.just(refused(ex, format)))
             // Whatever the answer, the body's bytes are either held as dumps or garbage
             // by now (the reader lets go of them however the body ends): the budget is
             // given back before the answer goes out, so a caller that reads its answer
@@ -185,42 +208,37 @@ class IngestHandler {
             .doOnCancel(lease::close);
     }
 
-    private Reply refused(String caller, Throwable ex, BodyFormat format) {
+    /** The answer to a body that could not be read whole. */
+    private Reply refused(Throwable ex, BodyFormat format) {
         if (ex instanceof BodyReader.TooLargeException tooLarge) {
-            return tooLarge(caller, format, tooLarge.drained());
+            return tooLarge(format, tooLarge.drained());
         }
         if (ex instanceof BodyReader.NoBudgetException noBudget) {
-            this.metrics.count(caller, IngestOutcome.INFLIGHT_FULL, 1);
             return this.replies.of(IngestOutcome.INFLIGHT_FULL).drained(noBudget.drained());
         }
         if (ex instanceof BodyReader.OverShareException overShare) {
-            this.metrics.count(caller, IngestOutcome.OVER_SHARE, 1);
             return this.replies.of(IngestOutcome.OVER_SHARE).drained(overShare.drained());
         }
         if (ex instanceof BodyReader.UndecodableException undecodable) {
-            return problem(caller, IngestOutcome.INVALID, 1, undecodable.getMessage()).drained(undecodable.drained());
+            return problem(IngestOutcome.INVALID, undecodable.getMessage()).drained(undecodable.drained());
         }
         if (ex instanceof RejectedExecutionException) {
             // The workers are stopped: the service is shutting down.
-            this.metrics.count(caller, IngestOutcome.UNAVAILABLE, 1);
-            return this.replies.of(IngestOutcome.UNAVAILABLE).drained(true);
+            return this.replies.of(IngestOutcome.UNAVAILABLE);
         }
         if (ex instanceof BodyReader.TooSlowException || ex instanceof RequestDeadline.RequestTimeoutException) {
-            this.metrics.count(caller, IngestOutcome.TOO_SLOW, 1);
             return this.replies.of(IngestOutcome.TOO_SLOW).drained(false);
         }
-        return problem(caller, IngestOutcome.INVALID, 1, "the body could not be read to its end: " + ex.getMessage());
+        return problem(IngestOutcome.INVALID, "the body could not be read to its end: " + ex.getMessage());
     }
 
-    private Reply tooLarge(String caller, BodyFormat format, boolean drained) {
-        this.metrics.count(caller, IngestOutcome.TOO_LARGE, 1);
+    private Reply tooLarge(BodyFormat format, boolean drained) {
         return this.replies.tooLarge(!format.single()).drained(drained);
     }
 
     private Mono<Reply> one(byte[] body, RequestIds ids, BodyFormat format) {
-        String caller = ids.caller();
         if (body.length == 0) {
-            return Mono.just(problem(caller, IngestOutcome.INVALID, 1,
+            return Mono.just(problem(IngestOutcome.INVALID,
                     (format == BodyFormat.JSON) ? "empty body: a dump must be a JSON object"
                             : "empty body: a protobuf dump must have a field set (a message with none is no bytes)"));
         }
@@ -231,20 +249,17 @@ class IngestHandler {
                     : this.protobuf.dump(body, 0, body.length, ids, System.nanoTime(), 0);
         }
         catch (InvalidDumpException ex) {
-            return Mono.just(problem(caller, IngestOutcome.INVALID, 1, ex.getMessage()));
+            return Mono.just(problem(IngestOutcome.INVALID, ex.getMessage()));
         }
         if (dump.body().length > this.maxDumpSize) {
             // A protobuf dump whose JSON is larger than the limit.
-            return Mono.just(tooLarge(caller, format, true));
+            return Mono.just(tooLarge(format, true));
         }
-        Reply overQuota = overQuota(caller, 1);
+        Reply overQuota = overQuota(ids.caller(), 1);
         if (overQuota != null) {
             return Mono.just(overQuota);
         }
-        return admit(List.of(dump)).map((outcome) -> {
-            this.metrics.count(caller, outcome, 1);
-            return this.replies.of(outcome);
-        });
+        return admit(List.of(dump)).map(this.replies::of);
     }
 
     /**
@@ -258,7 +273,6 @@ class IngestHandler {
                 : this.protobuf.stream(body, this.maxDumpSize, ids, System.nanoTime());
         List<Dump> dumps = ndjson.dumps();
         List<LineError> errors = ndjson.errors();
-        errors.forEach((error) -> this.metrics.count(caller, error.outcome(), 1));
         if (dumps.isEmpty()) {
             boolean allTooLarge = !errors.isEmpty()
                     && errors.stream().allMatch((error) -> error.outcome() == IngestOutcome.TOO_LARGE);
@@ -268,21 +282,18 @@ class IngestHandler {
                 // Blank lines only: refused and counted like any body without a dump.
                 refused = List.of(new LineError(1, IngestOutcome.INVALID, (format == BodyFormat.NDJSON)
                         ? "no dump in the body: every line is blank" : "no dump in the body: it holds no message"));
-                this.metrics.count(caller, IngestOutcome.INVALID, 1);
             }
-            String detail = "no line holds a valid dump";
-            return Mono.just(log(this.replies.problem(outcome, detail, refused), caller, detail));
+            return Mono.just(this.replies.problem(outcome, "no line holds a valid dump", refused).counting(0, refused));
         }
         Reply overQuota = overQuota(caller, dumps.size());
         if (overQuota != null) {
-            return Mono.just(overQuota);
+            return Mono.just(overQuota.counting(dumps.size(), errors));
         }
         return admit(dumps).map((outcome) -> {
-            this.metrics.count(caller, outcome, dumps.size());
-            if (outcome != IngestOutcome.ACCEPTED) {
-                return log(this.replies.refusal(outcome, errors), caller, errors.size() + " lines refused besides");
-            }
-            return this.replies.accepted(dumps.size(), errors);
+            Reply reply = (outcome != IngestOutcome.ACCEPTED)
+                    ? this.replies.refusal(outcome, errors).logging(errors.size() + " lines refused besides")
+                    : this.replies.accepted(dumps.size(), errors);
+            return reply.counting(dumps.size(), errors);
         });
     }
 
@@ -295,13 +306,12 @@ class IngestHandler {
         if (waitNanos == 0) {
             return null;
         }
-        this.metrics.count(caller, IngestOutcome.CALLER_RATE_LIMITED, dumps);
-        if (waitNanos == CallerQuotas.NEVER) {
-            return log(this.replies.problem(IngestOutcome.CALLER_RATE_LIMITED, dumps + " dumps in one request are more "
-                    + "than forwarder.ingest.callers.rates." + caller + ".burst"), caller, "over its burst");
-        }
         long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
-        return log(this.replies.rateLimited(caller, seconds), caller, "over its rate quota");
+        Reply refusal = (waitNanos == CallerQuotas.NEVER)
+                ? problem(IngestOutcome.CALLER_RATE_LIMITED, dumps
+                        + " dumps in one request are more than forwarder.ingest.callers.rates." + caller + ".burst")
+                : this.replies.rateLimited(caller, seconds);
+        return refusal.counting(dumps, List.of());
     }
 
     private Mono<IngestOutcome> admit(List<Dump> dumps) {
@@ -314,21 +324,12 @@ class IngestHandler {
         });
     }
 
-    private Mono<Reply> refuse(String caller, IngestOutcome outcome, long dumps) {
-        this.metrics.count(caller, outcome, dumps);
+    private Mono<Reply> refuse(IngestOutcome outcome) {
         return Mono.just(this.replies.of(outcome));
     }
 
-    private Reply problem(String caller, IngestOutcome outcome, long dumps, String detail) {
-        this.metrics.count(caller, outcome, dumps);
-        return log(this.replies.problem(outcome, detail), caller, detail);
-    }
-
-    private static Reply log(Reply reply, String caller, String detail) {
-        logger.atDebug()
-            .addKeyValue("caller", caller)
-            .log("Rejected {} from caller {}: {}", reply.outcome().tag(), caller, detail);
-        return reply;
+    private Reply problem(IngestOutcome outcome, String detail) {
+        return this.replies.problem(outcome, detail);
     }
 
     private static long contentLength(HttpHeaders headers) {

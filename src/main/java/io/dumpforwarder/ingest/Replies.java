@@ -57,7 +57,7 @@ class Replies {
         this.details.put(IngestOutcome.UNAVAILABLE, "dump-forwarder is shutting down; send to another instance");
         this.details.put(IngestOutcome.BUFFER_UNAVAILABLE,
                 "Kafka did not acknowledge the dumps within forwarder.buffer.kafka.send-timeout; retry later");
-        this.fixed.put(IngestOutcome.ACCEPTED, new Reply(IngestOutcome.ACCEPTED, ONE_ACCEPTED, true));
+        this.fixed.put(IngestOutcome.ACCEPTED, new Reply(IngestOutcome.ACCEPTED, ONE_ACCEPTED, null));
         this.details.forEach((outcome, detail) -> this.fixed.put(outcome, problem(outcome, detail)));
         this.jsonTooLarge = tooLarge(properties.maxDumpSize().toBytes());
         this.ndjsonTooLarge = tooLarge(properties.maxRequestSize().toBytes());
@@ -104,7 +104,7 @@ class Replies {
         Integer rejected = errors.isEmpty() ? null : errors.size();
         Problem problem = new Problem("about:blank", outcome.title(), outcome.status().value(), detail, outcome,
                 rejected, errors.isEmpty() ? null : listed(errors));
-        return new Reply(outcome, this.json.writeValueAsBytes(problem), true);
+        return new Reply(outcome, this.json.writeValueAsBytes(problem), detail);
     }
 
     /**
@@ -113,7 +113,7 @@ class Replies {
     Reply rateLimited(String caller, long retryAfterSeconds) {
         Reply problem = problem(IngestOutcome.CALLER_RATE_LIMITED, "caller " + caller
                 + " is over its rate quota (forwarder.ingest.callers.rates." + caller + "); retry later");
-        return new Reply(problem.outcome(), problem.body(), true, AsciiString.of(Long.toString(retryAfterSeconds)));
+        return problem.retryingAfter(AsciiString.of(Long.toString(retryAfterSeconds)));
     }
 
     /**
@@ -121,7 +121,7 @@ class Replies {
      */
     Reply accepted(int accepted, List<LineError> errors) {
         Report report = new Report(accepted, errors.size(), listed(errors));
-        return new Reply(IngestOutcome.ACCEPTED, this.json.writeValueAsBytes(report), true);
+        return new Reply(IngestOutcome.ACCEPTED, this.json.writeValueAsBytes(report), null);
     }
 
     private Reply tooLarge(long limit) {

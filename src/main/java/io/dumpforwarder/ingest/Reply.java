@@ -1,6 +1,9 @@
 package io.dumpforwarder.ingest;
 
+import java.util.List;
+
 import io.dumpforwarder.body.ContentCoding;
+import io.dumpforwarder.ingest.NdjsonBody.LineError;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -9,7 +12,7 @@ import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
- * One answer of the ingest API, its body already encoded.
+ * One answer of the ingest API, its body already encoded, and what it is counted as.
  *
  * @param outcome what ingest did with the request; a refusal's status and problem title
  * @param body the JSON body: a count for 202, else an RFC 9457 problem
@@ -17,8 +20,13 @@ import reactor.netty.http.server.HttpServerResponse;
  * not read to the end)
  * @param retryAfter this answer's own {@code Retry-After}, or {@code null} for the
  * service's ({@code forwarder.queue.retry-after}) where one is due
+ * @param dumps how many dumps are counted under {@code outcome}
+ * @param lines the refused lines (or messages) of a body of many, each counted under its
+ * own outcome
+ * @param detail what a refusal logs, or {@code null}
  */
-record Reply(IngestOutcome outcome, byte[] body, boolean keepAlive, AsciiString retryAfter) {
+record Reply(IngestOutcome outcome, byte[] body, boolean keepAlive, AsciiString retryAfter, int dumps,
+        List<LineError> lines, String detail) {
 
     private static final AsciiString APPLICATION_PROBLEM_JSON = AsciiString.cached("application/problem+json");
 
@@ -26,8 +34,8 @@ record Reply(IngestOutcome outcome, byte[] body, boolean keepAlive, AsciiString 
 
     private static final AsciiString ACCEPT_ENCODING = AsciiString.cached(ContentCoding.ACCEPTED);
 
-    Reply(IngestOutcome outcome, byte[] body, boolean keepAlive) {
-        this(outcome, body, keepAlive, null);
+    Reply(IngestOutcome outcome, byte[] body, String detail) {
+        this(outcome, body, true, null, 1, List.of(), detail);
     }
 
     HttpResponseStatus status() {
@@ -43,7 +51,26 @@ record Reply(IngestOutcome outcome, byte[] body, boolean keepAlive, AsciiString 
      * through.
      */
     Reply drained(boolean drained) {
-        return (drained || !this.keepAlive) ? this : new Reply(this.outcome, this.body, false, this.retryAfter);
+        return (drained || !this.keepAlive) ? this
+                : new Reply(this.outcome, this.body, false, this.retryAfter, this.dumps, this.lines, this.detail);
+    }
+
+    /**
+     * The same answer, counting these dumps under its outcome and these refused lines
+     * under theirs.
+     */
+    Reply counting(int dumps, List<LineError> lines) {
+        return new Reply(this.outcome, this.body, this.keepAlive, this.retryAfter, dumps, lines, this.detail);
+    }
+
+    /** The same answer, logging this detail. */
+    Reply logging(String detail) {
+        return new Reply(this.outcome, this.body, this.keepAlive, this.retryAfter, this.dumps, this.lines, detail);
+    }
+
+    /** The same answer, with this {@code Retry-After}. */
+    Reply retryingAfter(AsciiString retryAfter) {
+        return new Reply(this.outcome, this.body, this.keepAlive, retryAfter, this.dumps, this.lines, this.detail);
     }
 
     /**
