@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.dumpforwarder.collector.FailureClassifier;
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.dump.ForwardResult;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;

@@ -4,6 +4,10 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 
+import io.dumpforwarder.collector.AttemptResult;
+import io.dumpforwarder.collector.CollectorStatusException;
+import io.dumpforwarder.collector.Exchange;
+import io.dumpforwarder.collector.FailureClassifier;
 import io.dumpforwarder.concurrency.ConcurrencyLimit;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;

@@ -1,5 +1,6 @@
 package io.dumpforwarder.forward;
 
+import io.dumpforwarder.collector.CollectorStatusException;
 import io.dumpforwarder.dump.Dump;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;

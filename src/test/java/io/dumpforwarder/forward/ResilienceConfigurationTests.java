@@ -2,6 +2,7 @@ package io.dumpforwarder.forward;
 
 import java.util.concurrent.TimeoutException;
 
+import io.dumpforwarder.collector.CollectorStatusException;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.http.HttpStatus;
