@@ -15,6 +15,8 @@ import io.dumpforwarder.dump.ForwardResult;
 import io.dumpforwarder.dump.MaxAge;
 import io.dumpforwarder.dump.Outcome;
 import io.dumpforwarder.ratelimit.RateLimiter;
+import io.dumpforwarder.retry.CollectorPause;
+import io.dumpforwarder.retry.RetryPolicy;
 import io.dumpforwarder.trace.DumpTracing;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
