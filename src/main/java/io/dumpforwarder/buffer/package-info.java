@@ -3,6 +3,7 @@
  * and are answered once Kafka acknowledged them; the forwarding side consumes the topic
  * in a consumer group and commits a dump's offset only once its outcome is final. Uses
  * the pipeline (its intake, queue, bounded counter and callers' shares), the breaker's
- * name, the trace context's headers, the dump vocabulary and the settings.
+ * name and what its states mean, the trace context's headers, the dump vocabulary and the
+ * settings.
  */
 package io.dumpforwarder.buffer;

@@ -4,6 +4,9 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 
+import io.dumpforwarder.breaker.BreakerChanges;
+import io.dumpforwarder.breaker.BreakerStates;
+import io.dumpforwarder.breaker.ResilienceConfiguration;
 import io.dumpforwarder.collector.AttemptResult;
 import io.dumpforwarder.collector.CollectorStatusException;
 import io.dumpforwarder.collector.Exchange;
@@ -252,12 +255,7 @@ public class DumpForwarder {
     }
 
     private boolean isBreakerOpen() {
-        return isOpen(this.circuitBreaker.getState());
-    }
-
-    /** Whether a breaker in this state refuses every attempt: open or forced open. */
-    public static boolean isOpen(CircuitBreaker.State state) {
-        return state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
+        return BreakerStates.isOpen(this.circuitBreaker.getState());
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.breaker;
 
 import io.dumpforwarder.collector.CollectorStatusException;
 import io.dumpforwarder.dump.Dump;
@@ -18,7 +18,7 @@ import org.springframework.context.annotation.Configuration;
  * tuning stays in {@code resilience4j.circuitbreaker.*}.
  */
 @Configuration(proxyBeanMethods = false)
-class ResilienceConfiguration {
+public class ResilienceConfiguration {
 
     @Bean
     CircuitBreakerConfigCustomizer dumpBreakerSeesTheCollectorsHealth() {
@@ -35,7 +35,7 @@ class ResilienceConfiguration {
      * until the breaker moves (issue 37).
      * @throws IllegalStateException naming the setting otherwise
      */
-    static CircuitBreaker lockFreeWindowsOfTwo(CircuitBreaker breaker) {
+    public static CircuitBreaker lockFreeWindowsOfTwo(CircuitBreaker breaker) {
         CircuitBreakerConfig config = breaker.getCircuitBreakerConfig();
         String prefix = "resilience4j.circuitbreaker.instances." + breaker.getName() + ".";
         if (config.getSlidingWindowSynchronizationStrategy() == SlidingWindowSynchronizationStrategy.LOCK_FREE) {

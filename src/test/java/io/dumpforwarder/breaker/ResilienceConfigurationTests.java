@@ -1,4 +1,4 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.breaker;
 
 import java.util.concurrent.TimeoutException;
 
