@@ -18,9 +18,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The direction of imports between the packages, as CONTRIBUTING.md draws it: ingest
- * (with the body it receives), then the pipeline, then forward (with the optional rate
- * and concurrency limits), then the shared dump vocabulary; the settings at the bottom,
- * usable by all.
+ * (with the body it receives), then the pipeline, then forward, then the mechanisms it
+ * makes a forward of (retry, the breaker, the collector's wire, the optional rate and
+ * concurrency limits), then the shared dump vocabulary; the settings at the bottom,
+ * usable by all. No mechanism imports the forwarder, and none the pipeline.
  */
 class ArchitectureTests {
 
@@ -57,6 +58,12 @@ class ArchitectureTests {
             .definedBy(ROOT + ".pipeline..")
             .layer("forward")
             .definedBy(ROOT + ".forward..")
+            .layer("breaker")
+            .definedBy(ROOT + ".breaker..")
+            .layer("retry")
+            .definedBy(ROOT + ".retry..")
+            .layer("collector")
+            .definedBy(ROOT + ".collector..")
             .layer("ratelimit")
             .definedBy(ROOT + ".ratelimit..")
             .layer("concurrency")
@@ -76,14 +83,20 @@ class ArchitectureTests {
             .whereLayer("protobuf")
             .mayOnlyAccessLayers("body", "config")
             .whereLayer("body")
-            .mayOnlyAccessLayers("pipeline", "config")
+            .mayOnlyAccessLayers("caller", "config")
             .whereLayer("caller")
             .mayOnlyAccessLayers("config")
             .whereLayer("buffer")
-            .mayOnlyAccessLayers("pipeline", "forward", "trace", "dump", "config")
+            .mayOnlyAccessLayers("pipeline", "caller", "breaker", "trace", "dump", "config")
             .whereLayer("pipeline")
             .mayOnlyAccessLayers("caller", "forward", "trace", "dump", "config")
             .whereLayer("forward")
+            .mayOnlyAccessLayers("breaker", "retry", "collector", "ratelimit", "concurrency", "trace", "dump", "config")
+            .whereLayer("breaker")
+            .mayOnlyAccessLayers("collector", "dump", "config")
+            .whereLayer("retry")
+            .mayOnlyAccessLayers("dump", "config")
+            .whereLayer("collector")
             .mayOnlyAccessLayers("ratelimit", "concurrency", "trace", "dump", "config")
             .whereLayer("ratelimit")
             .mayOnlyAccessLayers("config")

@@ -2,9 +2,9 @@ package io.dumpforwarder.body;
 
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.dumpforwarder.caller.BoundedCounter;
+import io.dumpforwarder.caller.CallerShares;
 import io.dumpforwarder.config.ForwarderProperties;
-import io.dumpforwarder.pipeline.BoundedCounter;
-import io.dumpforwarder.pipeline.CallerShares;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 

@@ -1,8 +1,8 @@
 package io.dumpforwarder.buffer;
 
+import io.dumpforwarder.breaker.BreakerStates;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
-import io.dumpforwarder.forward.DumpForwarder;
 import io.dumpforwarder.pipeline.DumpQueue;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -96,7 +96,7 @@ class KafkaBufferConfiguration {
                 deadLetters, topicCheck, properties, registry);
         // While the breaker is open nothing new is taken; the group keeps its members.
         breakers.circuitBreaker(Dump.CARRIER).getEventPublisher().onStateTransition((transition) -> {
-            if (DumpForwarder.isOpen(transition.getStateTransition().getToState())) {
+            if (BreakerStates.isOpen(transition.getStateTransition().getToState())) {
                 source.pause();
             }
             else {

@@ -6,10 +6,10 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.dumpforwarder.caller.BoundedCounter;
+import io.dumpforwarder.caller.CallerShares;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
-import io.dumpforwarder.pipeline.BoundedCounter;
-import io.dumpforwarder.pipeline.CallerShares;
 import io.dumpforwarder.pipeline.DumpQueue;
 import io.dumpforwarder.pipeline.Intake;
 import io.dumpforwarder.pipeline.LogWindow;

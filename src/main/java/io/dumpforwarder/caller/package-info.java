@@ -1,5 +1,7 @@
 /**
  * Who is calling the ingest API (a bearer token's name, or a header naming a configured
- * caller) and each caller's optional rate quota. Uses only the settings; ingest asks it.
+ * caller), each caller's optional rate quota, and each caller's fair share of a bounded
+ * count (the queue, the body budget, the buffer's unacknowledged bytes). Uses only the
+ * settings; ingest, body, the pipeline and the buffer ask it.
  */
 package io.dumpforwarder.caller;

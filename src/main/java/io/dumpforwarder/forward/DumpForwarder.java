@@ -4,6 +4,13 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 
+import io.dumpforwarder.breaker.BreakerChanges;
+import io.dumpforwarder.breaker.BreakerStates;
+import io.dumpforwarder.breaker.ResilienceConfiguration;
+import io.dumpforwarder.collector.AttemptResult;
+import io.dumpforwarder.collector.CollectorStatusException;
+import io.dumpforwarder.collector.Exchange;
+import io.dumpforwarder.collector.FailureClassifier;
 import io.dumpforwarder.concurrency.ConcurrencyLimit;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
@@ -11,6 +18,8 @@ import io.dumpforwarder.dump.ForwardResult;
 import io.dumpforwarder.dump.MaxAge;
 import io.dumpforwarder.dump.Outcome;
 import io.dumpforwarder.ratelimit.RateLimiter;
+import io.dumpforwarder.retry.CollectorPause;
+import io.dumpforwarder.retry.RetryPolicy;
 import io.dumpforwarder.trace.DumpTracing;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -246,12 +255,7 @@ public class DumpForwarder {
     }
 
     private boolean isBreakerOpen() {
-        return isOpen(this.circuitBreaker.getState());
-    }
-
-    /** Whether a breaker in this state refuses every attempt: open or forced open. */
-    public static boolean isOpen(CircuitBreaker.State state) {
-        return state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
+        return BreakerStates.isOpen(this.circuitBreaker.getState());
     }
 
     /**

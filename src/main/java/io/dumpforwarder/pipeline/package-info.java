@@ -1,6 +1,7 @@
 /**
  * The bounded queue between ingest and forwarding, the flow that drains it, and the
- * shutdown sequence, and callers' fair shares of bounded things. Uses the forwarder, the
- * callers' names, the shared dump vocabulary and the settings; never ingest.
+ * shutdown sequence, with the log window, latency buckets and polling that ingest and the
+ * buffer use too. Uses the forwarder, the callers' names and shares, the shared dump
+ * vocabulary and the settings; never ingest.
  */
 package io.dumpforwarder.pipeline;

@@ -1,4 +1,4 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.retry;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +20,7 @@ import org.springframework.stereotype.Component;
  * ingest keeps answering.
  */
 @Component
-class CollectorPause {
+public class CollectorPause {
 
     private static final Logger logger = LoggerFactory.getLogger(CollectorPause.class);
 
@@ -48,7 +48,7 @@ class CollectorPause {
      * Completes at once when sending is not paused, else when the pause (however
      * extended) is over.
      */
-    Mono<Void> over() {
+    public Mono<Void> over() {
         return Mono.defer(() -> {
             long left = this.until.get() - System.nanoTime();
             return (left <= 0) ? Mono.empty() : Mono.delay(Duration.ofNanos(left)).then(over());
@@ -56,19 +56,19 @@ class CollectorPause {
     }
 
     /** Whether sending is paused right now. */
-    boolean isPaused() {
+    public boolean isPaused() {
         return this.until.get() - System.nanoTime() > 0;
     }
 
     /** How long sending is still paused; 0 when it is not. */
-    long remainingNanos() {
+    public long remainingNanos() {
         return Math.max(0, this.until.get() - System.nanoTime());
     }
 
     /**
      * Pauses all sending for what the collector asked, at most the configured maximum.
      */
-    void pause(Duration asked, int status) {
+    public void pause(Duration asked, int status) {
         long wanted = Math.min(asked.toNanos(), this.maxNanos);
         if (wanted <= 0) {
             return;

@@ -1,4 +1,4 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.breaker;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
@@ -15,13 +15,13 @@ import reactor.core.scheduler.Schedulers;
  * latest, so an attempt that looked after the change it waited for does not wait for the
  * one after.
  */
-final class BreakerChanges {
+public final class BreakerChanges {
 
     private final AtomicReference<Sinks.Empty<Void>> next = new AtomicReference<>(Sinks.empty());
 
     private final Duration openWait;
 
-    BreakerChanges(CircuitBreaker breaker) {
+    public BreakerChanges(CircuitBreaker breaker) {
         this.openWait = Duration
             .ofMillis(breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(1));
         // Woken off the thread that changed the state, which is inside the breaker's own
@@ -33,7 +33,7 @@ final class BreakerChanges {
     }
 
     /** Completes at the first state change after this call, or after the open wait. */
-    Mono<Void> next() {
+    public Mono<Void> next() {
         return Mono.firstWithSignal(this.next.get().asMono(), Mono.delay(this.openWait).then());
     }
 

@@ -1,4 +1,4 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.retry;
 
 import java.time.Duration;
 import java.util.EnumMap;
@@ -19,7 +19,7 @@ import org.springframework.stereotype.Component;
  * the load on the collector and no dump ends before its max age.
  */
 @Component
-class RetryPolicy {
+public class RetryPolicy {
 
     private final ForwarderProperties.Retry settings;
 
@@ -48,7 +48,7 @@ class RetryPolicy {
      * Counts one attempt that carried these dumps; a first attempt also earns the budget
      * its share.
      */
-    void attempted(int attempt, Outcome outcome, int dumps) {
+    public void attempted(int attempt, Outcome outcome, int dumps) {
         this.attempts.get(outcome).increment(dumps);
         if (attempt == 1) {
             this.budget.firstAttempt(System.nanoTime());
@@ -62,7 +62,7 @@ class RetryPolicy {
      * @param attempt the number of the attempt that just failed, from 1
      * @param pausedNanos how long sending is still paused at the collector's request
      */
-    Duration backoff(int attempt, long pausedNanos) {
+    public Duration backoff(int attempt, long pausedNanos) {
         return this.settings.enabled() ? Duration.ofNanos(jitter(attempt, pausedNanos)) : null;
     }
 
@@ -70,7 +70,7 @@ class RetryPolicy {
      * Takes a retry from the budget; when it is spent (counted), the retry waits
      * {@link #roomWait()} and asks again: the budget paces retries, it does not end them.
      */
-    boolean tryRetry() {
+    public boolean tryRetry() {
         if (this.budget.tryRetry(System.nanoTime())) {
             return true;
         }
@@ -79,7 +79,7 @@ class RetryPolicy {
     }
 
     /** How long a retry the budget has no room for waits before it asks again. */
-    Duration roomWait() {
+    public Duration roomWait() {
         return this.settings.maxBackoff();
     }
 

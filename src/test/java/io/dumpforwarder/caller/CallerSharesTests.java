@@ -1,4 +1,4 @@
-package io.dumpforwarder.pipeline;
+package io.dumpforwarder.caller;
 
 import java.util.Map;
 

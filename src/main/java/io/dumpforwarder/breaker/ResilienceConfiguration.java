@@ -1,5 +1,6 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.breaker;
 
+import io.dumpforwarder.collector.CollectorStatusException;
 import io.dumpforwarder.dump.Dump;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -17,7 +18,7 @@ import org.springframework.context.annotation.Configuration;
  * tuning stays in {@code resilience4j.circuitbreaker.*}.
  */
 @Configuration(proxyBeanMethods = false)
-class ResilienceConfiguration {
+public class ResilienceConfiguration {
 
     @Bean
     CircuitBreakerConfigCustomizer dumpBreakerSeesTheCollectorsHealth() {
@@ -34,7 +35,7 @@ class ResilienceConfiguration {
      * until the breaker moves (issue 37).
      * @throws IllegalStateException naming the setting otherwise
      */
-    static CircuitBreaker lockFreeWindowsOfTwo(CircuitBreaker breaker) {
+    public static CircuitBreaker lockFreeWindowsOfTwo(CircuitBreaker breaker) {
         CircuitBreakerConfig config = breaker.getCircuitBreakerConfig();
         String prefix = "resilience4j.circuitbreaker.instances." + breaker.getName() + ".";
         if (config.getSlidingWindowSynchronizationStrategy() == SlidingWindowSynchronizationStrategy.LOCK_FREE) {

@@ -1,4 +1,4 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.retry;
 
 import java.util.concurrent.TimeUnit;
 

@@ -1,4 +1,4 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.collector;
 
 import java.time.Clock;
 import java.time.Duration;

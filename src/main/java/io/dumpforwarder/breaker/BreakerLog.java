@@ -1,9 +1,10 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.breaker;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.dumpforwarder.collector.FailureClassifier;
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.dump.ForwardResult;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -41,7 +42,7 @@ class BreakerLog {
     }
 
     private void changed(CircuitBreaker breaker, CircuitBreaker.StateTransition transition) {
-        if (transition.getFromState() == CircuitBreaker.State.CLOSED && isOpen(transition.getToState())) {
+        if (transition.getFromState() == CircuitBreaker.State.CLOSED && BreakerStates.isOpen(transition.getToState())) {
             this.openedAt = System.nanoTime();
             this.refused.set(0);
             CircuitBreaker.Metrics window = breaker.getMetrics();
@@ -64,10 +65,6 @@ class BreakerLog {
                 .log("The collector's breaker closed after {} ms: it refused forwards {} times meanwhile (held or "
                         + "dropped)", open.toMillis(), this.refused.get());
         }
-    }
-
-    private static boolean isOpen(CircuitBreaker.State state) {
-        return state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
     }
 
 }

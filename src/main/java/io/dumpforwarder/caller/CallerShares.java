@@ -1,4 +1,4 @@
-package io.dumpforwarder.pipeline;
+package io.dumpforwarder.caller;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -100,7 +100,8 @@ public final class CallerShares {
         return (held != null) ? held.get() : 0;
     }
 
-    int weight(String caller) {
+    /** The caller's weight: as the settings give it, 1 for a caller they do not name. */
+    public int weight(String caller) {
         return this.weights.getOrDefault(caller, 1);
     }
 

@@ -1,4 +1,4 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.collector;
 
 import java.net.URI;
 import java.util.List;
@@ -25,7 +25,7 @@ import reactor.netty.http.client.HttpClientResponse;
  * describe it go out, the answer's body is drained so the connection can be reused, and a
  * status other than 2xx fails the call with a {@link CollectorStatusException}.
  */
-final class Exchange {
+public final class Exchange {
 
     /** Most bytes of an answer's body read; collectors answer with little or nothing. */
     static final int MAX_ANSWER_BYTES = 64 * 1024;
@@ -51,12 +51,12 @@ final class Exchange {
 
     private final DumpTracing tracing;
 
-    Exchange(HttpClient collectorHttpClient, DumpTracing tracing, ForwarderProperties properties) {
+    public Exchange(HttpClient collectorHttpClient, DumpTracing tracing, ForwarderProperties properties) {
         this(collectorHttpClient, tracing, properties, properties.dumpUrl());
     }
 
     /** An exchange with another target than the dump URL: the warm-up's sink. */
-    Exchange(HttpClient collectorHttpClient, DumpTracing tracing, ForwarderProperties properties, URI target) {
+    public Exchange(HttpClient collectorHttpClient, DumpTracing tracing, ForwarderProperties properties, URI target) {
         this.post = collectorHttpClient.post().uri(target);
         this.tracing = tracing;
         this.batched = properties.batch().enabled();
@@ -71,7 +71,7 @@ final class Exchange {
      * @param answered given the collector's status when its answer starts to arrive
      * @return completes when the collector answered 2xx
      */
-    Mono<Void> send(List<Dump> dumps, Span span, IntConsumer answered) {
+    public Mono<Void> send(List<Dump> dumps, Span span, IntConsumer answered) {
         return this.post.send((request, out) -> {
             this.tracing.inject(span, request.requestHeaders());
             return out.send(Mono.just(body(dumps, request.requestHeaders())));

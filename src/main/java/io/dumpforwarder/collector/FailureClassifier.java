@@ -1,4 +1,4 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.collector;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -22,7 +22,7 @@ import reactor.netty.http.client.PrematureCloseException;
  * errors (a TLS failure arrives inside a {@code DecoderException}), so the cause chain is
  * walked, once, to the first cause we recognise.
  */
-final class FailureClassifier {
+public final class FailureClassifier {
 
     private FailureClassifier() {
     }
@@ -38,7 +38,7 @@ final class FailureClassifier {
      * @param error what the attempt failed with
      * @param answered whether the collector's answer had started to arrive
      */
-    static AttemptResult classify(Throwable error, boolean answered) {
+    public static AttemptResult classify(Throwable error, boolean answered) {
         Boolean retryable = null;
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
             if (retryable == null && cause instanceof PrematureCloseException) {

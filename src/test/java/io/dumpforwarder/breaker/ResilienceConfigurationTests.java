@@ -1,7 +1,8 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.breaker;
 
 import java.util.concurrent.TimeoutException;
 
+import io.dumpforwarder.collector.CollectorStatusException;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.http.HttpStatus;

@@ -1,4 +1,4 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.collector;
 
 import io.dumpforwarder.concurrency.Feedback;
 import io.dumpforwarder.dump.ForwardResult;
@@ -10,8 +10,8 @@ import io.dumpforwarder.dump.ForwardResult;
  * @param retryable whether a later attempt may succeed
  * @param feedback what it tells the adaptive concurrency limit
  */
-record AttemptResult(ForwardResult result, boolean retryable, Feedback feedback) {
+public record AttemptResult(ForwardResult result, boolean retryable, Feedback feedback) {
 
-    static final AttemptResult SUCCESS = new AttemptResult(ForwardResult.SUCCESS, false, Feedback.SAMPLE);
+    public static final AttemptResult SUCCESS = new AttemptResult(ForwardResult.SUCCESS, false, Feedback.SAMPLE);
 
 }

@@ -1,4 +1,4 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.collector;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -9,7 +9,7 @@ import java.time.Duration;
  * collector's health, whether a later attempt may succeed, whether it tells of overload,
  * and whether its {@code Retry-After} pauses sending.
  */
-class CollectorStatusException extends RuntimeException {
+public class CollectorStatusException extends RuntimeException {
 
     private final int status;
 
@@ -21,7 +21,7 @@ class CollectorStatusException extends RuntimeException {
      * @param retryAfter the answer's {@code Retry-After} header, or {@code null}; read on
      * a 429 or 503 only
      */
-    CollectorStatusException(int status, String retryAfter) {
+    public CollectorStatusException(int status, String retryAfter) {
         this(status, asksForPause(status) ? RetryAfterHeader.parse(retryAfter, Clock.systemUTC()) : null);
     }
 
@@ -33,12 +33,12 @@ class CollectorStatusException extends RuntimeException {
         this.retryAfter = retryAfter;
     }
 
-    int status() {
+    public int status() {
         return this.status;
     }
 
     /** The pause a 429 or 503 asked for with Retry-After, or {@code null}. */
-    Duration retryAfter() {
+    public Duration retryAfter() {
         return this.retryAfter;
     }
 
@@ -54,7 +54,7 @@ class CollectorStatusException extends RuntimeException {
      * A refusal of this one dump (400, 413, 415, 422...), which says nothing about the
      * collector's health: every 4xx but 408, 429 and those about the forwarder.
      */
-    boolean isAboutTheDump() {
+    public boolean isAboutTheDump() {
         return isClientError() && this.status != 408 && this.status != 429 && !isAboutTheForwarder();
     }
 

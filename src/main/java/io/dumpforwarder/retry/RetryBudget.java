@@ -1,4 +1,4 @@
-package io.dumpforwarder.forward;
+package io.dumpforwarder.retry;
 
 /**
  * Retries allowed as a fraction of first attempts over a sliding window, plus one a
