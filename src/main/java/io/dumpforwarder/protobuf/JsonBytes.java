@@ -8,12 +8,32 @@ final class JsonBytes {
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
+    private final boolean discards;
+
     private byte[] bytes;
 
     private int size;
 
     JsonBytes(int capacity) {
+        this(capacity, false);
+    }
+
+    private JsonBytes(int capacity, boolean discards) {
         this.bytes = new byte[Math.max(capacity, 16)];
+        this.discards = discards;
+    }
+
+    /**
+     * A buffer whose bytes are thrown away, for what must be read, and checked, but not
+     * written: it never grows past the largest single write.
+     */
+    static JsonBytes discarding() {
+        return new JsonBytes(256, true);
+    }
+
+    /** Whether what is written here is thrown away. */
+    boolean discards() {
+        return this.discards;
     }
 
     void raw(byte b) {
@@ -133,9 +153,20 @@ final class JsonBytes {
     }
 
     private void room(int more) {
-        if (this.size + more > this.bytes.length) {
-            this.bytes = Arrays.copyOf(this.bytes, Math.max(this.bytes.length * 2, this.size + more));
+        if (more > this.bytes.length - this.size) {
+            grow(more);
         }
+    }
+
+    private void grow(int more) {
+        if (this.discards) {
+            this.size = 0;
+            if (more > this.bytes.length) {
+                this.bytes = new byte[more];
+            }
+            return;
+        }
+        this.bytes = Arrays.copyOf(this.bytes, Math.max(this.bytes.length * 2, this.size + more));
     }
 
 }
