@@ -3,10 +3,18 @@ package io.dumpforwarder.protobuf;
 import java.util.Arrays;
 import java.util.Base64;
 
-/** A growing buffer of JSON bytes, with jsoniter's string escaping. */
+/**
+ * A growing buffer of JSON bytes, with jsoniter's string escaping, that refuses to grow
+ * past a limit: {@link Full} the moment a write would take it there.
+ */
 final class JsonBytes {
 
+    /** The longest array a JVM allocates. */
+    static final int MAX_LENGTH = Integer.MAX_VALUE - 8;
+
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private final int limit;
 
     private final boolean discards;
 
@@ -15,20 +23,25 @@ final class JsonBytes {
     private int size;
 
     JsonBytes(int capacity) {
-        this(capacity, false);
+        this(capacity, MAX_LENGTH);
     }
 
-    private JsonBytes(int capacity, boolean discards) {
-        this.bytes = new byte[Math.max(capacity, 16)];
+    JsonBytes(int capacity, int limit) {
+        this(capacity, limit, false);
+    }
+
+    private JsonBytes(int capacity, int limit, boolean discards) {
+        this.bytes = new byte[Math.min(Math.max(capacity, 16), limit)];
+        this.limit = limit;
         this.discards = discards;
     }
 
     /**
      * A buffer whose bytes are thrown away, for what must be read, and checked, but not
-     * written: it never grows past the largest single write.
+     * written: it never grows past the largest single write, and never refuses one.
      */
     static JsonBytes discarding() {
-        return new JsonBytes(256, true);
+        return new JsonBytes(256, MAX_LENGTH, true);
     }
 
     /** Whether what is written here is thrown away. */
@@ -166,7 +179,20 @@ final class JsonBytes {
             }
             return;
         }
-        this.bytes = Arrays.copyOf(this.bytes, Math.max(this.bytes.length * 2, this.size + more));
+        if (more > this.limit - this.size) {
+            throw new Full();
+        }
+        long length = Math.min(Math.max(this.bytes.length * 2L, (long) this.size + more), this.limit);
+        this.bytes = Arrays.copyOf(this.bytes, (int) length);
+    }
+
+    /** A write that would take the buffer past its limit; nothing was written. */
+    static final class Full extends RuntimeException {
+
+        Full() {
+            super(null, null, false, false);
+        }
+
     }
 
 }

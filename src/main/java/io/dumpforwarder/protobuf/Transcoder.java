@@ -193,17 +193,45 @@ public final class Transcoder {
     }
 
     /**
-     * The JSON of the message in these bytes, and its identifiers.
+     * The JSON of the message in these bytes, and its identifiers, with no limit but what
+     * one array holds.
      * @param wire the bytes
      * @param offset where the message starts
      * @param length its length
      * @return the JSON and the identifiers
-     * @throws MalformedProtobufException naming the byte offset (from {@code offset})
+     * @throws MalformedProtobufException naming the byte offset (from {@code offset}), or
+     * when the JSON would be larger than an array can be
      */
     public Transcoded transcode(byte[] wire, int offset, int length) throws MalformedProtobufException {
-        JsonBytes out = new JsonBytes(length * 2 + 16);
+        try {
+            return transcode(wire, offset, length, JsonBytes.MAX_LENGTH);
+        }
+        catch (JsonTooLargeException ex) {
+            throw new MalformedProtobufException(ex.getMessage() + ", more than an array holds");
+        }
+    }
+
+    /**
+     * The JSON of the message in these bytes, and its identifiers; writing stops as soon
+     * as the JSON is longer than {@code maxJsonLength}.
+     * @param wire the bytes
+     * @param offset where the message starts
+     * @param length its length
+     * @param maxJsonLength the most bytes of JSON taken
+     * @return the JSON and the identifiers
+     * @throws MalformedProtobufException naming the byte offset (from {@code offset})
+     * @throws JsonTooLargeException when the JSON is longer than {@code maxJsonLength}
+     */
+    public Transcoded transcode(byte[] wire, int offset, int length, int maxJsonLength)
+            throws MalformedProtobufException, JsonTooLargeException {
+        JsonBytes out = new JsonBytes((int) Math.min(length * 2L + 16, maxJsonLength), maxJsonLength);
         Reading reading = new Reading(wire, offset, this.uid, this.traceId);
-        reading.root(this.root, offset, length, out);
+        try {
+            reading.root(this.root, offset, length, out);
+        }
+        catch (JsonBytes.Full ex) {
+            throw new JsonTooLargeException(maxJsonLength);
+        }
         return new Transcoded(out.toByteArray(), reading.uid, reading.traceId);
     }
 

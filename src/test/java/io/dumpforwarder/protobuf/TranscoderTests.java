@@ -198,6 +198,30 @@ class TranscoderTests {
         assertThat(elsewhere.transcode(wire, 0, wire.length).uid()).isNull();
     }
 
+    @Test
+    void jsonLongerThanTheLimitIsRefusedAsTooLargeNotMalformed() throws Exception {
+        Transcoder transcoder = Transcoder.of(set(DescriptorProto.newBuilder()
+            .setName("Dump")
+            .addField(field("uid", 1, Type.TYPE_UINT64))
+            .addField(field("text", 2, Type.TYPE_STRING))
+            .build()), "t.Dump");
+        // Four bytes of protobuf, 33 of JSON: each < is written as six.
+        byte[] wire = { 18, 2, '<', '<' };
+        int length = "{\"text\":\"\\u003c\\u003c\"}".length();
+
+        assertThat(transcoder.transcode(wire, 0, wire.length, length).json()).hasSize(length);
+        assertThatThrownBy(() -> transcoder.transcode(wire, 0, wire.length, length - 1))
+            .isInstanceOfSatisfying(JsonTooLargeException.class, (ex) -> assertThat(ex.limit()).isEqualTo(length - 1))
+            .hasMessageContaining("over the limit of " + (length - 1) + " bytes");
+        // A megabyte of <, six of JSON, against a limit of a thousand bytes.
+        byte[] large = new byte[4 + (1 << 20)];
+        System.arraycopy(new byte[] { 18, (byte) 0x80, (byte) 0x80, 0x40 }, 0, large, 0, 4);
+        java.util.Arrays.fill(large, 4, large.length, (byte) '<');
+        assertThatThrownBy(() -> transcoder.transcode(large, 0, large.length, 1000))
+            .isInstanceOf(JsonTooLargeException.class);
+        assertThat(transcoder.transcode(large, 0, large.length).json()).hasSize(6 * (1 << 20) + 11);
+    }
+
     /** A Node holding this many Nodes, one in the other. */
     private static byte[] nested(int levels) throws java.io.IOException {
         byte[] inner = new byte[0];
