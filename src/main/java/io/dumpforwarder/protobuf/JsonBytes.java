@@ -92,22 +92,25 @@ final class JsonBytes {
     }
 
     private void unquoted(byte[] utf8, int start, int end) {
+        // Runs of bytes written as they are, copied whole.
+        int plain = start;
         for (int i = start; i < end; i++) {
             int b = utf8[i] & 0xFF;
-            if (b >= 0x80) {
-                if (b == 0xE2 && i + 2 < end && utf8[i + 1] == (byte) 0x80
+            if (b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' && b != 0xE2) {
+                continue;
+            }
+            if (b == 0xE2) {
+                if (i + 2 < end && utf8[i + 1] == (byte) 0x80
                         && (utf8[i + 2] == (byte) 0xA8 || utf8[i + 2] == (byte) 0xA9)) {
+                    copy(utf8, plain, i);
                     escape(0x2028 + (utf8[i + 2] & 0x01));
                     i += 2;
-                    continue;
+                    plain = i + 1;
                 }
-                raw((byte) b);
                 continue;
             }
-            if (b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&') {
-                raw((byte) b);
-                continue;
-            }
+            copy(utf8, plain, i);
+            plain = i + 1;
             switch (b) {
                 case '"', '\\' -> {
                     raw((byte) '\\');
@@ -118,6 +121,16 @@ final class JsonBytes {
                 case '\t' -> escaped('t');
                 default -> escape(b);
             }
+        }
+        copy(utf8, plain, end);
+    }
+
+    private void copy(byte[] from, int start, int end) {
+        int length = end - start;
+        if (length > 0) {
+            room(length);
+            System.arraycopy(from, start, this.bytes, this.size, length);
+            this.size += length;
         }
     }
 

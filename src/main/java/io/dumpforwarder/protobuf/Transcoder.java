@@ -1070,7 +1070,7 @@ public final class Transcoder {
                         "field " + new String(field.key, java.nio.charset.StandardCharsets.UTF_8) + " is " + value
                                 + ", which JSON cannot hold");
             }
-            out.ascii(GoFloats.format(value, single));
+            GoFloats.write(value, single, out);
         }
 
         private void text(Field field, long range, JsonBytes out) throws MalformedProtobufException {
