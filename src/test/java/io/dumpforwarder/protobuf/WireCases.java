@@ -358,6 +358,7 @@ final class WireCases {
                             .message(2, wire().fixed64(SCORE, Double.doubleToLongBits(0.5)))));
         accepts("map-key-and-value-of-wrong-wire-types-map",
                 wire().message(BY_ID, wire().string(1, "ab").message(2, wire().varint(ITEM_ID, 6)))
+                    .message(BY_ID, wire().varint(1, 2).varint(2, 5))
                     .message(FLAGS, wire().varint(1, 1).varint(2, 1)));
         accepts("map-field-of-a-wrong-wire-type", wire().varint(BY_ID, 1).fixed32(FLAGS, 1));
         refuses("map-entry-end-group", wire().message(FLAGS, wire().varint(1, 1).tag(2, END_GROUP)));
