@@ -3,6 +3,10 @@
 // writes NAME.pb and NAME.json into the directory given; the service's JSON for NAME.pb must equal NAME.json.
 // With maps, whose order jsoniter leaves to Go's map iteration, the name ends in -map and only the JSON values
 // must be equal.
+//
+// With "unmarshal DIR" it reads what Go makes of wire bytes written by hand instead: for each NAME.bin of DIR,
+// proto.Unmarshal into the generated struct (pbrrec.Legacy when NAME starts with legacy-, the dump otherwise), then
+// NAME.json with jsoniter.Marshal of it, or NAME.err with the error of either.
 package main
 
 import (
@@ -10,6 +14,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golden/pbrrec"
 
@@ -20,6 +25,10 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "unmarshal" {
+		unmarshal(os.Args[2])
+		return
+	}
 	dir := os.Args[1]
 	zero := int32(0)
 	messages := map[string]*pbrrec.AlgorithmRecomDumpReq{
@@ -102,6 +111,34 @@ func randomFloats() *pbrrec.AlgorithmRecomDumpReq {
 			Features: []*pbrrec.Feature{{Value: random.Float64() * scale, Embedding: []float32{embedding, float32(random.Float64() * scale)}}}})
 	}
 	return message
+}
+
+func unmarshal(dir string) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.bin"))
+	if err != nil {
+		panic(err)
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(file, ".bin")
+		wire, err := os.ReadFile(file)
+		if err != nil {
+			panic(err)
+		}
+		var message proto.Message = &pbrrec.AlgorithmRecomDumpReq{}
+		if strings.HasPrefix(filepath.Base(name), "legacy-") {
+			message = &pbrrec.Legacy{}
+		}
+		if err := proto.Unmarshal(wire, message); err != nil {
+			write(name+".err", []byte("proto.Unmarshal: "+err.Error()))
+			continue
+		}
+		json, err := jsoniter.Marshal(message)
+		if err != nil {
+			write(name+".err", []byte("jsoniter.Marshal: "+err.Error()))
+			continue
+		}
+		write(name+".json", json)
+	}
 }
 
 func write(file string, content []byte) {

@@ -3,17 +3,50 @@ package io.dumpforwarder.protobuf;
 import java.util.Arrays;
 import java.util.Base64;
 
-/** A growing buffer of JSON bytes, with jsoniter's string escaping. */
+/**
+ * A growing buffer of JSON bytes, with jsoniter's string escaping, that refuses to grow
+ * past a limit: {@link Full} the moment a write would take it there.
+ */
 final class JsonBytes {
 
+    /** The longest array a JVM allocates. */
+    static final int MAX_LENGTH = Integer.MAX_VALUE - 8;
+
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private final int limit;
+
+    private final boolean discards;
 
     private byte[] bytes;
 
     private int size;
 
     JsonBytes(int capacity) {
-        this.bytes = new byte[Math.max(capacity, 16)];
+        this(capacity, MAX_LENGTH);
+    }
+
+    JsonBytes(int capacity, int limit) {
+        this(capacity, limit, false);
+    }
+
+    private JsonBytes(int capacity, int limit, boolean discards) {
+        this.bytes = new byte[Math.min(Math.max(capacity, 16), limit)];
+        this.limit = limit;
+        this.discards = discards;
+    }
+
+    /**
+     * A buffer whose bytes are thrown away, for what must be read, and checked, but not
+     * written: it never grows past the largest single write, and never refuses one.
+     */
+    static JsonBytes discarding() {
+        return new JsonBytes(256, MAX_LENGTH, true);
+    }
+
+    /** Whether what is written here is thrown away. */
+    boolean discards() {
+        return this.discards;
     }
 
     void raw(byte b) {
@@ -59,22 +92,25 @@ final class JsonBytes {
     }
 
     private void unquoted(byte[] utf8, int start, int end) {
+        // Runs of bytes written as they are, copied whole.
+        int plain = start;
         for (int i = start; i < end; i++) {
             int b = utf8[i] & 0xFF;
-            if (b >= 0x80) {
-                if (b == 0xE2 && i + 2 < end && utf8[i + 1] == (byte) 0x80
+            if (b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' && b != 0xE2) {
+                continue;
+            }
+            if (b == 0xE2) {
+                if (i + 2 < end && utf8[i + 1] == (byte) 0x80
                         && (utf8[i + 2] == (byte) 0xA8 || utf8[i + 2] == (byte) 0xA9)) {
+                    copy(utf8, plain, i);
                     escape(0x2028 + (utf8[i + 2] & 0x01));
                     i += 2;
-                    continue;
+                    plain = i + 1;
                 }
-                raw((byte) b);
                 continue;
             }
-            if (b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&') {
-                raw((byte) b);
-                continue;
-            }
+            copy(utf8, plain, i);
+            plain = i + 1;
             switch (b) {
                 case '"', '\\' -> {
                     raw((byte) '\\');
@@ -85,6 +121,16 @@ final class JsonBytes {
                 case '\t' -> escaped('t');
                 default -> escape(b);
             }
+        }
+        copy(utf8, plain, end);
+    }
+
+    private void copy(byte[] from, int start, int end) {
+        int length = end - start;
+        if (length > 0) {
+            room(length);
+            System.arraycopy(from, start, this.bytes, this.size, length);
+            this.size += length;
         }
     }
 
@@ -133,9 +179,33 @@ final class JsonBytes {
     }
 
     private void room(int more) {
-        if (this.size + more > this.bytes.length) {
-            this.bytes = Arrays.copyOf(this.bytes, Math.max(this.bytes.length * 2, this.size + more));
+        if (more > this.bytes.length - this.size) {
+            grow(more);
         }
+    }
+
+    private void grow(int more) {
+        if (this.discards) {
+            this.size = 0;
+            if (more > this.bytes.length) {
+                this.bytes = new byte[more];
+            }
+            return;
+        }
+        if (more > this.limit - this.size) {
+            throw new Full();
+        }
+        long length = Math.min(Math.max(this.bytes.length * 2L, (long) this.size + more), this.limit);
+        this.bytes = Arrays.copyOf(this.bytes, (int) length);
+    }
+
+    /** A write that would take the buffer past its limit; nothing was written. */
+    static final class Full extends RuntimeException {
+
+        Full() {
+            super(null, null, false, false);
+        }
+
     }
 
 }

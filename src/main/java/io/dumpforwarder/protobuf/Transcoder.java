@@ -2,23 +2,24 @@ package io.dumpforwarder.protobuf;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.DescriptorValidationException;
+import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 
 /**
@@ -29,6 +30,14 @@ import com.google.protobuf.WireFormat;
  * integers as numbers; enums as numbers; bytes as base64; maps as objects; strings with
  * jsoniter's HTML escaping; floats as Go's shortest form. Unknown fields, and a known
  * field on a wire type it cannot take, are skipped, as Go's unmarshaller does.
+ *
+ * <p>
+ * The wire is read as Go's {@code proto.Unmarshal} reads it (google.golang.org/protobuf
+ * 1.28), refusing what it refuses: a varint of more than 64 bits, a field number of 0 or
+ * above 2^29-1, a length past the end of its message, wire types 6 and 7, an end-group
+ * tag without its start, a proto3 string that is not UTF-8 in any occurrence (an earlier
+ * one included, or a map entry's that a later one replaces), a proto2 required field left
+ * out. {@code GoldenTests} holds the cases.
  *
  * <p>
  * A oneof and a group are refused when the descriptor is loaded, naming the field:
@@ -180,36 +189,70 @@ public final class Transcoder {
      * @throws MalformedProtobufException naming the byte offset (from {@code offset})
      */
     public byte[] toJson(byte[] wire, int offset, int length) throws MalformedProtobufException {
-        JsonBytes out = new JsonBytes(length * 2 + 16);
-        new Reading(wire, offset).message(this.root, new long[] { offset, offset + length }, 2, out);
-        return out.toByteArray();
+        return transcode(wire, offset, length).json();
     }
 
     /**
-     * The JSON of the message in these bytes, and its identifiers.
+     * The JSON of the message in these bytes, and its identifiers, with no limit but what
+     * one array holds.
      * @param wire the bytes
      * @param offset where the message starts
      * @param length its length
      * @return the JSON and the identifiers
-     * @throws MalformedProtobufException naming the byte offset (from {@code offset})
+     * @throws MalformedProtobufException naming the byte offset (from {@code offset}), or
+     * when the JSON would be larger than an array can be
      */
     public Transcoded transcode(byte[] wire, int offset, int length) throws MalformedProtobufException {
-        Reading reading = new Reading(wire, offset);
-        JsonBytes out = new JsonBytes(length * 2 + 16);
-        long[] whole = { offset, offset + length };
-        reading.message(this.root, whole, 2, out);
-        return new Transcoded(out.toByteArray(), reading.identifier(this.root, whole, this.uid),
-                reading.identifier(this.root, whole, this.traceId));
+        try {
+            return transcode(wire, offset, length, JsonBytes.MAX_LENGTH);
+        }
+        catch (JsonTooLargeException ex) {
+            throw new MalformedProtobufException(ex.getMessage() + ", more than an array holds");
+        }
+    }
+
+    /**
+     * The JSON of the message in these bytes, and its identifiers; writing stops as soon
+     * as the JSON is longer than {@code maxJsonLength}.
+     * @param wire the bytes
+     * @param offset where the message starts
+     * @param length its length
+     * @param maxJsonLength the most bytes of JSON taken
+     * @return the JSON and the identifiers
+     * @throws MalformedProtobufException naming the byte offset (from {@code offset})
+     * @throws JsonTooLargeException when the JSON is longer than {@code maxJsonLength}
+     */
+    public Transcoded transcode(byte[] wire, int offset, int length, int maxJsonLength)
+            throws MalformedProtobufException, JsonTooLargeException {
+        JsonBytes out = new JsonBytes((int) Math.min(length * 2L + 16, maxJsonLength), maxJsonLength);
+        Reading reading = new Reading(wire, offset, this.uid, this.traceId);
+        try {
+            reading.root(this.root, offset, length, out);
+        }
+        catch (JsonBytes.Full ex) {
+            throw new JsonTooLargeException(maxJsonLength);
+        }
+        return new Transcoded(out.toByteArray(), reading.uid, reading.traceId);
     }
 
     /** How one message type is read and written: its fields, found by number. */
     static final class Shape {
 
+        /**
+         * Field numbers below this are found in an array, the others by binary search.
+         */
+        private static final int DENSE = 128;
+
         final Field[] declared;
+
+        /** The indexes of the proto2 required fields. */
+        int[] required;
 
         private int[] numbers;
 
         private Field[] byNumber;
+
+        private Field[] dense;
 
         /** The shape of these fields; {@link #sealed()} once they are all set. */
         Shape(Field[] declared) {
@@ -220,10 +263,24 @@ public final class Transcoder {
             this.byNumber = this.declared.clone();
             Arrays.sort(this.byNumber, (a, b) -> Integer.compare(a.number, b.number));
             this.numbers = Arrays.stream(this.byNumber).mapToInt((field) -> field.number).toArray();
+            int top = (this.numbers.length > 0) ? this.numbers[this.numbers.length - 1] : 0;
+            this.dense = new Field[Math.min(top + 1, DENSE)];
+            for (Field field : this.declared) {
+                if (field.number < this.dense.length) {
+                    this.dense[field.number] = field;
+                }
+            }
+            this.required = Arrays.stream(this.declared)
+                .filter((field) -> field.required)
+                .mapToInt((field) -> field.index)
+                .toArray();
             return this;
         }
 
         Field field(int number) {
+            if (number < this.dense.length) {
+                return this.dense[number];
+            }
             int at = Arrays.binarySearch(this.numbers, number);
             return (at >= 0) ? this.byNumber[at] : null;
         }
@@ -248,6 +305,8 @@ public final class Transcoder {
 
         final String name;
 
+        final String fullName;
+
         final byte[] key;
 
         final FieldDescriptor.Type type;
@@ -256,10 +315,18 @@ public final class Transcoder {
 
         final boolean presence;
 
+        final boolean required;
+
         final int wireType;
+
+        /** Whether it is repeated and packable: Go takes it packed or not. */
+        final boolean packable;
 
         /** Whether Go's unmarshaller refuses a string that is not UTF-8 (proto3). */
         final boolean utf8;
+
+        /** Its JSON when a map entry leaves it out: Go's default, a map key's quoted. */
+        final byte[] absent;
 
         Shape message;
 
@@ -267,10 +334,14 @@ public final class Transcoder {
 
         Field mapValue;
 
+        /** A map's entries, as a message of its key and value. */
+        Shape entry;
+
         Field(int index, FieldDescriptor descriptor) {
             this.index = index;
             this.number = descriptor.getNumber();
             this.name = descriptor.getName();
+            this.fullName = descriptor.getFullName();
             JsonBytes key = new JsonBytes(descriptor.getName().length() + 3);
             key.string(descriptor.getName().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             key.raw((byte) ':');
@@ -278,9 +349,27 @@ public final class Transcoder {
             this.type = descriptor.getType();
             this.repeated = descriptor.isRepeated();
             this.presence = descriptor.hasPresence();
+            this.required = descriptor.isRequired();
             this.wireType = descriptor.getLiteType().getWireType();
-            this.utf8 = descriptor.getFile().toProto().getSyntax().equals("proto3")
-                    || descriptor.getFile().toProto().getSyntax().equals("editions");
+            this.packable = this.repeated && switch (this.type) {
+                case STRING, BYTES, MESSAGE, GROUP -> false;
+                default -> true;
+            };
+            this.utf8 = this.type == FieldDescriptor.Type.STRING
+                    && (descriptor.getFile().toProto().getSyntax().equals("proto3")
+                            || descriptor.getFile().toProto().getSyntax().equals("editions"));
+            String absent = switch (this.type) {
+                case STRING -> "\"\"";
+                case BYTES -> "null";
+                case BOOL -> "false";
+                // A map's enum value left out: Go's default, the enum's first value.
+                case ENUM -> (this.repeated) ? "0"
+                        : Integer.toString(((EnumValueDescriptor) descriptor.getDefaultValue()).getNumber());
+                default -> "0";
+            };
+            boolean quoted = descriptor.getNumber() == 1 && descriptor.getContainingType().getOptions().getMapEntry()
+                    && this.type != FieldDescriptor.Type.STRING;
+            this.absent = (quoted ? "\"" + absent + "\"" : absent).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         }
 
         boolean isMap() {
@@ -293,6 +382,11 @@ public final class Transcoder {
                 case STRING, INT32, INT64, UINT32, UINT64, SINT32, SINT64, FIXED32, FIXED64, SFIXED32, SFIXED64 -> true;
                 default -> false;
             };
+        }
+
+        /** Whether Go's unmarshaller reads this wire type into this field. */
+        boolean takes(int wireType) {
+            return wireType == this.wireType || (this.packable && wireType == WireFormat.WIRETYPE_LENGTH_DELIMITED);
         }
 
     }
@@ -323,12 +417,12 @@ public final class Transcoder {
                 Field field = new Field(i, descriptor);
                 if (descriptor.isMapField()) {
                     Descriptor entry = descriptor.getMessageType();
-                    FieldDescriptor key = entry.findFieldByNumber(1);
-                    field.mapKey = new Field(0, key);
+                    field.mapKey = new Field(0, entry.findFieldByNumber(1));
                     field.mapValue = new Field(1, entry.findFieldByNumber(2));
                     if (field.mapValue.type == FieldDescriptor.Type.MESSAGE) {
                         field.mapValue.message = of(entry.findFieldByNumber(2).getMessageType());
                     }
+                    field.entry = new Shape(new Field[] { field.mapKey, field.mapValue }).sealed();
                 }
                 else if (descriptor.getType() == FieldDescriptor.Type.MESSAGE) {
                     field.message = of(descriptor.getMessageType());
@@ -348,6 +442,12 @@ public final class Transcoder {
     /**
      * What one call reads: each message's fields gathered from its bytes (a field may
      * come more than once, in any order), then written in declaration order.
+     *
+     * <p>
+     * Each value a field came with (its occurrence: wire type, and raw value or range) is
+     * kept on a stack shared by the messages being read, a message's after its parent's,
+     * linked field by field through {@code next}; a message's table holds each field's
+     * first and last occurrence. A message's are dropped once it is written.
      */
     private static final class Reading {
 
@@ -356,45 +456,123 @@ public final class Transcoder {
          */
         private static final int MAX_DEPTH = 500;
 
+        /**
+         * Groups of an unknown field nested deeper than this are refused, as Go's
+         * {@code protowire.ConsumeFieldValue} refuses them.
+         */
+        private static final int MAX_GROUP_DEPTH = 10_001;
+
+        private static final long MAX_FIELD_NUMBER = (1 << 29) - 1;
+
+        private static final int VARINT = WireFormat.WIRETYPE_VARINT;
+
+        private static final int FIXED64 = WireFormat.WIRETYPE_FIXED64;
+
+        private static final int LEN = WireFormat.WIRETYPE_LENGTH_DELIMITED;
+
+        private static final int START_GROUP = WireFormat.WIRETYPE_START_GROUP;
+
+        private static final int END_GROUP = WireFormat.WIRETYPE_END_GROUP;
+
+        private static final int FIXED32 = WireFormat.WIRETYPE_FIXED32;
+
+        private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
+                ByteOrder.LITTLE_ENDIAN);
+
+        private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class,
+                ByteOrder.LITTLE_ENDIAN);
+
         private final byte[] wire;
 
         private final int base;
 
+        private final Field[] uidPath;
+
+        private final Field[] traceIdPath;
+
+        String uid;
+
+        String traceId;
+
         private int depth;
 
-        Reading(byte[] wire, int base) {
+        /** Where the last varint read ends. */
+        private int pos;
+
+        private int top;
+
+        private int[] wireTypes = new int[64];
+
+        private long[] values = new long[64];
+
+        private int[] next = new int[64];
+
+        /** Each depth's table of first and last occurrences, reused. */
+        private int[][] tables = new int[16][];
+
+        /** Where map values that a later entry replaces are written: nowhere. */
+        private JsonBytes discarded;
+
+        Reading(byte[] wire, int base, Field[] uidPath, Field[] traceIdPath) {
             this.wire = wire;
             this.base = base;
+            this.uidPath = uidPath;
+            this.traceIdPath = traceIdPath;
+        }
+
+        void root(Shape shape, int offset, int length, JsonBytes out) throws MalformedProtobufException {
+            int root = occurrence(LEN, range(offset, length));
+            int paths = ((this.uidPath.length > 0) ? 1 : 0) | ((this.traceIdPath.length > 0) ? 2 : 0);
+            message(shape, root, true, paths, out);
         }
 
         /**
-         * Writes the message whose bytes are these ranges (start, end pairs), read as
-         * one: a message field sent more than once is merged, as protobuf does.
+         * Writes the message whose bytes are those of this occurrence (none: -1) and, if
+         * {@code merge}, of those linked after it, read as one: a message field sent more
+         * than once is merged, as protobuf does. {@code paths} says whose identifier path
+         * runs through it: 1 the uid's, 2 the trace id's.
          */
-        void message(Shape shape, long[] ranges, int rangeCount, JsonBytes out) throws MalformedProtobufException {
-            if (++this.depth > MAX_DEPTH) {
-                throw new MalformedProtobufException((int) ranges[0] - this.base,
-                        "messages nested deeper than " + MAX_DEPTH);
-            }
-            try {
-                fields(shape, ranges, rangeCount, out);
-            }
-            finally {
-                this.depth--;
-            }
-        }
-
-        private void fields(Shape shape, long[] ranges, int rangeCount, JsonBytes out)
+        private void message(Shape shape, int occurrence, boolean merge, int paths, JsonBytes out)
                 throws MalformedProtobufException {
-            Occurrences[] found = new Occurrences[shape.declared.length];
-            for (int r = 0; r < rangeCount; r += 2) {
-                scan(shape, (int) ranges[r], (int) ranges[r + 1], found);
+            if (++this.depth > MAX_DEPTH) {
+                String deep = "messages nested deeper than " + MAX_DEPTH;
+                throw (occurrence >= 0)
+                        ? new MalformedProtobufException(start(this.values[occurrence]) - this.base, deep)
+                        : new MalformedProtobufException(deep);
+            }
+            int mark = this.top;
+            int n = shape.declared.length;
+            int[] table = table(n);
+            for (int k = occurrence; k >= 0; k = merge ? this.next[k] : -1) {
+                long range = this.values[k];
+                scan(shape, start(range), start(range) + length(range), table, n);
+            }
+            if (!out.discards()) {
+                for (int required : shape.required) {
+                    if (table[required] < 0) {
+                        throw new MalformedProtobufException(
+                                "required field " + shape.declared[required].fullName + " is missing");
+                    }
+                }
             }
             out.raw((byte) '{');
             boolean first = true;
-            for (Field field : shape.declared) {
-                Occurrences values = found[field.index];
-                if (values == null || !written(field, values)) {
+            Field[] declared = shape.declared;
+            for (int i = 0; i < n; i++) {
+                int head = table[i];
+                if (head < 0) {
+                    continue;
+                }
+                Field field = declared[i];
+                int last = table[n + i];
+                int through = (paths != 0) ? identifiers(field, last, paths) : 0;
+                if (field.utf8 && !field.repeated && head != last) {
+                    // Each occurrence was read, and so checked, by Go.
+                    for (int k = head; k != last; k = this.next[k]) {
+                        utf8(this.values[k]);
+                    }
+                }
+                if (!written(field, head, last)) {
                     continue;
                 }
                 if (!first) {
@@ -402,125 +580,293 @@ public final class Transcoder {
                 }
                 first = false;
                 out.raw(field.key);
-                value(field, values, out);
+                value(field, head, last, through, out);
             }
             out.raw((byte) '}');
+            this.top = mark;
+            this.depth--;
         }
 
         /**
-         * The value at the end of this path in the message of these ranges, as text; null
-         * when left out or zero (as the JSON leaves it out).
+         * Takes the identifiers that end at this field, and says whose path goes on
+         * through it.
          */
-        String identifier(Shape shape, long[] ranges, Field[] path) throws MalformedProtobufException {
-            for (int depth = 0; depth < path.length; depth++) {
-                Occurrences[] found = new Occurrences[shape.declared.length];
-                for (int r = 0; r < ranges.length; r += 2) {
-                    scan(shape, (int) ranges[r], (int) ranges[r + 1], found);
-                }
-                Field field = path[depth];
-                Occurrences values = found[field.index];
-                if (values == null) {
-                    return null;
-                }
-                if (depth < path.length - 1) {
-                    ranges = new long[values.count * 2];
-                    for (int i = 0; i < values.count; i++) {
-                        ranges[2 * i] = start(values.values[i]);
-                        ranges[2 * i + 1] = start(values.values[i]) + length(values.values[i]);
-                    }
-                    shape = field.message;
+        private int identifiers(Field field, int last, int paths) throws MalformedProtobufException {
+            int through = 0;
+            int level = this.depth - 1;
+            for (int path = 1; path <= 2; path <<= 1) {
+                Field[] fields = (path == 1) ? this.uidPath : this.traceIdPath;
+                if ((paths & path) == 0 || fields[level] != field) {
                     continue;
                 }
-                int last = values.count - 1;
-                if (zero(field, values.wireTypes[last], values.values[last])) {
-                    return null;
+                if (level < fields.length - 1) {
+                    through |= path;
+                    continue;
                 }
-                JsonBytes text = new JsonBytes(24);
-                if (field.type == FieldDescriptor.Type.STRING) {
-                    int start = start(values.values[last]);
-                    return new String(this.wire, start, length(values.values[last]),
-                            java.nio.charset.StandardCharsets.UTF_8);
+                String text = identifier(field, last);
+                if (path == 1) {
+                    this.uid = text;
                 }
-                single(field, values.wireTypes[last], values.values[last], text);
-                return new String(text.toByteArray(), java.nio.charset.StandardCharsets.US_ASCII);
+                else {
+                    this.traceId = text;
+                }
             }
-            return null;
+            return through;
         }
 
-        private void scan(Shape shape, int start, int end, Occurrences[] found) throws MalformedProtobufException {
-            CodedInputStream in = CodedInputStream.newInstance(this.wire, start, end - start);
+        /** The value as text; null when zero, as the JSON leaves it out. */
+        private String identifier(Field field, int last) throws MalformedProtobufException {
+            long value = this.values[last];
+            if (zero(field, this.wireTypes[last], value)) {
+                return null;
+            }
+            if (field.type == FieldDescriptor.Type.STRING) {
+                return new String(this.wire, start(value), length(value), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            JsonBytes text = new JsonBytes(24);
+            single(field, this.wireTypes[last], value, text);
+            return new String(text.toByteArray(), java.nio.charset.StandardCharsets.US_ASCII);
+        }
+
+        /**
+         * Gathers the fields of {@code wire[start, end)}: each occurrence of a known
+         * field linked after the field's last, the others skipped.
+         */
+        private void scan(Shape shape, int start, int end, int[] table, int n) throws MalformedProtobufException {
+            byte[] wire = this.wire;
             int at = start;
-            try {
-                while (!in.isAtEnd()) {
-                    at = start + in.getTotalBytesRead();
-                    int tag = in.readTag();
-                    int wireType = WireFormat.getTagWireType(tag);
-                    Field field = shape.field(WireFormat.getTagFieldNumber(tag));
-                    if (field == null || !takes(field, wireType)) {
-                        if (wireType > WireFormat.WIRETYPE_FIXED32) {
-                            throw new MalformedProtobufException(at - this.base,
-                                    "wire type " + wireType + " does not exist");
-                        }
-                        in.skipField(tag);
-                        continue;
+            while (at < end) {
+                int field = at;
+                long tag = wire[at];
+                if (tag >= 0) {
+                    at++;
+                }
+                else {
+                    tag = varint(at, end);
+                    at = this.pos;
+                }
+                long number = tag >>> 3;
+                int wireType = (int) tag & 7;
+                if (number == 0 || number > MAX_FIELD_NUMBER) {
+                    throw new MalformedProtobufException(field - this.base,
+                            "field number " + number + " is out of range");
+                }
+                Field known = shape.field((int) number);
+                if (known == null || !known.takes(wireType)) {
+                    at = (wireType == START_GROUP) ? group((int) number, at, end, field)
+                            : skip(wireType, at, end, field);
+                    continue;
+                }
+                long value;
+                if (wireType == VARINT) {
+                    value = (at < end) ? wire[at] : -1;
+                    if (value >= 0) {
+                        at++;
                     }
-                    Occurrences values = found[field.index];
-                    if (values == null) {
-                        values = new Occurrences();
-                        found[field.index] = values;
-                    }
-                    switch (wireType) {
-                        case WireFormat.WIRETYPE_VARINT -> values.add(wireType, in.readRawVarint64());
-                        case WireFormat.WIRETYPE_FIXED64 -> values.add(wireType, in.readRawLittleEndian64());
-                        case WireFormat.WIRETYPE_FIXED32 ->
-                            values.add(wireType, in.readRawLittleEndian32() & 0xFFFFFFFFL);
-                        default -> {
-                            int length = in.readRawVarint32();
-                            int from = start + in.getTotalBytesRead();
-                            in.skipRawBytes(length);
-                            values.add(wireType, ((long) from << 32) | length);
-                        }
+                    else {
+                        value = varint(at, end);
+                        at = this.pos;
                     }
                 }
-            }
-            catch (InvalidProtocolBufferException ex) {
-                throw new MalformedProtobufException(at - this.base, ex.getMessage());
-            }
-            catch (IOException ex) {
-                throw new MalformedProtobufException(at - this.base, ex.toString());
+                else if (wireType == LEN) {
+                    long length = varint(at, end);
+                    at = this.pos;
+                    if (Long.compareUnsigned(length, end - at) > 0) {
+                        throw cutOff(field, "length-delimited field of " + Long.toUnsignedString(length) + " bytes");
+                    }
+                    value = range(at, (int) length);
+                    at += (int) length;
+                }
+                else if (wireType == FIXED64) {
+                    need(at, 8, end, field);
+                    value = (long) LONGS.get(wire, at);
+                    at += 8;
+                }
+                else {
+                    need(at, 4, end, field);
+                    value = (int) INTS.get(wire, at) & 0xFFFFFFFFL;
+                    at += 4;
+                }
+                int k = occurrence(wireType, value);
+                int i = known.index;
+                if (table[i] < 0) {
+                    table[i] = k;
+                }
+                else {
+                    this.next[table[n + i]] = k;
+                }
+                table[n + i] = k;
             }
         }
 
-        /** Whether Go's unmarshaller reads this wire type into this field. */
-        private static boolean takes(Field field, int wireType) {
-            return wireType == field.wireType
-                    || (field.repeated && wireType == WireFormat.WIRETYPE_LENGTH_DELIMITED && packable(field.type));
+        /**
+         * Skips a value of this wire type, but a group: where the next field starts.
+         */
+        private int skip(int wireType, int at, int end, int field) throws MalformedProtobufException {
+            switch (wireType) {
+                case VARINT -> {
+                    varint(at, end);
+                    return this.pos;
+                }
+                case FIXED64 -> {
+                    need(at, 8, end, field);
+                    return at + 8;
+                }
+                case LEN -> {
+                    long length = varint(at, end);
+                    if (Long.compareUnsigned(length, end - this.pos) > 0) {
+                        throw cutOff(field, "length-delimited field of " + Long.toUnsignedString(length) + " bytes");
+                    }
+                    return this.pos + (int) length;
+                }
+                case FIXED32 -> {
+                    need(at, 4, end, field);
+                    return at + 4;
+                }
+                case END_GROUP ->
+                    throw new MalformedProtobufException(field - this.base, "an end-group tag ends no group");
+                default -> throw new MalformedProtobufException(field - this.base,
+                        "wire type " + wireType + " does not exist");
+            }
         }
 
-        private static boolean packable(FieldDescriptor.Type type) {
-            return switch (type) {
-                case STRING, BYTES, MESSAGE, GROUP -> false;
-                default -> true;
-            };
+        /**
+         * Skips the group of an unknown field, up to its end-group tag, as Go does:
+         * groups in it nested to {@value #MAX_GROUP_DEPTH} levels, field numbers up to
+         * 2^31-1.
+         */
+        private int group(int number, int at, int end, int field) throws MalformedProtobufException {
+            int[] open = { number, 0, 0, 0, 0, 0, 0, 0 };
+            int depth = 1;
+            while (true) {
+                if (at >= end) {
+                    throw cutOff(field, "group");
+                }
+                int inner = at;
+                long tag = varint(at, end);
+                at = this.pos;
+                long innerNumber = tag >>> 3;
+                int wireType = (int) tag & 7;
+                if (innerNumber == 0 || innerNumber > Integer.MAX_VALUE) {
+                    throw new MalformedProtobufException(inner - this.base,
+                            "field number " + innerNumber + " is out of range");
+                }
+                if (wireType == END_GROUP) {
+                    if (innerNumber != open[depth - 1]) {
+                        throw new MalformedProtobufException(inner - this.base, "an end-group tag of field "
+                                + innerNumber + " ends the group of field " + open[depth - 1]);
+                    }
+                    if (--depth == 0) {
+                        return at;
+                    }
+                }
+                else if (wireType == START_GROUP) {
+                    if (depth == MAX_GROUP_DEPTH) {
+                        throw new MalformedProtobufException(inner - this.base,
+                                "groups nested deeper than " + MAX_GROUP_DEPTH);
+                    }
+                    if (depth == open.length) {
+                        open = Arrays.copyOf(open, depth * 2);
+                    }
+                    open[depth++] = (int) innerNumber;
+                }
+                else {
+                    at = skip(wireType, at, end, inner);
+                }
+            }
+        }
+
+        /**
+         * The varint at {@code at}, read as Go's {@code protowire.ConsumeVarint} reads
+         * one: at most ten bytes, the tenth 0 or 1. Sets {@link #pos} after it.
+         */
+        private long varint(int at, int end) throws MalformedProtobufException {
+            byte[] wire = this.wire;
+            long value = 0;
+            int i = at;
+            for (int shift = 0; shift < 63; shift += 7) {
+                if (i == end) {
+                    throw cutOff(at, "varint");
+                }
+                byte b = wire[i++];
+                value |= (long) (b & 0x7F) << shift;
+                if (b >= 0) {
+                    this.pos = i;
+                    return value;
+                }
+            }
+            if (i == end) {
+                throw cutOff(at, "varint");
+            }
+            byte b = wire[i++];
+            if ((b & 0xFF) > 1) {
+                throw new MalformedProtobufException(at - this.base, "a varint is longer than 64 bits");
+            }
+            this.pos = i;
+            return value | ((long) b << 63);
+        }
+
+        private void need(int at, int size, int end, int field) throws MalformedProtobufException {
+            if (end - at < size) {
+                throw cutOff(field, (size == 8) ? "fixed64" : "fixed32");
+            }
+        }
+
+        private MalformedProtobufException cutOff(int at, String what) {
+            return new MalformedProtobufException(at - this.base, "a " + what + " is cut off");
+        }
+
+        private int occurrence(int wireType, long value) {
+            int k = this.top++;
+            if (k == this.values.length) {
+                this.values = Arrays.copyOf(this.values, k * 2);
+                this.wireTypes = Arrays.copyOf(this.wireTypes, k * 2);
+                this.next = Arrays.copyOf(this.next, k * 2);
+            }
+            this.wireTypes[k] = wireType;
+            this.values[k] = value;
+            this.next[k] = -1;
+            return k;
+        }
+
+        /** This depth's table, each field's first occurrence -1: none yet. */
+        private int[] table(int n) {
+            if (this.depth >= this.tables.length) {
+                this.tables = Arrays.copyOf(this.tables, this.tables.length * 2);
+            }
+            int[] table = this.tables[this.depth];
+            if (table == null || table.length < 2 * n) {
+                table = new int[Math.max(2 * n, 16)];
+                this.tables[this.depth] = table;
+            }
+            Arrays.fill(table, 0, n, -1);
+            return table;
         }
 
         /** Whether the field appears in the JSON: jsoniter's omitempty. */
-        private boolean written(Field field, Occurrences values) throws MalformedProtobufException {
+        private boolean written(Field field, int head, int last) {
             if (field.repeated) {
-                return values.count > 0 && (field.isMap() || elements(field, values) > 0);
+                if (field.isMap()) {
+                    return true;
+                }
+                for (int k = head; k >= 0; k = this.next[k]) {
+                    if (!field.packable || this.wireTypes[k] != LEN || length(this.values[k]) > 0) {
+                        return true;
+                    }
+                }
+                return false;
             }
             if (field.type == FieldDescriptor.Type.MESSAGE) {
                 return true;
             }
-            int last = values.count - 1;
             if (field.type == FieldDescriptor.Type.BYTES) {
-                return length(values.values[last]) > 0;
+                return length(this.values[last]) > 0;
             }
-            return field.presence || !zero(field, values.wireTypes[last], values.values[last]);
+            return field.presence || !zero(field, this.wireTypes[last], this.values[last]);
         }
 
         private static boolean zero(Field field, int wireType, long value) {
-            if (wireType == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+            if (wireType == LEN) {
                 return length(value) == 0;
             }
             return switch (field.type) {
@@ -531,178 +877,200 @@ public final class Transcoder {
             };
         }
 
-        private void value(Field field, Occurrences values, JsonBytes out) throws MalformedProtobufException {
+        private void value(Field field, int head, int last, int paths, JsonBytes out)
+                throws MalformedProtobufException {
             if (field.isMap()) {
-                map(field, values, out);
+                map(field, head, out);
             }
             else if (field.repeated) {
                 out.raw((byte) '[');
                 boolean first = true;
-                for (int i = 0; i < values.count; i++) {
-                    if (values.wireTypes[i] == WireFormat.WIRETYPE_LENGTH_DELIMITED && packable(field.type)) {
-                        first = packed(field, values.values[i], first, out);
+                for (int k = head; k >= 0; k = this.next[k]) {
+                    if (field.packable && this.wireTypes[k] == LEN) {
+                        first = packed(field, this.values[k], first, out);
                         continue;
                     }
                     if (!first) {
                         out.raw((byte) ',');
                     }
                     first = false;
-                    single(field, values.wireTypes[i], values.values[i], out);
+                    if (field.type == FieldDescriptor.Type.MESSAGE) {
+                        message(field.message, k, false, 0, out);
+                    }
+                    else {
+                        single(field, this.wireTypes[k], this.values[k], out);
+                    }
                 }
                 out.raw((byte) ']');
             }
             else if (field.type == FieldDescriptor.Type.MESSAGE) {
-                long[] ranges = new long[values.count * 2];
-                for (int i = 0; i < values.count; i++) {
-                    ranges[2 * i] = start(values.values[i]);
-                    ranges[2 * i + 1] = start(values.values[i]) + length(values.values[i]);
-                }
-                message(field.message, ranges, ranges.length, out);
+                message(field.message, head, true, paths, out);
             }
             else {
-                int last = values.count - 1;
-                single(field, values.wireTypes[last], values.values[last], out);
+                single(field, this.wireTypes[last], this.values[last], out);
             }
-        }
-
-        private int elements(Field field, Occurrences values) throws MalformedProtobufException {
-            int elements = 0;
-            for (int i = 0; i < values.count; i++) {
-                if (values.wireTypes[i] == WireFormat.WIRETYPE_LENGTH_DELIMITED && packable(field.type)) {
-                    elements += (length(values.values[i]) > 0) ? 1 : 0;
-                }
-                else {
-                    elements++;
-                }
-            }
-            return elements;
         }
 
         private boolean packed(Field field, long range, boolean first, JsonBytes out)
                 throws MalformedProtobufException {
-            int start = start(range);
-            CodedInputStream in = CodedInputStream.newInstance(this.wire, start, length(range));
-            int at = start;
-            try {
-                while (!in.isAtEnd()) {
-                    at = start + in.getTotalBytesRead();
-                    int wireType = field.wireType;
-                    long value = switch (wireType) {
-                        case WireFormat.WIRETYPE_FIXED64 -> in.readRawLittleEndian64();
-                        case WireFormat.WIRETYPE_FIXED32 -> in.readRawLittleEndian32() & 0xFFFFFFFFL;
-                        default -> in.readRawVarint64();
-                    };
-                    if (!first) {
-                        out.raw((byte) ',');
-                    }
-                    first = false;
-                    single(field, wireType, value, out);
+            byte[] wire = this.wire;
+            int at = start(range);
+            int end = at + length(range);
+            int wireType = field.wireType;
+            while (at < end) {
+                long value;
+                if (wireType == FIXED64) {
+                    need(at, 8, end, at);
+                    value = (long) LONGS.get(wire, at);
+                    at += 8;
                 }
-                return first;
-            }
-            catch (IOException ex) {
-                throw new MalformedProtobufException(at - this.base, "a packed " + field.type + " is cut off");
-            }
-        }
-
-        private void map(Field field, Occurrences entries, JsonBytes out) throws MalformedProtobufException {
-            // Go's map: one value a key, the last entry's; jsoniter writes them in the
-            // map's own order, here the order the keys first came in.
-            Map<String, Occurrences[]> byKey = new LinkedHashMap<>();
-            Shape entry = new Shape(new Field[] { field.mapKey, field.mapValue }).sealed();
-            for (int i = 0; i < entries.count; i++) {
-                Occurrences[] found = new Occurrences[2];
-                long range = entries.values[i];
-                scan(entry, start(range), start(range) + length(range), found);
-                JsonBytes key = new JsonBytes(16);
-                mapKey(field.mapKey, found[0], key);
-                byKey.put(new String(key.toByteArray(), java.nio.charset.StandardCharsets.ISO_8859_1), found);
-            }
-            out.raw((byte) '{');
-            boolean first = true;
-            for (Map.Entry<String, Occurrences[]> each : byKey.entrySet()) {
+                else if (wireType == FIXED32) {
+                    need(at, 4, end, at);
+                    value = (int) INTS.get(wire, at) & 0xFFFFFFFFL;
+                    at += 4;
+                }
+                else {
+                    value = varint(at, end);
+                    at = this.pos;
+                }
                 if (!first) {
                     out.raw((byte) ',');
                 }
                 first = false;
-                out.raw(each.getKey().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-                out.raw((byte) ':');
-                mapValue(field.mapValue, each.getValue()[1], out);
+                single(field, wireType, value, out);
+            }
+            return first;
+        }
+
+        /**
+         * A map as Go's unmarshaller fills it and jsoniter writes it: each key once, with
+         * the value of its last entry. The entries a later one replaces are read all the
+         * same (Go refuses them malformed) and written nowhere.
+         */
+        private void map(Field field, int head, JsonBytes out) throws MalformedProtobufException {
+            int count = 0;
+            for (int k = head; k >= 0; k = this.next[k]) {
+                count++;
+            }
+            // Each entry's key's first and last occurrence, then its value's.
+            int[] entries = new int[count * 4];
+            Object[] keys = new Object[count];
+            Map<Object, Integer> lastEntry = (count > 1) ? new HashMap<>() : null;
+            int[] table = new int[4];
+            int e = 0;
+            for (int k = head; k >= 0; k = this.next[k], e++) {
+                table[0] = -1;
+                table[1] = -1;
+                long range = this.values[k];
+                scan(field.entry, start(range), start(range) + length(range), table, 2);
+                entries[4 * e] = table[0];
+                entries[4 * e + 1] = table[2];
+                entries[4 * e + 2] = table[1];
+                entries[4 * e + 3] = table[3];
+                if (lastEntry != null) {
+                    keys[e] = mapKey(field.mapKey, (table[0] < 0) ? -1 : table[2]);
+                    lastEntry.put(keys[e], e);
+                }
+            }
+            out.raw((byte) '{');
+            boolean first = true;
+            for (e = 0; e < count; e++) {
+                JsonBytes to = out;
+                if (lastEntry != null && lastEntry.get(keys[e]) != e) {
+                    to = discarded();
+                }
+                else if (!first) {
+                    out.raw((byte) ',');
+                }
+                else {
+                    first = false;
+                }
+                entryPart(field.mapKey, entries[4 * e], entries[4 * e + 1], to);
+                to.raw((byte) ':');
+                entryPart(field.mapValue, entries[4 * e + 2], entries[4 * e + 3], to);
             }
             out.raw((byte) '}');
         }
 
-        /** A map key as jsoniter writes a Go map's: always a JSON string. */
-        private void mapKey(Field key, Occurrences values, JsonBytes out) throws MalformedProtobufException {
-            boolean quoted = key.type != FieldDescriptor.Type.STRING;
-            if (quoted) {
-                out.raw((byte) '"');
+        /** A map key as Go compares keys. */
+        private Object mapKey(Field key, int last) {
+            if (last < 0) {
+                return (key.type == FieldDescriptor.Type.STRING) ? "" : (Object) 0L;
             }
-            if (values == null) {
-                out.ascii(zeroValue(key.type));
-            }
-            else {
-                single(key, values.wireTypes[values.count - 1], values.values[values.count - 1], out);
-            }
-            if (quoted) {
-                out.raw((byte) '"');
-            }
-        }
-
-        private void mapValue(Field value, Occurrences values, JsonBytes out) throws MalformedProtobufException {
-            if (value.type == FieldDescriptor.Type.MESSAGE) {
-                if (values == null) {
-                    out.raw(new byte[] { '{', '}' });
-                }
-                else {
-                    value(value, values, out);
-                }
-            }
-            else if (values == null) {
-                // A value left out: Go's zero value, a nil []byte being null.
-                out.ascii(zeroValue(value.type));
-            }
-            else {
-                single(value, values.wireTypes[values.count - 1], values.values[values.count - 1], out);
-            }
-        }
-
-        private static String zeroValue(FieldDescriptor.Type type) {
-            return switch (type) {
-                case STRING -> "\"\"";
-                case BYTES -> "null";
-                case BOOL -> "false";
-                default -> "0";
+            long value = this.values[last];
+            return switch (key.type) {
+                case STRING ->
+                    new String(this.wire, start(value), length(value), java.nio.charset.StandardCharsets.ISO_8859_1);
+                case BOOL -> (value != 0) ? 1L : 0L;
+                case INT32, UINT32, SINT32, FIXED32, SFIXED32 -> value & 0xFFFFFFFFL;
+                default -> value;
             };
+        }
+
+        /**
+         * A map entry's key or value: its last occurrence (a key always a JSON string, as
+         * jsoniter writes a Go map's), Go's default when left out.
+         */
+        private void entryPart(Field part, int head, int last, JsonBytes out) throws MalformedProtobufException {
+            if (part.type == FieldDescriptor.Type.MESSAGE) {
+                message(part.message, head, true, 0, out);
+                return;
+            }
+            if (head < 0) {
+                out.raw(part.absent);
+                return;
+            }
+            if (part.utf8) {
+                for (int k = head; k != last; k = this.next[k]) {
+                    utf8(this.values[k]);
+                }
+            }
+            boolean quoted = part.index == 0 && part.type != FieldDescriptor.Type.STRING;
+            if (quoted) {
+                out.raw((byte) '"');
+            }
+            single(part, this.wireTypes[last], this.values[last], out);
+            if (quoted) {
+                out.raw((byte) '"');
+            }
+        }
+
+        private JsonBytes discarded() {
+            if (this.discarded == null) {
+                this.discarded = JsonBytes.discarding();
+            }
+            return this.discarded;
         }
 
         private void single(Field field, int wireType, long value, JsonBytes out) throws MalformedProtobufException {
             switch (field.type) {
                 case INT32, ENUM, SFIXED32 -> out.ascii(Integer.toString((int) value));
                 case UINT32, FIXED32 -> out.ascii(Integer.toUnsignedString((int) value));
-                case SINT32 -> out.ascii(Integer.toString(CodedInputStream.decodeZigZag32((int) value)));
+                case SINT32 -> out.ascii(Integer.toString((((int) value) >>> 1) ^ -(((int) value) & 1)));
                 case INT64, SFIXED64 -> out.ascii(Long.toString(value));
                 case UINT64, FIXED64 -> out.ascii(Long.toUnsignedString(value));
-                case SINT64 -> out.ascii(Long.toString(CodedInputStream.decodeZigZag64(value)));
+                case SINT64 -> out.ascii(Long.toString((value >>> 1) ^ -(value & 1)));
                 case BOOL -> out.ascii((value != 0) ? "true" : "false");
                 case DOUBLE -> number(field, Double.longBitsToDouble(value), false, out);
                 case FLOAT -> number(field, Float.intBitsToFloat((int) value), true, out);
                 case STRING -> text(field, value, out);
                 case BYTES -> out.base64(this.wire, start(value), length(value));
-                case MESSAGE ->
-                    message(field.message, new long[] { start(value), start(value) + length(value) }, 2, out);
-                default -> throw new IllegalStateException("refused when loaded: " + field.type);
+                default -> throw new IllegalStateException("not a scalar: " + field.type);
             }
         }
 
         private void number(Field field, double value, boolean single, JsonBytes out)
                 throws MalformedProtobufException {
             if (Double.isNaN(value) || Double.isInfinite(value)) {
+                if (out.discards()) {
+                    // Left out of Go's struct, so never given to jsoniter.
+                    return;
+                }
                 throw new MalformedProtobufException(
                         "field " + new String(field.key, java.nio.charset.StandardCharsets.UTF_8) + " is " + value
                                 + ", which JSON cannot hold");
             }
-            out.ascii(GoFloats.format(value, single));
+            GoFloats.write(value, single, out);
         }
 
         private void text(Field field, long range, JsonBytes out) throws MalformedProtobufException {
@@ -714,18 +1082,28 @@ public final class Transcoder {
                 out.lenientString(this.wire, start, end);
                 return;
             }
+            utf8(range);
+            out.string(this.wire, start, end);
+        }
+
+        /** Refuses a proto3 string that is not UTF-8, as Go's unmarshaller does. */
+        private void utf8(long range) throws MalformedProtobufException {
+            int end = start(range) + length(range);
             // NUL is valid UTF-8 here (the JSON check refuses it in a dump's raw bytes).
-            for (int from = start;;) {
+            for (int from = start(range);;) {
                 int invalid = io.dumpforwarder.body.Utf8.firstInvalid(this.wire, from, end);
                 if (invalid < 0) {
-                    break;
+                    return;
                 }
                 if (this.wire[invalid] != 0) {
                     throw new MalformedProtobufException(invalid - this.base, "a string is not valid UTF-8");
                 }
                 from = invalid + 1;
             }
-            out.string(this.wire, start, end);
+        }
+
+        private static long range(int start, int length) {
+            return ((long) start << 32) | length;
         }
 
         private static int start(long range) {
@@ -734,26 +1112,6 @@ public final class Transcoder {
 
         private static int length(long range) {
             return (int) range;
-        }
-
-    }
-
-    /** Each value a field came with: its wire type and its raw value or range. */
-    private static final class Occurrences {
-
-        int count;
-
-        int[] wireTypes = new int[2];
-
-        long[] values = new long[2];
-
-        void add(int wireType, long value) {
-            if (this.count == this.values.length) {
-                this.values = Arrays.copyOf(this.values, this.count * 2);
-                this.wireTypes = Arrays.copyOf(this.wireTypes, this.count * 2);
-            }
-            this.wireTypes[this.count] = wireType;
-            this.values[this.count++] = value;
         }
 
     }

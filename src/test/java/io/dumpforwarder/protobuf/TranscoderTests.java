@@ -1,6 +1,8 @@
 package io.dumpforwarder.protobuf;
 
 import com.google.protobuf.DescriptorProtos.DescriptorProto;
+import com.google.protobuf.DescriptorProtos.EnumDescriptorProto;
+import com.google.protobuf.DescriptorProtos.EnumValueDescriptorProto;
 import com.google.protobuf.DescriptorProtos.FieldDescriptorProto;
 import com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Label;
 import com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type;
@@ -119,6 +121,105 @@ class TranscoderTests {
         byte[] wire = { 10, 3, 18, 1, 'a', 10, 5, 8, 1, 18, 1, 'b' };
         assertThat(new String(transcoder.toJson(wire, 0, wire.length)))
             .isEqualTo("{\"flags\":{\"false\":\"a\",\"true\":\"b\"}}");
+    }
+
+    @Test
+    void aMapEntryWithoutItsEnumValueHasTheEnumsFirstValueAsGosDefault() throws Exception {
+        // protoc refuses such a map (its enum must start at 0), a descriptor set made
+        // otherwise may hold one.
+        DescriptorProto entry = DescriptorProto.newBuilder()
+            .setName("LevelsEntry")
+            .setOptions(com.google.protobuf.DescriptorProtos.MessageOptions.newBuilder().setMapEntry(true))
+            .addField(field("key", 1, Type.TYPE_STRING))
+            .addField(field("value", 2, Type.TYPE_ENUM).setTypeName(".t.Level"))
+            .build();
+        DescriptorProto message = DescriptorProto.newBuilder()
+            .setName("Dump")
+            .addNestedType(entry)
+            .addField(field("levels", 1, Type.TYPE_MESSAGE).setTypeName(".t.Dump.LevelsEntry")
+                .setLabel(Label.LABEL_REPEATED))
+            .build();
+        Transcoder transcoder = Transcoder.of(FileDescriptorSet.newBuilder()
+            .addFile(FileDescriptorProto.newBuilder()
+                .setName("t.proto")
+                .setPackage("t")
+                .addEnumType(EnumDescriptorProto.newBuilder()
+                    .setName("Level")
+                    .addValue(EnumValueDescriptorProto.newBuilder().setName("LOW").setNumber(5))
+                    .addValue(EnumValueDescriptorProto.newBuilder().setName("HIGH").setNumber(6)))
+                .addMessageType(message))
+            .build(), "t.Dump");
+
+        // Entries {key "a"} (no value) and {key "b", value 6}.
+        byte[] wire = { 10, 3, 10, 1, 'a', 10, 5, 10, 1, 'b', 16, 6 };
+        assertThat(new String(transcoder.toJson(wire, 0, wire.length))).isEqualTo("{\"levels\":{\"a\":5,\"b\":6}}");
+    }
+
+    @Test
+    void identifiersAreTheValuesTheJsonHoldsAtTheirPaths() throws Exception {
+        DescriptorProto meta = DescriptorProto.newBuilder()
+            .setName("Meta")
+            .addField(field("uid", 1, Type.TYPE_SINT64))
+            .addField(field("note", 2, Type.TYPE_STRING))
+            .build();
+        DescriptorProto message = DescriptorProto.newBuilder()
+            .setName("Dump")
+            .addField(field("meta", 1, Type.TYPE_MESSAGE).setTypeName(".t.Meta"))
+            .addField(field("trace", 2, Type.TYPE_FIXED32))
+            .addField(field("metas", 3, Type.TYPE_MESSAGE).setTypeName(".t.Meta").setLabel(Label.LABEL_REPEATED))
+            .build();
+        FileDescriptorSet set = FileDescriptorSet.newBuilder()
+            .addFile(FileDescriptorProto.newBuilder()
+                .setName("t.proto")
+                .setPackage("t")
+                .setSyntax("proto3")
+                .addMessageType(meta)
+                .addMessageType(message))
+            .build();
+        Transcoder transcoder = Transcoder.of(set, "t.Dump", "meta.uid", "trace");
+
+        // meta {uid -2}, trace 7, metas [{uid 5}], then meta again {note "n", uid -3}.
+        // The two metas are merged, the last uid taken; metas is not on the path.
+        byte[] wire = { 10, 2, 8, 3, 21, 7, 0, 0, 0, 26, 2, 8, 10, 10, 5, 18, 1, 'n', 8, 5 };
+        Transcoded transcoded = transcoder.transcode(wire, 0, wire.length);
+        assertThat(new String(transcoded.json()))
+            .isEqualTo("{\"meta\":{\"uid\":-3,\"note\":\"n\"},\"trace\":7,\"metas\":[{\"uid\":5}]}");
+        assertThat(transcoded.uid()).isEqualTo("-3");
+        assertThat(transcoded.traceId()).isEqualTo("7");
+        // Zero, as the JSON leaves it out: none; and none without meta.
+        byte[] zero = { 10, 2, 8, 0, 21, 0, 0, 0, 0 };
+        assertThat(transcoder.transcode(zero, 0, zero.length)).extracting(Transcoded::uid, Transcoded::traceId)
+            .containsExactly(null, null);
+        byte[] none = { 26, 2, 8, 10 };
+        assertThat(transcoder.transcode(none, 0, none.length).uid()).isNull();
+        // A path naming no field reads nothing.
+        Transcoder elsewhere = Transcoder.of(set, "t.Dump", "meta.other", "trace");
+        assertThat(elsewhere.readsUid()).isFalse();
+        assertThat(elsewhere.transcode(wire, 0, wire.length).uid()).isNull();
+    }
+
+    @Test
+    void jsonLongerThanTheLimitIsRefusedAsTooLargeNotMalformed() throws Exception {
+        Transcoder transcoder = Transcoder.of(set(DescriptorProto.newBuilder()
+            .setName("Dump")
+            .addField(field("uid", 1, Type.TYPE_UINT64))
+            .addField(field("text", 2, Type.TYPE_STRING))
+            .build()), "t.Dump");
+        // Four bytes of protobuf, 33 of JSON: each < is written as six.
+        byte[] wire = { 18, 2, '<', '<' };
+        int length = "{\"text\":\"\\u003c\\u003c\"}".length();
+
+        assertThat(transcoder.transcode(wire, 0, wire.length, length).json()).hasSize(length);
+        assertThatThrownBy(() -> transcoder.transcode(wire, 0, wire.length, length - 1))
+            .isInstanceOfSatisfying(JsonTooLargeException.class, (ex) -> assertThat(ex.limit()).isEqualTo(length - 1))
+            .hasMessageContaining("over the limit of " + (length - 1) + " bytes");
+        // A megabyte of <, six of JSON, against a limit of a thousand bytes.
+        byte[] large = new byte[4 + (1 << 20)];
+        System.arraycopy(new byte[] { 18, (byte) 0x80, (byte) 0x80, 0x40 }, 0, large, 0, 4);
+        java.util.Arrays.fill(large, 4, large.length, (byte) '<');
+        assertThatThrownBy(() -> transcoder.transcode(large, 0, large.length, 1000))
+            .isInstanceOf(JsonTooLargeException.class);
+        assertThat(transcoder.transcode(large, 0, large.length).json()).hasSize(6 * (1 << 20) + 11);
     }
 
     /** A Node holding this many Nodes, one in the other. */
