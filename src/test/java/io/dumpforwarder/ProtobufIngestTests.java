@@ -180,6 +180,34 @@ class ProtobufIngestTests extends AbstractAppTests {
     }
 
     @Test
+    void aMessageWhoseJsonPassesTheDumpLimitIsTooLargeThoughItsBytesDoNot() throws IOException {
+        // 800,000 bytes of protobuf become 1,066,668 of base64: over the 1MB
+        // max-dump-size.
+        DynamicMessage large = dump(8, "large").toBuilder()
+            .setField(dumpType.findFieldByName("payload"), com.google.protobuf.ByteString.copyFrom(new byte[800_000]))
+            .build();
+        double tooLarge = this.meters.count("dumps.received", "outcome", "too_large");
+
+        post(PROTOBUF, large.toByteArray()).expectStatus().isEqualTo(413);
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        dump(9, "fits").writeDelimitedTo(stream);
+        large.writeDelimitedTo(stream);
+        post(DELIMITED, stream.toByteArray()).expectStatus()
+            .isAccepted()
+            .expectBody()
+            .jsonPath("$.accepted")
+            .isEqualTo(1)
+            .jsonPath("$.errors[0].line")
+            .isEqualTo(2)
+            .jsonPath("$.errors[0].detail")
+            .value((detail) -> assertThat(detail.toString()).contains("JSON is over the limit of 1048576 bytes"));
+
+        assertThat(this.meters.count("dumps.received", "outcome", "too_large")).isEqualTo(tooLarge + 2);
+        await().atMost(WAIT).until(() -> collector.requestCount() == 1);
+        assertThat(collector.requests().get(0).headers().get("X-Uid")).isEqualTo("9");
+    }
+
+    @Test
     void anEmptyBodyIsRefusedAsAnEmptyJsonBodyIs() {
         post(PROTOBUF, new byte[0]).expectStatus()
             .isBadRequest()

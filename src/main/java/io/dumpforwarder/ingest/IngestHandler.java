@@ -251,8 +251,7 @@ class IngestHandler {
         catch (InvalidDumpException ex) {
             return Mono.just(problem(IngestOutcome.INVALID, ex.getMessage()));
         }
-        if (dump.body().length > this.maxDumpSize) {
-            // A protobuf dump whose JSON is larger than the limit.
+        catch (ProtobufDumps.TooLargeException ex) {
             return Mono.just(tooLarge(format, true));
         }
         Reply overQuota = overQuota(ids.caller(), 1);
@@ -270,7 +269,7 @@ class IngestHandler {
         String caller = ids.caller();
         NdjsonBody ndjson = (format == BodyFormat.NDJSON)
                 ? NdjsonBody.read(body, this.maxDumpSize, ids, System.nanoTime())
-                : this.protobuf.stream(body, this.maxDumpSize, ids, System.nanoTime());
+                : this.protobuf.stream(body, ids, System.nanoTime());
         List<Dump> dumps = ndjson.dumps();
         List<LineError> errors = ndjson.errors();
         if (dumps.isEmpty()) {

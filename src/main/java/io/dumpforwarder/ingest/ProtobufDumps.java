@@ -8,6 +8,7 @@ import java.util.List;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.ingest.NdjsonBody.LineError;
+import io.dumpforwarder.protobuf.JsonTooLargeException;
 import io.dumpforwarder.protobuf.MalformedProtobufException;
 import io.dumpforwarder.protobuf.Transcoded;
 import io.dumpforwarder.protobuf.Transcoder;
@@ -30,8 +31,12 @@ class ProtobufDumps {
     /** Messages a stream may hold: a request is queued whole or not at all. */
     private final int maxMessages;
 
+    /** The longest a message's JSON may be: forwarder.max-dump-size. */
+    private final int maxDumpSize;
+
     ProtobufDumps(ForwarderProperties properties) {
         this.maxMessages = properties.queue().capacity();
+        this.maxDumpSize = Math.toIntExact(properties.maxDumpSize().toBytes());
         ForwarderProperties.Protobuf protobuf = properties.ingest().protobuf();
         if (!protobuf.enabled()) {
             this.transcoder = null;
@@ -67,15 +72,20 @@ class ProtobufDumps {
 
     /**
      * The dump of the message in {@code body[start, stop)}; throws
-     * {@link InvalidDumpException} saying what is wrong and at which byte.
+     * {@link InvalidDumpException} saying what is wrong and at which byte, or
+     * {@link TooLargeException} as soon as its JSON passes forwarder.max-dump-size.
      */
     Dump dump(byte[] body, int start, int stop, RequestIds caller, long receivedNanos, int message) {
         Transcoded transcoded;
         try {
-            transcoded = this.transcoder.transcode(body, start, stop - start);
+            transcoded = this.transcoder.transcode(body, start, stop - start, this.maxDumpSize);
         }
         catch (MalformedProtobufException ex) {
             throw new InvalidDumpException(ex.getMessage());
+        }
+        catch (JsonTooLargeException ex) {
+            throw new TooLargeException(
+                    "message's JSON is over the limit of " + ex.limit() + " bytes (forwarder.max-dump-size)");
         }
         String traceId = (caller.traceId() != null) ? caller.traceId() : DumpReader.headerSafe(transcoded.traceId());
         return new Dump(transcoded.json(), DumpReader.headerSafe(transcoded.uid()), traceId, caller.trace(),
@@ -87,7 +97,7 @@ class ProtobufDumps {
      * judged on its own as an NDJSON line is ({@code line} is the message's 1-based
      * position); a length that runs past the body ends the stream with an error.
      */
-    NdjsonBody stream(byte[] body, int maxDumpSize, RequestIds caller, long receivedNanos) {
+    NdjsonBody stream(byte[] body, RequestIds caller, long receivedNanos) {
         List<Dump> dumps = new ArrayList<>();
         List<LineError> errors = new ArrayList<>();
         int messages = count(body);
@@ -120,23 +130,19 @@ class ProtobufDumps {
                 break;
             }
             int stop = at + (int) length;
-            if (length > maxDumpSize) {
+            if (length > this.maxDumpSize) {
                 errors.add(new LineError(number, IngestOutcome.TOO_LARGE,
-                        "message of " + length + " bytes is over the limit of " + maxDumpSize + " bytes"));
+                        "message of " + length + " bytes is over the limit of " + this.maxDumpSize + " bytes"));
             }
             else {
                 try {
-                    Dump dump = dump(body, at, stop, caller, receivedNanos, number);
-                    if (dump.body().length > maxDumpSize) {
-                        errors.add(new LineError(number, IngestOutcome.TOO_LARGE, "message's JSON of "
-                                + dump.body().length + " bytes is over the limit of " + maxDumpSize + " bytes"));
-                    }
-                    else {
-                        dumps.add(dump);
-                    }
+                    dumps.add(dump(body, at, stop, caller, receivedNanos, number));
                 }
                 catch (InvalidDumpException ex) {
                     errors.add(new LineError(number, IngestOutcome.INVALID, ex.getMessage()));
+                }
+                catch (TooLargeException ex) {
+                    errors.add(new LineError(number, IngestOutcome.TOO_LARGE, ex.getMessage()));
                 }
             }
             at = stop;
@@ -166,6 +172,15 @@ class ProtobufDumps {
             at += (int) Math.min(length, body.length - at);
         }
         return messages;
+    }
+
+    /** A message whose JSON is longer than forwarder.max-dump-size. */
+    static final class TooLargeException extends RuntimeException {
+
+        TooLargeException(String message) {
+            super(message, null, false, false);
+        }
+
     }
 
 }
