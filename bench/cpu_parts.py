@@ -13,7 +13,9 @@ import sys
 
 PARTS = [
     ("Netty leak detector (sampled stack traces)", ["ResourceLeakDetector"]),
-    ("dump validation (Jackson, UTF-8 check)", ["ingest/DumpReader.read", "body/Utf8"]),
+    # JsonCheck since issue 39; Jackson's parse in DumpReader.read and a UTF-8 pass before.
+    ("dump validation (JsonCheck; before: Jackson, UTF-8 check)",
+     ["ingest/JsonCheck", "ingest/DumpReader.read", "body/Utf8"]),
     ("Micrometer meters", ["io/micrometer"]),
     ("timers per request (read, request and idle timeouts, head deadline, attempt timeout)",
      ["addIdleTimeoutHandler", "removeIdleTimeoutHandler", "IdleStateHandler.initialize", "IdleStateHandler.destroy",

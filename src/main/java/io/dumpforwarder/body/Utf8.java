@@ -60,10 +60,10 @@ public final class Utf8 {
     }
 
     /**
-     * The length of the well-formed sequence starting at {@code i}, or 0 if there is none
-     * (RFC 3629, section 4).
+     * The length of the well-formed sequence of two to four bytes starting at {@code i}
+     * and ending before {@code to}, or 0 if there is none (RFC 3629, section 4).
      */
-    private static int sequenceLength(byte[] bytes, int i, int to) {
+    public static int sequenceLength(byte[] bytes, int i, int to) {
         int lead = bytes[i] & 0xff;
         int min = 0x80;
         int max = 0xbf;
