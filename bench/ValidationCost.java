@@ -5,11 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 import io.dumpforwarder.body.Utf8;
-import tools.jackson.core.JsonParser;
-import tools.jackson.core.JsonToken;
-import tools.jackson.core.ObjectReadContext;
-import tools.jackson.core.json.JsonFactory;
-import tools.jackson.core.util.JsonRecyclerPools;
 
 /**
  * What ingest's check of one dump costs, on this machine, in one JVM, two ways: Jackson's (the strict UTF-8 pass,
@@ -20,22 +15,22 @@ import tools.jackson.core.util.JsonRecyclerPools;
  * ratios, which a busy machine disturbs less than the times themselves. Times are the measuring thread's CPU time,
  * so that time the machine gives to other processes is not counted (on a quiet machine, the elapsed time).
  *
- * Run after ./mvnw compile, with jackson-core on the class path:
- * java -cp "target/classes:$HOME/.m2/repository/tools/jackson/core/jackson-core/3.1.7/jackson-core-3.1.7.jar" \
+ * Jackson's check is the tests' reference, src/test/java/io/dumpforwarder/ingest/JacksonReader.java. Run after
+ * ./mvnw test-compile, with jackson-core on the class path:
+ * java -cp "target/classes:target/test-classes:$HOME/.m2/repository/tools/jackson/core/jackson-core/3.1.7/jackson-core-3.1.7.jar" \
  *   bench/ValidationCost.java
  */
 public class ValidationCost {
-
-    private static final JsonFactory json = JsonFactory.builder()
-        .recyclerPool(JsonRecyclerPools.threadLocalPool())
-        .build();
 
     public static void main(String[] args) throws Exception {
         Method single = Class.forName("io.dumpforwarder.ingest.JsonCheck")
             .getDeclaredMethod("read", byte[].class, int.class, int.class);
         single.setAccessible(true);
+        Method jackson = Class.forName("io.dumpforwarder.ingest.JacksonReader")
+            .getDeclaredMethod("read", byte[].class, int.class, int.class);
+        jackson.setAccessible(true);
         for (byte[] dump : new byte[][] { small(), large() }) {
-            Check[] checks = { () -> Utf8.firstInvalid(dump, 0, dump.length), () -> jackson(dump),
+            Check[] checks = { () -> Utf8.firstInvalid(dump, 0, dump.length), () -> jackson.invoke(null, dump, 0, dump.length),
                     () -> single.invoke(null, dump, 0, dump.length) };
             if (!String.valueOf(checks[1].run()).equals(String.valueOf(checks[2].run()))) {
                 throw new IllegalStateException("the checks disagree");
@@ -83,39 +78,6 @@ public class ValidationCost {
             dump.append("}}");
         }
         return dump.append("]}").toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** The check as DumpReader made it with Jackson: strict UTF-8, then the streaming parse. */
-    private static String jackson(byte[] bytes) throws Exception {
-        if (Utf8.firstInvalid(bytes, 0, bytes.length) >= 0) {
-            throw new IllegalArgumentException("not UTF-8");
-        }
-        String uid = null;
-        String traceId = null;
-        try (JsonParser parser = json.createParser(ObjectReadContext.empty(), bytes, 0, bytes.length)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                throw new IllegalArgumentException("not an object");
-            }
-            while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
-                String name = parser.currentName();
-                JsonToken value = parser.nextToken();
-                if (value.isStructStart()) {
-                    parser.skipChildren();
-                }
-                else if ("uid".equals(name)) {
-                    uid = (value == JsonToken.VALUE_STRING || value == JsonToken.VALUE_NUMBER_INT) ? parser.getString()
-                            : null;
-                }
-                else if ("traceId".equals(name)) {
-                    traceId = (value == JsonToken.VALUE_STRING || value == JsonToken.VALUE_NUMBER_INT)
-                            ? parser.getString() : null;
-                }
-            }
-            if (parser.nextToken() != null) {
-                throw new IllegalArgumentException("content after the object");
-            }
-        }
-        return "Ids[uid=" + uid + ", traceId=" + traceId + "]";
     }
 
     interface Check {

@@ -6,6 +6,7 @@ import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.util.JsonRecyclerPools;
 
 /**
  * The check {@link DumpReader} made with Jackson 3's streaming parser and its default
@@ -15,7 +16,10 @@ import tools.jackson.core.json.JsonFactory;
  */
 final class JacksonReader {
 
-    private static final JsonFactory json = JsonFactory.builder().build();
+    /** Its buffers recycled per thread, as DumpReader's were. */
+    private static final JsonFactory json = JsonFactory.builder()
+        .recyclerPool(JsonRecyclerPools.threadLocalPool())
+        .build();
 
     private JacksonReader() {
     }
