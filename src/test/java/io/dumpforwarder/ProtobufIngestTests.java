@@ -208,6 +208,32 @@ class ProtobufIngestTests extends AbstractAppTests {
     }
 
     @Test
+    void aLengthPrefixIsReadAsProtobufReadsAVarintOfUpToTenBytes() throws IOException {
+        byte[] message = dump(10, "padded").toByteArray();
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        // The message's length in ten bytes, as a writer that pads its varints may send
+        // it (message.length is under 128).
+        stream.write(message.length | 0x80);
+        stream.write(new byte[] { (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80,
+                (byte) 0x80, (byte) 0x80, 0 });
+        stream.write(message);
+        // Then a length of 2^35: no message is that long.
+        stream.write(new byte[] { (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 1 });
+
+        post(DELIMITED, stream.toByteArray()).expectStatus()
+            .isAccepted()
+            .expectBody()
+            .jsonPath("$.accepted")
+            .isEqualTo(1)
+            .jsonPath("$.errors[0].line")
+            .isEqualTo(2)
+            .jsonPath("$.errors[0].detail")
+            .value((detail) -> assertThat(detail.toString()).contains("is cut off"));
+        await().atMost(WAIT).until(() -> collector.requestCount() == 1);
+        assertThat(collector.requests().get(0).headers().get("X-Uid")).isEqualTo("10");
+    }
+
+    @Test
     void anEmptyBodyIsRefusedAsAnEmptyJsonBodyIs() {
         post(PROTOBUF, new byte[0]).expectStatus()
             .isBadRequest()
@@ -235,8 +261,9 @@ class ProtobufIngestTests extends AbstractAppTests {
     @Test
     void aLargeBodyIsReadOnTheIngestWorkersAndASmallOneWhereItArrived() throws IOException {
         ByteArrayOutputStream stream = new ByteArrayOutputStream();
-        for (int i = 0; stream.size() < 64 * 1024; i++) {
-            dump(i, "large-" + "x".repeat(1000)).writeDelimitedTo(stream);
+        int messages = 0;
+        while (stream.size() < 64 * 1024) {
+            dump(messages++, "large-" + "x".repeat(1000)).writeDelimitedTo(stream);
         }
         long read = workerReads();
 
@@ -250,10 +277,13 @@ class ProtobufIngestTests extends AbstractAppTests {
             .expectStatus()
             .isAccepted();
         await().atMost(WAIT).until(() -> workerReads() == read + 2);
+        // Every dump delivered before the next test counts its own.
+        int sent = 1 + messages + 70;
+        await().atMost(WAIT).until(() -> collector.requestCount() == sent);
     }
 
     private long workerReads() {
-        return this.meters.timer("executor", "name", "dumps.ingest.workers").count();
+        return (long) this.meters.functionCount("executor.completed", "name", "dumps.ingest.workers");
     }
 
     private static byte[] delimited(DynamicMessage message) throws IOException {

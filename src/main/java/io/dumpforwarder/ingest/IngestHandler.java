@@ -24,6 +24,7 @@ import io.opentelemetry.api.trace.SpanContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.netty.NettyInbound;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
@@ -193,12 +194,7 @@ class IngestHandler {
         }
         BodyBudget.Lease lease = this.budget.lease(caller);
         return this.bodies.read(request.receive(), declared, limit, lease, coding)
-            .flatMap((body) -> this.workers.read(body.length, () -> {
-                // Log lines about the body carry the ingest span's ids.
-                try (CurrentTraceContext.Scope scope = this.tracing.scope(ids.trace(), ids.traceId())) {
-                    return format.single() ? one(body, ids, format) : lines(body, ids, format);
-                }
-            }))
+            .flatMap((body) -> format.single() ? one(body, request, ids, format) : lines(body, request, ids, format))
             .onErrorResume((ex) -> Mono.just(refused(ex, format)))
             // Whatever the answer, the body's bytes are either held as dumps or garbage
             // by now (the reader lets go of them however the body ends): the budget is
@@ -236,40 +232,55 @@ class IngestHandler {
         return this.replies.tooLarge(!format.single()).drained(drained);
     }
 
-    private Mono<Reply> one(byte[] body, RequestIds ids, BodyFormat format) {
+    private Mono<Reply> one(byte[] body, NettyInbound request, RequestIds ids, BodyFormat format) {
         if (body.length == 0) {
             return Mono.just(problem(IngestOutcome.INVALID,
                     (format == BodyFormat.JSON) ? "empty body: a dump must be a JSON object"
                             : "empty body: a protobuf dump must have a field set (a message with none is no bytes)"));
         }
-        Dump dump;
-        try {
-            dump = (format == BodyFormat.JSON)
+        return this.workers.read(body.length, request, () -> read(body, ids, format)).flatMap((read) -> {
+            if (read.refusal() != null) {
+                return Mono.just(read.refusal());
+            }
+            Reply overQuota = overQuota(ids.caller(), 1);
+            if (overQuota != null) {
+                return Mono.just(overQuota);
+            }
+            return admit(List.of(read.dump())).map(this.replies::of);
+        });
+    }
+
+    /** The body's dump, or its refusal. */
+    private Read read(byte[] body, RequestIds ids, BodyFormat format) {
+        // Log lines about the body carry the ingest span's ids.
+        try (CurrentTraceContext.Scope scope = this.tracing.scope(ids.trace(), ids.traceId())) {
+            return new Read((format == BodyFormat.JSON)
                     ? DumpReader.dump(body, Utf8.byteOrderMark(body), body.length, ids, System.nanoTime(), 0)
-                    : this.protobuf.dump(body, 0, body.length, ids, System.nanoTime(), 0);
+                    : this.protobuf.dump(body, 0, body.length, ids, System.nanoTime(), 0), null);
         }
         catch (InvalidDumpException ex) {
-            return Mono.just(problem(IngestOutcome.INVALID, ex.getMessage()));
+            return new Read(null, problem(IngestOutcome.INVALID, ex.getMessage()));
         }
         catch (ProtobufDumps.TooLargeException ex) {
-            return Mono.just(tooLarge(format, true));
+            return new Read(null, tooLarge(format, true));
         }
-        Reply overQuota = overQuota(ids.caller(), 1);
-        if (overQuota != null) {
-            return Mono.just(overQuota);
-        }
-        return admit(List.of(dump)).map(this.replies::of);
     }
 
     /**
-     * Judges each NDJSON line on its own; the good lines are admitted together, all or
-     * none.
+     * Judges each NDJSON line (or delimited message) on its own; the good ones are
+     * admitted together, all or none.
      */
-    private Mono<Reply> lines(byte[] body, RequestIds ids, BodyFormat format) {
+    private Mono<Reply> lines(byte[] body, NettyInbound request, RequestIds ids, BodyFormat format) {
+        return this.workers.read(body.length, request, () -> {
+            try (CurrentTraceContext.Scope scope = this.tracing.scope(ids.trace(), ids.traceId())) {
+                return (format == BodyFormat.NDJSON) ? NdjsonBody.read(body, this.maxDumpSize, ids, System.nanoTime())
+                        : this.protobuf.stream(body, ids, System.nanoTime());
+            }
+        }).flatMap((ndjson) -> admit(ndjson, ids, format));
+    }
+
+    private Mono<Reply> admit(NdjsonBody ndjson, RequestIds ids, BodyFormat format) {
         String caller = ids.caller();
-        NdjsonBody ndjson = (format == BodyFormat.NDJSON)
-                ? NdjsonBody.read(body, this.maxDumpSize, ids, System.nanoTime())
-                : this.protobuf.stream(body, ids, System.nanoTime());
         List<Dump> dumps = ndjson.dumps();
         List<LineError> errors = ndjson.errors();
         if (dumps.isEmpty()) {
@@ -342,6 +353,15 @@ class IngestHandler {
         catch (NumberFormatException ex) {
             return -1;
         }
+    }
+
+    /**
+     * What a single body was read into.
+     *
+     * @param dump the dump, or {@code null}
+     * @param refusal why the body holds none, or {@code null}
+     */
+    private record Read(Dump dump, Reply refusal) {
     }
 
 }

@@ -112,19 +112,11 @@ class ProtobufDumps {
         int at = 0;
         while (at < body.length) {
             number++;
-            long length = 0;
-            int shift = 0;
             int start = at;
-            while (at < body.length && shift < 35) {
-                byte b = body[at++];
-                length |= (long) (b & 0x7F) << shift;
-                shift += 7;
-                if (b >= 0) {
-                    shift = -1;
-                    break;
-                }
-            }
-            if (shift != -1 || length > body.length - at) {
+            long prefix = prefix(body, at);
+            at += (int) (prefix & 0xFF);
+            long length = prefix >> 8;
+            if (prefix < 0 || length > body.length - at) {
                 errors.add(new LineError(number, IngestOutcome.INVALID, "message " + number + " at byte " + start
                         + " is cut off: its length prefix runs past the body's " + body.length + " bytes"));
                 break;
@@ -152,26 +144,42 @@ class ProtobufDumps {
 
     /**
      * The messages in the stream, counted by their length prefixes, up to one past the
-     * cap.
+     * cap; a prefix that is cut off or too large counts as the last.
      */
     private int count(byte[] body) {
         int messages = 0;
-        int at = 0;
-        while (at < body.length && messages <= this.maxMessages) {
-            long length = 0;
-            int shift = 0;
-            while (at < body.length && shift < 35) {
-                byte b = body[at++];
-                length |= (long) (b & 0x7F) << shift;
-                shift += 7;
-                if (b >= 0) {
-                    break;
-                }
-            }
+        for (int at = 0; at < body.length && messages <= this.maxMessages;) {
             messages++;
-            at += (int) Math.min(length, body.length - at);
+            long prefix = prefix(body, at);
+            if (prefix < 0) {
+                break;
+            }
+            at += (int) (prefix & 0xFF);
+            at += (int) Math.min(prefix >> 8, body.length - at);
         }
         return messages;
+    }
+
+    /**
+     * The length prefix at {@code at}, a varint of up to ten bytes as protobuf writes and
+     * reads it: its value shifted left by 8, ORed with how many bytes it took; -1 when it
+     * is cut off or its value is over 2^31-1, the longest a message can be.
+     */
+    private static long prefix(byte[] body, int at) {
+        long length = 0;
+        for (int i = 0; i < 10 && at + i < body.length; i++) {
+            byte b = body[at + i];
+            if (i < 5) {
+                length |= (long) (b & 0x7F) << (7 * i);
+            }
+            else if ((b & 0x7F) != 0) {
+                return -1;
+            }
+            if (b >= 0) {
+                return (length > Integer.MAX_VALUE) ? -1 : (length << 8) | (i + 1);
+            }
+        }
+        return -1;
     }
 
     /** A message whose JSON is longer than forwarder.max-dump-size. */

@@ -4,8 +4,9 @@ import java.util.Arrays;
 import java.util.Base64;
 
 /**
- * A growing buffer of JSON bytes, with jsoniter's string escaping, that refuses to grow
- * past a limit: {@link Full} the moment a write would take it there.
+ * A growing buffer of JSON bytes, with jsoniter's string escaping, that never grows past
+ * a limit: from the write that would take it there on, what is written is thrown away
+ * ({@link #isOver()}), so that the message is still read, and checked, to its end.
  */
 final class JsonBytes {
 
@@ -21,6 +22,8 @@ final class JsonBytes {
     private byte[] bytes;
 
     private int size;
+
+    private boolean over;
 
     JsonBytes(int capacity) {
         this(capacity, MAX_LENGTH);
@@ -47,6 +50,11 @@ final class JsonBytes {
     /** Whether what is written here is thrown away. */
     boolean discards() {
         return this.discards;
+    }
+
+    /** Whether a write would have taken the buffer past its limit. */
+    boolean isOver() {
+        return this.over;
     }
 
     void raw(byte b) {
@@ -185,27 +193,18 @@ final class JsonBytes {
     }
 
     private void grow(int more) {
-        if (this.discards) {
+        if (!this.discards && more > this.limit - this.size) {
+            this.over = true;
+        }
+        if (this.discards || this.over) {
             this.size = 0;
             if (more > this.bytes.length) {
                 this.bytes = new byte[more];
             }
             return;
         }
-        if (more > this.limit - this.size) {
-            throw new Full();
-        }
         long length = Math.min(Math.max(this.bytes.length * 2L, (long) this.size + more), this.limit);
         this.bytes = Arrays.copyOf(this.bytes, (int) length);
-    }
-
-    /** A write that would take the buffer past its limit; nothing was written. */
-    static final class Full extends RuntimeException {
-
-        Full() {
-            super(null, null, false, false);
-        }
-
     }
 
 }

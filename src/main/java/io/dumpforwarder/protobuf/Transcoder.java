@@ -226,10 +226,8 @@ public final class Transcoder {
             throws MalformedProtobufException, JsonTooLargeException {
         JsonBytes out = new JsonBytes((int) Math.min(length * 2L + 16, maxJsonLength), maxJsonLength);
         Reading reading = new Reading(wire, offset, this.uid, this.traceId);
-        try {
-            reading.root(this.root, offset, length, out);
-        }
-        catch (JsonBytes.Full ex) {
+        reading.root(this.root, offset, length, out);
+        if (out.isOver()) {
             throw new JsonTooLargeException(maxJsonLength);
         }
         return new Transcoded(out.toByteArray(), reading.uid, reading.traceId);

@@ -199,7 +199,7 @@ class TranscoderTests {
     }
 
     @Test
-    void jsonLongerThanTheLimitIsRefusedAsTooLargeNotMalformed() throws Exception {
+    void jsonLongerThanTheLimitIsRefusedAsTooLargeUnlessTheMessageIsMalformed() throws Exception {
         Transcoder transcoder = Transcoder.of(set(DescriptorProto.newBuilder()
             .setName("Dump")
             .addField(field("uid", 1, Type.TYPE_UINT64))
@@ -213,6 +213,11 @@ class TranscoderTests {
         assertThatThrownBy(() -> transcoder.transcode(wire, 0, wire.length, length - 1))
             .isInstanceOfSatisfying(JsonTooLargeException.class, (ex) -> assertThat(ex.limit()).isEqualTo(length - 1))
             .hasMessageContaining("over the limit of " + (length - 1) + " bytes");
+        // Past the limit the message is still read to its end: one cut off after it is
+        // malformed, as Go finds it, not too large.
+        byte[] cut = { 18, 2, '<', '<', 8 };
+        assertThatThrownBy(() -> transcoder.transcode(cut, 0, cut.length, length - 1))
+            .isInstanceOf(MalformedProtobufException.class);
         // A megabyte of <, six of JSON, against a limit of a thousand bytes.
         byte[] large = new byte[4 + (1 << 20)];
         System.arraycopy(new byte[] { 18, (byte) 0x80, (byte) 0x80, 0x40 }, 0, large, 0, 4);

@@ -53,6 +53,14 @@ public final class Meters {
         return this.registry.get(name).tags(tags).counter().count();
     }
 
+    /**
+     * The count of the function counter of this name and tags (key, value, ...), read
+     * now.
+     */
+    public double functionCount(String name, String... tags) {
+        return this.registry.get(name).tags(tags).functionCounter().count();
+    }
+
     /** The timer of this name and tags (key, value, ...). */
     public Timer timer(String name, String... tags) {
         return this.registry.get(name).tags(tags).timer();
