@@ -84,38 +84,45 @@ public class ConcurrencyLimit {
 
     /**
      * A permit now, or in turn. Every way out of the queue (granted, expired, given up)
-     * takes the waiter out under the lock, so exactly one of them acts on it; a permit
-     * granted to an attempt that gave up in that instant is discarded by the sink, and
-     * goes back.
+     * takes the waiter out under the lock, so exactly one of them acts on it. A permit is
+     * noted on its waiter before it is handed over: an attempt that gives up in that
+     * instant (its sink then drops the permit unseen) gives the permit back itself.
      */
     private Mono<Permit> permit(long expiresAt) {
-        return Mono.<Permit>create((sink) -> {
+        return Mono.create((sink) -> {
             Waiter waiter = new Waiter(sink);
             sink.onCancel(() -> giveUp(waiter));
-            Limiter.Listener granted;
+            Permit granted;
             synchronized (this) {
                 if (waiter.gaveUp) {
                     return;
                 }
                 // Behind attempts already waiting, even if a permit is free this instant:
                 // they get it first.
-                granted = this.waiting.isEmpty() ? this.limiter.acquire(null).orElse(null) : null;
+                granted = this.waiting.isEmpty() ? waiter.grant(this.limiter.acquire(null).orElse(null)) : null;
                 if (granted == null) {
                     this.waiting.add(waiter);
                 }
             }
             if (granted != null) {
-                sink.success(new Permit(granted));
+                sink.success(granted);
                 return;
             }
             long left = Math.max(0, expiresAt - System.nanoTime());
             sink.onDispose(Schedulers.parallel().schedule(() -> expire(waiter), left, TimeUnit.NANOSECONDS));
-        }).doOnDiscard(Permit.class, (permit) -> permit.release(Feedback.IGNORE));
+        });
     }
 
-    private synchronized void giveUp(Waiter waiter) {
-        waiter.gaveUp = true;
-        this.waiting.remove(waiter);
+    private void giveUp(Waiter waiter) {
+        Permit granted;
+        synchronized (this) {
+            waiter.gaveUp = true;
+            this.waiting.remove(waiter);
+            granted = waiter.granted;
+        }
+        if (granted != null) {
+            granted.release(Feedback.IGNORE);
+        }
     }
 
     private void expire(Waiter waiter) {
@@ -136,31 +143,42 @@ public class ConcurrencyLimit {
     private void grantWaiting() {
         while (true) {
             Waiter next;
-            Limiter.Listener granted;
+            Permit granted;
             synchronized (this) {
                 // Asking while the limit is full would only count another rejection.
                 if (this.waiting.isEmpty() || this.limiter.getInflight() >= this.limiter.getLimit()) {
                     return;
                 }
-                granted = this.limiter.acquire(null).orElse(null);
-                if (granted == null) {
+                Limiter.Listener listener = this.limiter.acquire(null).orElse(null);
+                if (listener == null) {
                     return;
                 }
                 next = this.waiting.poll();
+                granted = next.grant(listener);
             }
-            next.sink.success(new Permit(granted));
+            next.sink.success(granted);
         }
     }
 
-    /** An attempt waiting for a permit; {@code gaveUp} is guarded by the limit's lock. */
-    private static final class Waiter {
+    /**
+     * An attempt waiting for a permit; {@code gaveUp} and {@code granted} are guarded by
+     * the limit's lock.
+     */
+    private final class Waiter {
 
         final MonoSink<Permit> sink;
 
         boolean gaveUp;
 
+        Permit granted;
+
         Waiter(MonoSink<Permit> sink) {
             this.sink = sink;
+        }
+
+        Permit grant(Limiter.Listener listener) {
+            this.granted = (listener != null) ? new Permit(listener) : null;
+            return this.granted;
         }
 
     }
