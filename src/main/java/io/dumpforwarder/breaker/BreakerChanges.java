@@ -32,9 +32,20 @@ public final class BreakerChanges {
         });
     }
 
-    /** Completes at the first state change after this call, or after the open wait. */
+    /**
+     * Completes at the first state change after this call; a holder also stops waiting
+     * after {@link #openWait()}.
+     */
     public Mono<Void> next() {
-        return Mono.firstWithSignal(this.next.get().asMono(), Mono.delay(this.openWait).then());
+        return this.next.get().asMono();
+    }
+
+    /**
+     * The breaker's wait in the open state: the longest a hold lasts before it asks
+     * again.
+     */
+    public Duration openWait() {
+        return this.openWait;
     }
 
 }

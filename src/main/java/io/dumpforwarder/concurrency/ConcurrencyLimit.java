@@ -2,9 +2,8 @@ package io.dumpforwarder.concurrency;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
+import java.util.function.Consumer;
 
 import com.netflix.concurrency.limits.Limiter;
 import com.netflix.concurrency.limits.limit.VegasLimit;
@@ -15,9 +14,6 @@ import io.dumpforwarder.config.ForwarderProperties.Concurrency;
 import io.dumpforwarder.dump.Dump;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import reactor.core.publisher.Mono;
-import reactor.core.publisher.MonoSink;
-import reactor.core.scheduler.Schedulers;
 
 import org.springframework.stereotype.Component;
 
@@ -29,7 +25,8 @@ import org.springframework.stereotype.Component;
  * round trip: it grows while round trips stay near the fastest seen and shrinks when they
  * grow (the collector queues) or an attempt is dropped. An attempt over the limit waits
  * for a permit, first come first served, without holding a thread; the waiters are at
- * most the ceiling, as the flatMap bounds them.
+ * most the ceiling, as the flatMap bounds them. How long one waits is its own affair: it
+ * leaves the queue when it will wait no longer.
  */
 @Component
 public class ConcurrencyLimit {
@@ -37,7 +34,7 @@ public class ConcurrencyLimit {
     private final SimpleLimiter<Void> limiter;
 
     /** Attempts waiting for a permit, oldest first; guarded by {@code this}. */
-    private final Deque<Waiter> waiting = new ArrayDeque<>();
+    private final Deque<Consumer<Permit>> waiting = new ArrayDeque<>();
 
     ConcurrencyLimit(ForwarderProperties properties, MeterRegistry registry) {
         Concurrency settings = properties.concurrency();
@@ -66,73 +63,34 @@ public class ConcurrencyLimit {
             .register(registry);
     }
 
-    /**
-     * The attempt, once a permit is granted if the limit is adaptive. What it came to
-     * feeds the limit; an attempt cancelled while it holds the permit tells it nothing.
-     * @param attempt the attempt, which never fails
-     * @param expiresAt {@link System#nanoTime()} past which the attempt's oldest dump
-     * expires: the wait for a permit ends there with {@link ExpiredWaitingException}
-     * @param feedback what the attempt's result tells the limit
-     */
-    public <T> Mono<T> around(Mono<T> attempt, long expiresAt, Function<? super T, Feedback> feedback) {
-        if (this.limiter == null) {
-            return attempt;
-        }
-        return permit(expiresAt).flatMap((permit) -> attempt.doOnNext((done) -> permit.release(feedback.apply(done)))
-            .doFinally((signal) -> permit.release(Feedback.IGNORE)));
+    /** Whether attempts take permits at all (adaptive mode). */
+    public boolean isAdaptive() {
+        return this.limiter != null;
     }
 
     /**
-     * A permit now, or in turn. Every way out of the queue (granted, expired, given up)
-     * takes the waiter out under the lock, so exactly one of them acts on it. A permit is
-     * noted on its waiter before it is handed over: an attempt that gives up in that
-     * instant (its sink then drops the permit unseen) gives the permit back itself.
+     * A permit now; or {@code null}, and the waiter is handed one in turn (on the thread
+     * that freed it) unless it {@link #leave leaves} first. It waits behind attempts
+     * already waiting, even if a permit is free this instant: they get it first.
+     * @param waiter given the permit; one that no longer wants it releases it at once
      */
-    private Mono<Permit> permit(long expiresAt) {
-        return Mono.create((sink) -> {
-            Waiter waiter = new Waiter(sink);
-            sink.onCancel(() -> giveUp(waiter));
-            Permit granted;
-            synchronized (this) {
-                if (waiter.gaveUp) {
-                    return;
-                }
-                // Behind attempts already waiting, even if a permit is free this instant:
-                // they get it first.
-                granted = this.waiting.isEmpty() ? waiter.grant(this.limiter.acquire(null).orElse(null)) : null;
-                if (granted == null) {
-                    this.waiting.add(waiter);
-                }
-            }
+    public Permit acquire(Consumer<Permit> waiter) {
+        synchronized (this) {
+            Limiter.Listener granted = this.waiting.isEmpty() ? this.limiter.acquire(null).orElse(null) : null;
             if (granted != null) {
-                sink.success(granted);
-                return;
+                return new Permit(granted);
             }
-            long left = Math.max(0, expiresAt - System.nanoTime());
-            sink.onDispose(Schedulers.parallel().schedule(() -> expire(waiter), left, TimeUnit.NANOSECONDS));
-        });
-    }
-
-    private void giveUp(Waiter waiter) {
-        Permit granted;
-        synchronized (this) {
-            waiter.gaveUp = true;
-            this.waiting.remove(waiter);
-            granted = waiter.granted;
-        }
-        if (granted != null) {
-            granted.release(Feedback.IGNORE);
+            this.waiting.add(waiter);
+            return null;
         }
     }
 
-    private void expire(Waiter waiter) {
-        boolean waited;
-        synchronized (this) {
-            waited = this.waiting.remove(waiter);
-        }
-        if (waited) {
-            waiter.sink.error(new ExpiredWaitingException());
-        }
+    /**
+     * Takes the waiter out of the queue. A permit already on its way to it still arrives,
+     * so a waiter that leaves must release whatever it is handed after.
+     */
+    public synchronized void leave(Consumer<Permit> waiter) {
+        this.waiting.remove(waiter);
     }
 
     private synchronized int waiting() {
@@ -142,49 +100,25 @@ public class ConcurrencyLimit {
     /** Hands freed permits to waiting attempts, oldest first, while the limit allows. */
     private void grantWaiting() {
         while (true) {
-            Waiter next;
-            Permit granted;
+            Consumer<Permit> next;
+            Limiter.Listener granted;
             synchronized (this) {
                 // Asking while the limit is full would only count another rejection.
                 if (this.waiting.isEmpty() || this.limiter.getInflight() >= this.limiter.getLimit()) {
                     return;
                 }
-                Limiter.Listener listener = this.limiter.acquire(null).orElse(null);
-                if (listener == null) {
+                granted = this.limiter.acquire(null).orElse(null);
+                if (granted == null) {
                     return;
                 }
                 next = this.waiting.poll();
-                granted = next.grant(listener);
             }
-            next.sink.success(granted);
+            next.accept(new Permit(granted));
         }
-    }
-
-    /**
-     * An attempt waiting for a permit; {@code gaveUp} and {@code granted} are guarded by
-     * the limit's lock.
-     */
-    private final class Waiter {
-
-        final MonoSink<Permit> sink;
-
-        boolean gaveUp;
-
-        Permit granted;
-
-        Waiter(MonoSink<Permit> sink) {
-            this.sink = sink;
-        }
-
-        Permit grant(Limiter.Listener listener) {
-            this.granted = (listener != null) ? new Permit(listener) : null;
-            return this.granted;
-        }
-
     }
 
     /** One permit, released once whatever happens to the attempt holding it. */
-    private final class Permit {
+    public final class Permit {
 
         private final Limiter.Listener listener;
 
@@ -194,7 +128,8 @@ public class ConcurrencyLimit {
             this.listener = listener;
         }
 
-        void release(Feedback feedback) {
+        /** Gives the permit back, telling the limit what the attempt came to. */
+        public void release(Feedback feedback) {
             if (!this.released.compareAndSet(false, true)) {
                 return;
             }

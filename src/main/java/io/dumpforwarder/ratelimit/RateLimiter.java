@@ -76,24 +76,29 @@ public class RateLimiter implements DisposableBean {
         return this.shared != null && this.shared.isFallingBack();
     }
 
+    /** Whether attempts take tokens at all. */
+    public boolean isEnabled() {
+        return this.settings.enabled();
+    }
+
     /**
-     * The attempt, once the rate limit lets it go (unless the limit is off).
-     * @param attempt the attempt
-     * @param dumps how many dumps it carries
+     * Completes once the rate limit lets an attempt go, or fails with
+     * {@link RateLimitedException}.
+     * @param dumps how many dumps the attempt carries
      * @param expiresAt {@link System#nanoTime()} when its oldest dump passes max age; no
      * wait for tokens lasts past it
      */
-    public <T> Mono<T> around(Mono<T> attempt, int dumps, long expiresAt) {
-        if (!this.settings.enabled()) {
-            return attempt;
-        }
-        return Mono
-            .defer(() -> take(this.perDump ? dumps : 1,
-                    Math.max(0, Math.min(this.maxWaitNanos, expiresAt - System.nanoTime()))))
-            .then(attempt);
+    public Mono<Void> take(int dumps, long expiresAt) {
+        return tokens(this.perDump ? dumps : 1,
+                Math.max(0, Math.min(this.maxWaitNanos, expiresAt - System.nanoTime())));
     }
 
-    private Mono<Void> take(long tokens, long maxWaitNanos) {
+    /** The longest {@link #take} waits for tokens. */
+    public long maxWaitNanos() {
+        return this.maxWaitNanos;
+    }
+
+    private Mono<Void> tokens(long tokens, long maxWaitNanos) {
         long start = System.nanoTime();
         Mono<Void> taken = (this.shared != null)
                 ? this.shared.take(tokens, maxWaitNanos, () -> fromLocal(tokens, maxWaitNanos))

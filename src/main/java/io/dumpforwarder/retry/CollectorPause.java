@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Mono;
 
 import org.springframework.stereotype.Component;
 
@@ -44,15 +43,9 @@ public class CollectorPause {
             .register(registry);
     }
 
-    /**
-     * Completes at once when sending is not paused, else when the pause (however
-     * extended) is over.
-     */
-    public Mono<Void> over() {
-        return Mono.defer(() -> {
-            long left = this.until.get() - System.nanoTime();
-            return (left <= 0) ? Mono.empty() : Mono.delay(Duration.ofNanos(left)).then(over());
-        });
+    /** {@link System#nanoTime()} when sending may resume; in the past when not paused. */
+    public long until() {
+        return this.until.get();
     }
 
     /** Whether sending is paused right now. */

@@ -5,13 +5,18 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
+import io.dumpforwarder.concurrency.ConcurrencyLimit.Permit;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.RepeatedTest;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
 import org.springframework.boot.context.properties.bind.Binder;
@@ -27,6 +32,8 @@ import static org.awaitility.Awaitility.await;
 class ConcurrencyLimitTests {
 
     private static final int CEILING = 4;
+
+    private static final Object LEFT = new Object();
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
@@ -49,7 +56,7 @@ class ConcurrencyLimitTests {
             // waiting or holding a permit; some fail as an overloaded collector would,
             // some as one that was never reached.
             long expiresAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos((i % 7 == 0) ? 1 : 60_000);
-            Mono<Feedback> attempt = this.limit.around(call(i, most), expiresAt, Function.identity());
+            Mono<Feedback> attempt = permitted(call(i, most), expiresAt);
             if (i % 5 == 0) {
                 attempt = attempt.timeout(Duration.ofMillis(ThreadLocalRandom.current().nextInt(4)));
             }
@@ -72,6 +79,52 @@ class ConcurrencyLimitTests {
         assertThat(calls("ignored")).isPositive();
         assertThat(calls("rejected")).isPositive();
         assertThat(gauge("dumps.forward.limit")).isBetween(1.0, (double) CEILING);
+    }
+
+    /**
+     * The call, once the limit grants a permit, as a forward takes one: at once, or in
+     * turn until the expiry, when the waiter leaves the queue (and gives back a permit
+     * handed to it in that instant). What the call came to goes back with the permit; a
+     * call cancelled while it holds one gives it back as ignored.
+     */
+    private Mono<Feedback> permitted(Mono<Feedback> call, long expiresAt) {
+        Mono<Permit> permit = Mono.create((sink) -> {
+            // Empty while waiting; then the permit, or LEFT once the waiter gave up.
+            AtomicReference<Object> slot = new AtomicReference<>();
+            Disposable.Swap expiry = Disposables.swap();
+            Consumer<Permit> waiter = (granted) -> {
+                if (slot.compareAndSet(null, granted)) {
+                    sink.success(granted);
+                }
+                else {
+                    granted.release(Feedback.IGNORE);
+                }
+            };
+            sink.onCancel(() -> {
+                expiry.dispose();
+                Object held = slot.getAndSet(LEFT);
+                if (held == null) {
+                    this.limit.leave(waiter);
+                }
+                else if (held instanceof Permit granted) {
+                    // Handed over as the call was cancelled: the sink dropped it.
+                    granted.release(Feedback.IGNORE);
+                }
+            });
+            Permit now = this.limit.acquire(waiter);
+            if (now != null) {
+                waiter.accept(now);
+                return;
+            }
+            expiry.update(Schedulers.parallel().schedule(() -> {
+                if (slot.compareAndSet(null, LEFT)) {
+                    this.limit.leave(waiter);
+                    sink.error(new ExpiredWaitingException());
+                }
+            }, Math.max(0, expiresAt - System.nanoTime()), TimeUnit.NANOSECONDS));
+        });
+        return permit.flatMap(
+                (granted) -> call.doOnNext(granted::release).doFinally((signal) -> granted.release(Feedback.IGNORE)));
     }
 
     /**
