@@ -6,7 +6,7 @@
 # to the same sink under the same load: the service's delivered/s reads as a ratio of it too.
 #
 # Usage: bench/run.sh [--scenario NAME] [--runs N] [--warmup SECONDS] [--duration SECONDS] [--rates LIST]
-#                     [--jar PATH] [-- SERVICE_ARGS...]
+#                     [--dump small|large] [--jar PATH] [-- SERVICE_ARGS...]
 #   healthy  closed loop (wrk), one dump per request in and out                         (default)
 #   slow     as healthy, the sink answers every request after 300 ms
 #   down     as healthy, nothing listens on the dump URL
@@ -42,6 +42,8 @@
 #                 the answers by status, whether the service is still up, peak RSS
 #   Each prints time to ready, accepted, success/accepted, what the sink got per accepted dump (retries may
 #   deliver a dump twice) and the other outcomes.
+# --dump large sends a dump of 150 candidates with 12 features each (about 38 KB) where the scenarios send the
+# small one (20 candidates, 1.6 KB): e.g. --scenario open --rates 500 --dump large.
 # SERVICE_ARGS go to the service, e.g. -- --forwarder.max-concurrency=50; --jar runs another build (an A/B).
 # Prints one row per run (per rate for open) and, for closed loops, the median ratio to the reference.
 # Needs wrk, hey and nginx (Debian packages wrk, hey, nginx-light), python3 and the jar
@@ -53,6 +55,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scenario=healthy
+dump=small
 runs=3
 warmup=40
 duration=20
@@ -67,6 +70,7 @@ while [ $# -gt 0 ]; do
     --duration) duration=$2; duration_set=1; shift 2 ;;
     --rates) rates=$2; shift 2 ;;
     --jar) jar=$2; shift 2 ;;
+    --dump) dump=$2; shift 2 ;;
     --) shift; break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -150,6 +154,17 @@ for n in range(100):
     lines.append(json.dumps(dump, separators=(",", ":")))
 open(sys.argv[1] + "/dumps.ndjson", "w").write("\n".join(lines) + "\n")
 PY
+if [ "$dump" = large ]; then
+  python3 - "$work" <<'PY'
+import json, sys
+dump = {"uid": 9007199254740993, "traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "scene": "home_feed",
+        "requestTime": 1763802000123, "model": "ranker-v42",
+        "candidates": [{"id": 1000000 + c, "score": round(0.97 - c * 0.0013, 6),
+                        "features": {"feature%d" % f: round(0.0007 * (c + 1) * (f + 1), 4) for f in range(12)}}
+                       for c in range(150)]}
+open(sys.argv[1] + "/dump.json", "w").write(json.dumps(dump, separators=(",", ":")))
+PY
+fi
 per_request=1
 body=$work/dump.json
 content_type=application/json

@@ -30,6 +30,20 @@ class ForwardingTests extends AbstractServiceTests {
     }
 
     @Test
+    void eachForwardInFlightHasOneTimerArmed() {
+        collector.hold();
+
+        IntStream.range(0, 10).forEach((i) -> accept(dump(i)));
+
+        // Four forwards on the wire or between attempts, each with its one timer (the
+        // attempt timeout, or the end of its wait); the other six wait in the queue.
+        await().atMost(WAIT).until(() -> this.meters.inflight() == 4 && this.meters.gauge("dumps.forward.timers") == 4);
+        collector.release();
+        awaitIdle();
+        await().atMost(WAIT).until(() -> this.meters.gauge("dumps.forward.timers") == 0);
+    }
+
+    @Test
     void countsASlowAnswerAsATimeout() {
         collector.answer(200, Duration.ofSeconds(3));
         long timeouts = this.meters.forwarded("timeout");

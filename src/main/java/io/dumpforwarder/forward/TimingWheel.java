@@ -2,6 +2,8 @@ package io.dumpforwarder.forward;
 
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timeout;
 import io.netty.util.TimerTask;
@@ -28,6 +30,13 @@ class TimingWheel implements DisposableBean {
 
     private final HashedWheelTimer wheel = new HashedWheelTimer(new DefaultThreadFactory(THREAD_NAME, true),
             TICK_MILLIS, TimeUnit.MILLISECONDS, 512);
+
+    TimingWheel(MeterRegistry registry) {
+        Gauge.builder("dumps.forward.timers", this.wheel, HashedWheelTimer::pendingTimeouts)
+            .description("Timers armed on the forwards' timing wheel: at most one per forward in flight; "
+                    + "a cancelled one leaves at the next tick")
+            .register(registry);
+    }
 
     /**
      * Runs the task on the wheel's thread once the delay has passed, unless cancelled.
