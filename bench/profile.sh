@@ -16,7 +16,8 @@
 # cpu_parts.py compares two of them (the service's and the lean reference's).
 #
 # Usage: bench/profile.sh [--lean] [--rate DUMPS_PER_S] [--warmup S] [--duration S] [--jar PATH]
-#                         [--async-profiler LIB] [-- SERVICE_ARGS...]
+#                         [--async-profiler LIB] [--dump small|large] [-- SERVICE_ARGS...]
+# --dump large: 150 candidates with 12 features each (about 38 KB) instead of 20 candidates (1.6 KB).
 # Writes the recording and the raw figures to a directory it prints. Needs hey, strace, jfr (the JDK's) and
 # python3.
 set -euo pipefail
@@ -28,6 +29,7 @@ warmup=30
 duration=20
 jar=
 async_profiler=
+dump=small
 while [ $# -gt 0 ]; do
   case "$1" in
     --lean) lean=1; shift ;;
@@ -36,6 +38,7 @@ while [ $# -gt 0 ]; do
     --duration) duration=$2; shift 2 ;;
     --jar) jar=$2; shift 2 ;;
     --async-profiler) async_profiler=$(realpath "$2"); shift 2 ;;
+    --dump) dump=$2; shift 2 ;;
     --) shift; break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -57,12 +60,16 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-python3 - "$work/dump.json" <<'PY'
+python3 - "$work/dump.json" "$dump" <<'PY'
 import json, sys
 dump = {"uid": 9007199254740993, "traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "scene": "home_feed",
         "requestTime": 1763802000123, "model": "ranker-v42",
         "candidates": [{"id": 1000000 + i, "score": round(0.97 - i * 0.013, 6),
                         "features": {"ctr": 0.0312, "cvr": 0.0041, "age_days": i % 7}} for i in range(20)]}
+if sys.argv[2] == "large":
+    dump["candidates"] = [{"id": 1000000 + c, "score": round(0.97 - c * 0.0013, 6),
+                           "features": {"feature%d" % f: round(0.0007 * (c + 1) * (f + 1), 4) for f in range(12)}}
+                          for c in range(150)]
 open(sys.argv[1], "w").write(json.dumps(dump, separators=(",", ":")))
 PY
 (cd "$work" && jar xf "$jar" BOOT-INF/lib)

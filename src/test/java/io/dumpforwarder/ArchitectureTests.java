@@ -97,7 +97,7 @@ class ArchitectureTests {
             .whereLayer("retry")
             .mayOnlyAccessLayers("dump", "config")
             .whereLayer("collector")
-            .mayOnlyAccessLayers("ratelimit", "concurrency", "trace", "dump", "config")
+            .mayOnlyAccessLayers("concurrency", "trace", "dump", "config")
             .whereLayer("ratelimit")
             .mayOnlyAccessLayers("config")
             .whereLayer("concurrency")

@@ -8,19 +8,17 @@ import java.util.concurrent.TimeoutException;
 
 import javax.net.ssl.SSLException;
 
-import io.dumpforwarder.concurrency.ExpiredWaitingException;
 import io.dumpforwarder.concurrency.Feedback;
 import io.dumpforwarder.dump.ForwardResult;
 import io.dumpforwarder.dump.Outcome;
-import io.dumpforwarder.ratelimit.RateLimitedException;
-import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.netty.handler.timeout.ReadTimeoutException;
 import reactor.netty.http.client.PrematureCloseException;
 
 /**
- * The one place where a failed attempt becomes an outcome. Netty wraps some transport
- * errors (a TLS failure arrives inside a {@code DecoderException}), so the cause chain is
- * walked, once, to the first cause we recognise.
+ * Where an attempt that failed on the wire becomes an outcome (the forward's own
+ * refusals, an open breaker or a permit not granted, are its own). Netty wraps some
+ * transport errors (a TLS failure arrives inside a {@code DecoderException}), so the
+ * cause chain is walked, once, to the first cause we recognise.
  */
 public final class FailureClassifier {
 
@@ -31,10 +29,9 @@ public final class FailureClassifier {
      * The failed attempt's outcome, whether trying again may succeed, and what it tells
      * the adaptive limit. Retryable: a refused or failed connection, one the collector
      * closed before any answer (a kept-alive connection it dropped as the request went
-     * out), a timeout before any answer, or a retryable status; never another 4xx, a TLS
-     * failure, an open breaker or a refused permit. A timeout or an overload answer is a
-     * drop, any other answer a sample, and anything that did not reach the collector is
-     * ignored.
+     * out), a timeout before any answer, or a retryable status; never another 4xx or a
+     * TLS failure. A timeout or an overload answer is a drop, any other answer a sample,
+     * and anything that did not reach the collector is ignored.
      * @param error what the attempt failed with
      * @param answered whether the collector's answer had started to arrive
      */
@@ -70,15 +67,6 @@ public final class FailureClassifier {
                 || cause instanceof UnresolvedAddressException || cause instanceof SSLException
                 || isOutOfFileDescriptors(cause)) {
             return Outcome.CONNECT_ERROR;
-        }
-        if (cause instanceof CallNotPermittedException) {
-            return Outcome.CIRCUIT_OPEN;
-        }
-        if (cause instanceof RateLimitedException) {
-            return Outcome.RATE_LIMITED;
-        }
-        if (cause instanceof ExpiredWaitingException) {
-            return Outcome.EXPIRED;
         }
         return null;
     }

@@ -10,9 +10,7 @@ import io.dumpforwarder.breaker.BreakerChanges;
 import io.dumpforwarder.breaker.ResilienceConfiguration;
 import io.dumpforwarder.collector.AttemptResult;
 import io.dumpforwarder.collector.Exchange;
-import io.dumpforwarder.collector.FailureClassifier;
 import io.dumpforwarder.concurrency.ConcurrencyLimit;
-import io.dumpforwarder.concurrency.ExpiredWaitingException;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.dump.ForwardResult;
@@ -104,7 +102,8 @@ public class DumpForwarder {
                 "paused at the collector's request past " + this.maxAgeKey);
         this.stalled = new ForwardResult(Outcome.ERROR, "no tokens from the rate limiter within "
                 + TimeUnit.NANOSECONDS.toMillis(rateLimiter.maxWaitNanos() + SLACK_NANOS) + " ms");
-        this.permitExpired = FailureClassifier.classify(new ExpiredWaitingException(), false);
+        this.permitExpired = Forward.refusal(Outcome.EXPIRED,
+                "expired waiting for a permit of the adaptive concurrency limit");
         this.pause = pause;
         this.retries = retries;
         this.concurrency = concurrency;

@@ -16,6 +16,7 @@ import io.dumpforwarder.concurrency.Feedback;
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.dump.ForwardResult;
 import io.dumpforwarder.dump.Outcome;
+import io.dumpforwarder.ratelimit.RateLimitedException;
 import io.dumpforwarder.trace.DumpTracing;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -209,7 +210,10 @@ final class Forward implements TimerTask, Consumer<Permit> {
                 return;
             }
             if (refused != null) {
-                attempted(FailureClassifier.classify(refused, false), 0);
+                attempted(
+                        (refused instanceof RateLimitedException) ? refusal(Outcome.RATE_LIMITED, refused.getMessage())
+                                : FailureClassifier.classify(refused, false),
+                        0);
             }
             else {
                 permit();
@@ -241,8 +245,8 @@ final class Forward implements TimerTask, Consumer<Permit> {
             this.breakerMoved = this.forwarder.breakerChanges.next();
         }
         if (!breaker.tryAcquirePermission()) {
-            attempted(FailureClassifier.classify(CallNotPermittedException.createCallNotPermittedException(breaker),
-                    false), 0);
+            attempted(refusal(Outcome.CIRCUIT_OPEN,
+                    CallNotPermittedException.createCallNotPermittedException(breaker).getMessage()), 0);
             return;
         }
         enter(State.WIRE, this.forwarder.attemptTimeoutNanos);
@@ -485,6 +489,14 @@ final class Forward implements TimerTask, Consumer<Permit> {
             DumpTracing.attempted(this.span, status, null);
             this.span = null;
         }
+    }
+
+    /**
+     * An attempt this forward refused itself, before the wire: never retried, and it
+     * tells the adaptive limit nothing.
+     */
+    static AttemptResult refusal(Outcome outcome, String detail) {
+        return new AttemptResult(new ForwardResult(outcome, detail), false, Feedback.IGNORE);
     }
 
     /** Hands the result out, once, outside the lock. */

@@ -8,7 +8,6 @@ import java.util.concurrent.TimeoutException;
 
 import javax.net.ssl.SSLHandshakeException;
 
-import io.dumpforwarder.concurrency.ExpiredWaitingException;
 import io.dumpforwarder.concurrency.Feedback;
 import io.dumpforwarder.dump.ForwardResult;
 import io.dumpforwarder.dump.Outcome;
@@ -101,7 +100,6 @@ class FailureClassifierTests {
         }
         assertThat(feedback(wrapped(new ConnectException("refused")))).isEqualTo(Feedback.IGNORE);
         assertThat(feedback(new IllegalStateException("surprise"))).isEqualTo(Feedback.IGNORE);
-        assertThat(outcome(new ExpiredWaitingException())).isEqualTo(Outcome.EXPIRED);
     }
 
     private static Outcome outcome(Throwable error) {

@@ -60,7 +60,7 @@ class ConcurrencyLimitTests {
             if (i % 5 == 0) {
                 attempt = attempt.timeout(Duration.ofMillis(ThreadLocalRandom.current().nextInt(4)));
             }
-            return attempt.doOnError(ExpiredWaitingException.class, (error) -> expired.incrementAndGet())
+            return attempt.doOnError(Expired.class, (error) -> expired.incrementAndGet())
                 .onErrorResume((error) -> Mono.empty())
                 .then();
         }, 64);
@@ -119,7 +119,7 @@ class ConcurrencyLimitTests {
             expiry.update(Schedulers.parallel().schedule(() -> {
                 if (slot.compareAndSet(null, LEFT)) {
                     this.limit.leave(waiter);
-                    sink.error(new ExpiredWaitingException());
+                    sink.error(new Expired());
                 }
             }, Math.max(0, expiresAt - System.nanoTime()), TimeUnit.NANOSECONDS));
         });
@@ -149,6 +149,15 @@ class ConcurrencyLimitTests {
 
     private double calls(String status) {
         return this.registry.get("dumps.forward.limit.calls").tag("status", status).counter().count();
+    }
+
+    /** A wait for a permit that reached its expiry. */
+    private static final class Expired extends RuntimeException {
+
+        Expired() {
+            super("expired waiting for a permit", null, false, false);
+        }
+
     }
 
 }
