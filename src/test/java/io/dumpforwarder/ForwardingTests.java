@@ -3,6 +3,8 @@ package io.dumpforwarder;
 import java.time.Duration;
 import java.util.stream.IntStream;
 
+import io.dumpforwarder.support.Meters;
+import io.dumpforwarder.support.RunningApp;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,18 +31,29 @@ class ForwardingTests extends AbstractServiceTests {
         assertThat(collector.connectionsOpened()).isBetween(1, 4);
     }
 
+    /**
+     * An application of its own, whose attempts outlast the test: four forwards held on
+     * the wire, each with its one timer (the attempt timeout), the other six in the
+     * queue.
+     */
     @Test
     void eachForwardInFlightHasOneTimerArmed() {
         collector.hold();
+        try (RunningApp app = RunningApp.start("--forwarder.max-concurrency=4", "--forwarder.retry.enabled=false",
+                "--forwarder.client.response-timeout=30s", "--forwarder.client.attempt-timeout=30s",
+                "--forwarder.dump-url=" + collector.url())) {
+            Meters meters = app.meters();
+            IntStream.range(0, 10).forEach((i) -> app.postJson("{\"uid\":" + i + "}").expectStatus().isAccepted());
 
-        IntStream.range(0, 10).forEach((i) -> accept(dump(i)));
-
-        // Four forwards on the wire or between attempts, each with its one timer (the
-        // attempt timeout, or the end of its wait); the other six wait in the queue.
-        await().atMost(WAIT).until(() -> this.meters.inflight() == 4 && this.meters.gauge("dumps.forward.timers") == 4);
-        collector.release();
-        awaitIdle();
-        await().atMost(WAIT).until(() -> this.meters.gauge("dumps.forward.timers") == 0);
+            await().atMost(WAIT).until(() -> collector.activeRequests() == 4);
+            await().atMost(WAIT).until(() -> meters.gauge("dumps.forward.timers") == 4);
+            collector.release();
+            await().atMost(WAIT).until(() -> meters.forwarded("success") == 10);
+            await().atMost(WAIT).until(() -> meters.gauge("dumps.forward.timers") == 0);
+        }
+        finally {
+            collector.release();
+        }
     }
 
     @Test

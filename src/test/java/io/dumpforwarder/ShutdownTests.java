@@ -97,6 +97,31 @@ class ShutdownTests {
         assertThat(meters.accountingHolds()).isTrue();
     }
 
+    /**
+     * A batch the collector refused is split in halves, sent one after the other; the
+     * second half, which would start as the first is cut at the drain's end, is settled
+     * as shutdown without going out.
+     */
+    @Test
+    void aForwardThatWouldStartAfterTheCutSettlesAsShutdownWithoutGoingOut() {
+        collector.reset();
+        // The whole batch is refused at once; each half would be answered after 30 s.
+        collector.answer(204, Duration.ofSeconds(30)).failNext(1, 413, null);
+        RunningApp app = RunningApp.start("--forwarder.max-concurrency=1", "--forwarder.shutdown.drain-timeout=500ms",
+                "--forwarder.client.response-timeout=60s", "--forwarder.client.attempt-timeout=60s",
+                "--forwarder.batch.enabled=true", "--forwarder.batch.max-dumps=2", "--forwarder.batch.max-wait=5s",
+                "--forwarder.dump-url=" + collector.url());
+        Meters meters = app.meters();
+        IntStream.range(0, 2).forEach((i) -> post(app, i).expectStatus().isAccepted());
+        await().atMost(Duration.ofSeconds(10)).until(() -> collector.requestCount() == 2);
+
+        app.close();
+
+        assertThat(collector.requestCount()).isEqualTo(2);
+        assertThat(meters.forwarded("shutdown")).isEqualTo(2);
+        assertThat(meters.accountingHolds()).isTrue();
+    }
+
     private static int status(WebTestClient.ResponseSpec response) {
         return response.returnResult(String.class).getStatus().value();
     }

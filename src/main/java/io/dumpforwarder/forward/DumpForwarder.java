@@ -40,7 +40,9 @@ import org.springframework.stereotype.Component;
 @Component
 public class DumpForwarder {
 
-    /** Added to the longest a wait for tokens may take, for the guard that ends it. */
+    /**
+     * Added to the longest the rate limiter may take, for the guard that ends its wait.
+     */
     static final long SLACK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     final CollectorPause pause;
@@ -78,6 +80,9 @@ public class DumpForwarder {
 
     volatile boolean stopping;
 
+    /** Set once every forward is cut: one that starts after it settles at once. */
+    volatile boolean cutting;
+
     private final HttpClient collectorHttpClient;
 
     private final ForwarderProperties properties;
@@ -100,8 +105,8 @@ public class DumpForwarder {
                 "held by the open circuit breaker past " + this.maxAgeKey);
         this.pausedTooLong = new ForwardResult(Outcome.EXPIRED,
                 "paused at the collector's request past " + this.maxAgeKey);
-        this.stalled = new ForwardResult(Outcome.ERROR, "no tokens from the rate limiter within "
-                + TimeUnit.NANOSECONDS.toMillis(rateLimiter.maxWaitNanos() + SLACK_NANOS) + " ms");
+        this.stalled = new ForwardResult(Outcome.ERROR, "no answer from the rate limiter within "
+                + TimeUnit.NANOSECONDS.toMillis(rateLimiter.longestTakeNanos() + SLACK_NANOS) + " ms");
         this.permitExpired = Forward.refusal(Outcome.EXPIRED,
                 "expired waiting for a permit of the adaptive concurrency limit");
         this.pause = pause;
@@ -131,6 +136,7 @@ public class DumpForwarder {
      */
     public void stopSending() {
         stopWaiting();
+        this.cutting = true;
         this.live.forEach(Forward::stopSending);
     }
 

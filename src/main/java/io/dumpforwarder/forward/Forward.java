@@ -27,6 +27,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * One forward: the attempts that deliver one request's dumps, and every wait between
@@ -79,6 +80,11 @@ final class Forward implements TimerTask, Consumer<Permit> {
 
     private Permit permit;
 
+    /** A permit to give back once the lock is let go, and what to tell the limit. */
+    private Permit released;
+
+    private Feedback releasedFeedback;
+
     private Wire wire;
 
     /** The result, set when the forward settles, handed out once the lock is let go. */
@@ -95,14 +101,39 @@ final class Forward implements TimerTask, Consumer<Permit> {
 
     void start() {
         synchronized (this) {
-            attempt();
+            if (this.state != State.STARTING) {
+                return;
+            }
+            if (this.forwarder.cutting) {
+                settle(ForwardResult.SHUTDOWN);
+            }
+            else {
+                attempt();
+            }
         }
         handOut();
     }
 
-    /** A timer ends a wait, or an attempt on the wire. */
+    /**
+     * A timer ends a wait, or an attempt on the wire. What follows a wait (the next
+     * attempt) runs on Reactor's parallel scheduler: the wheel's one thread only ends
+     * attempts and hands the rest over, so a burst of retries delays no other timer.
+     */
     @Override
     public void run(Timeout fired) {
+        boolean between;
+        synchronized (this) {
+            between = fired == this.timer && this.state.isBetweenAttempts();
+        }
+        if (between) {
+            Schedulers.parallel().schedule(() -> fired(fired));
+        }
+        else {
+            fired(fired);
+        }
+    }
+
+    private void fired(Timeout fired) {
         synchronized (this) {
             if (fired != this.timer) {
                 return;
@@ -136,12 +167,13 @@ final class Forward implements TimerTask, Consumer<Permit> {
     @Override
     public void accept(Permit granted) {
         synchronized (this) {
-            if (this.state != State.PERMIT) {
-                granted.release(Feedback.IGNORE);
-                return;
+            if (this.state == State.PERMIT) {
+                this.permit = granted;
+                send();
             }
-            this.permit = granted;
-            send();
+            else {
+                giveBack(granted, Feedback.IGNORE);
+            }
         }
         handOut();
     }
@@ -180,9 +212,9 @@ final class Forward implements TimerTask, Consumer<Permit> {
         }
         this.span = this.forwarder.tracing.attempt(this.dumps, this.number);
         if (this.route.counted() && this.forwarder.rateLimiter.isEnabled()) {
-            long wait = Math.min(this.forwarder.rateLimiter.maxWaitNanos(), this.expiresAt - System.nanoTime());
             // A guard, not a timeout: the limiter ends its own waits.
-            int entered = enter(State.TOKENS, wait + DumpForwarder.SLACK_NANOS);
+            int entered = enter(State.TOKENS,
+                    this.forwarder.rateLimiter.longestTakeNanos() + DumpForwarder.SLACK_NANOS);
             Disposable taken = this.forwarder.rateLimiter.take(this.dumps.size(), this.expiresAt)
                 .subscribe(null, (refused) -> tokens(entered, refused), () -> tokens(entered, null));
             keep(entered, taken);
@@ -459,6 +491,7 @@ final class Forward implements TimerTask, Consumer<Permit> {
             enter(State.SETTLED, NO_TIMER);
             this.forwarder.live.remove(this);
         }
+        handOut();
     }
 
     private void letGo() {
@@ -478,9 +511,21 @@ final class Forward implements TimerTask, Consumer<Permit> {
 
     private void releasePermit(Feedback feedback) {
         if (this.permit != null) {
-            this.permit.release(feedback);
+            giveBack(this.permit, feedback);
             this.permit = null;
         }
+    }
+
+    /**
+     * Gives the permit back once the lock is let go: a release hands freed permits to
+     * other forwards, whose work must not run under this one's lock.
+     */
+    private void giveBack(Permit released, Feedback feedback) {
+        if (this.released != null) {
+            this.released.release(this.releasedFeedback);
+        }
+        this.released = released;
+        this.releasedFeedback = feedback;
     }
 
     /** Ends the attempt's span without an outcome: the attempt was cut short. */
@@ -499,12 +544,20 @@ final class Forward implements TimerTask, Consumer<Permit> {
         return new AttemptResult(new ForwardResult(outcome, detail), false, Feedback.IGNORE);
     }
 
-    /** Hands the result out, once, outside the lock. */
+    /** Gives back a permit and hands the result out, once, outside the lock. */
     private void handOut() {
         ForwardResult settled;
+        Permit permit;
+        Feedback feedback;
         synchronized (this) {
             settled = this.result;
             this.result = null;
+            permit = this.released;
+            feedback = this.releasedFeedback;
+            this.released = null;
+        }
+        if (permit != null) {
+            permit.release(feedback);
         }
         if (settled != null) {
             this.sink.success(settled);

@@ -93,9 +93,13 @@ public class RateLimiter implements DisposableBean {
                 Math.max(0, Math.min(this.maxWaitNanos, expiresAt - System.nanoTime())));
     }
 
-    /** The longest {@link #take} waits for tokens. */
-    public long maxWaitNanos() {
-        return this.maxWaitNanos;
+    /**
+     * The longest {@link #take} may take: the wait for tokens and, with scope cluster,
+     * two calls to Redis (the bucket, then the take) before it falls back to the pod's
+     * bucket.
+     */
+    public long longestTakeNanos() {
+        return this.maxWaitNanos + ((this.shared != null) ? 2 * this.settings.redisTimeout().toNanos() : 0);
     }
 
     private Mono<Void> tokens(long tokens, long maxWaitNanos) {
