@@ -1,8 +1,12 @@
 package io.dumpforwarder;
 
+import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.dump.MaxAge;
+
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.annotation.Bean;
 
 /**
  * dump-forwarder: takes dumps off the callers at once and forwards them to the collector,
@@ -21,6 +25,15 @@ public class DumpForwarderApplication {
      * How many of Netty's buffers its leak detector passes over for each one it tracks.
      */
     static final String LEAK_SAMPLING = "io.netty.leakDetection.samplingInterval";
+
+    /**
+     * How long an accepted dump may wait for delivery; the Kafka buffer replaces it with
+     * its own.
+     */
+    @Bean
+    MaxAge maxAge(ForwarderProperties properties) {
+        return new MaxAge(properties.maxAge(), "forwarder.max-age");
+    }
 
     public static void main(String[] args) {
         jvmDefaults();

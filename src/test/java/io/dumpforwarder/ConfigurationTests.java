@@ -5,16 +5,22 @@ import java.util.List;
 import java.util.Map;
 
 import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.config.IngestProperties;
+import io.dumpforwarder.config.MemoryBounds;
+import io.dumpforwarder.config.QueueProperties;
 import io.dumpforwarder.support.RunningApp;
+import io.dumpforwarder.support.Settings;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.context.annotation.ClassPathScanningCandidateComponentProvider;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.FileSystemResource;
+import org.springframework.core.type.filter.AnnotationTypeFilter;
+import org.springframework.util.ClassUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -32,10 +38,12 @@ class ConfigurationTests {
         List<PropertySource<?>> yaml = new YamlPropertySourceLoader().load("application.yml",
                 new FileSystemResource("application.yml"));
 
-        ForwarderProperties documented = bind(yaml.get(0));
-        ForwarderProperties builtIn = bind(null);
+        List<Class<?>> records = settingsRecords();
 
-        assertThat(documented).isEqualTo(builtIn);
+        assertThat(records).hasSizeGreaterThan(10).contains(ForwarderProperties.class);
+        for (Class<?> type : records) {
+            assertThat(bind(yaml.get(0), type)).as(type.getSimpleName()).isEqualTo(bind(null, type));
+        }
     }
 
     @Test
@@ -93,7 +101,7 @@ class ConfigurationTests {
     @Test
     void theBodyBudgetDefaultsToAnEighthOfTheHeapAndHoldsTheLargestBody() {
         long heap = Runtime.getRuntime().maxMemory();
-        assertThat(bind(null).ingest().maxInflightBytes().toBytes()).isEqualTo(Math.max(heap / 8, 16L * 1024 * 1024));
+        assertThat(bounds(null).bodyBytes()).isEqualTo(Math.max(heap / 8, 16L * 1024 * 1024));
         assertThatThrownBy(() -> start("--forwarder.dump-url=" + URL, "--forwarder.ingest.max-inflight-bytes=1MB"))
             .rootCause()
             .hasMessageContaining("forwarder.ingest.max-inflight-bytes must be at least forwarder.max-request-size");
@@ -110,23 +118,37 @@ class ConfigurationTests {
             .hasMessageContaining("forwarder.ingest.max-inflight-bytes")
             .hasMessageContaining("80% of the JVM's heap");
         // Just inside: half the heap held, and an eighth of it being received (twice).
-        ForwarderProperties fits = bind(new MapPropertySource("fits", Map.of("forwarder.queue.max-bytes",
-                (heap / 2) + "B", "forwarder.ingest.max-inflight-bytes", (heap / 8) + "B")));
-        assertThat(fits.boundedBytes()).isLessThanOrEqualTo((long) (ForwarderProperties.HEAP_SHARE * heap));
+        MemoryBounds fits = bounds(new MapPropertySource("fits", Map.of("forwarder.queue.max-bytes", (heap / 2) + "B",
+                "forwarder.ingest.max-inflight-bytes", (heap / 8) + "B")));
+        assertThat(fits.boundedBytes()).isLessThanOrEqualTo((long) (MemoryBounds.HEAP_SHARE * heap));
     }
 
     private static void start(String... args) {
         RunningApp.start(args).close();
     }
 
-    private static ForwarderProperties bind(PropertySource<?> source) {
+    private static MemoryBounds bounds(PropertySource<?> source) {
+        return new MemoryBounds(bind(source, ForwarderProperties.class), bind(source, IngestProperties.class),
+                bind(source, QueueProperties.class));
+    }
+
+    private static <T> T bind(PropertySource<?> source, Class<T> type) {
         StandardEnvironment environment = new StandardEnvironment();
         environment.getPropertySources().addFirst(new MapPropertySource("url", Map.of("forwarder.dump-url", URL)));
         if (source != null) {
             environment.getPropertySources().addLast(source);
         }
-        return new Binder(ConfigurationPropertySources.get(environment)).bindOrCreate("forwarder",
-                ForwarderProperties.class);
+        return Settings.bind(environment, type);
+    }
+
+    /** Every settings record of the application: each binds a prefix of its own. */
+    private static List<Class<?>> settingsRecords() {
+        ClassPathScanningCandidateComponentProvider scanner = new ClassPathScanningCandidateComponentProvider(false);
+        scanner.addIncludeFilter(new AnnotationTypeFilter(ConfigurationProperties.class));
+        return scanner.findCandidateComponents("io.dumpforwarder")
+            .stream()
+            .<Class<?>>map((candidate) -> ClassUtils.resolveClassName(candidate.getBeanClassName(), null))
+            .toList();
     }
 
 }

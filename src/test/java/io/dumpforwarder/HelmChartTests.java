@@ -18,9 +18,22 @@ import com.google.gson.JsonElement;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
+import io.dumpforwarder.buffer.BufferProperties;
+import io.dumpforwarder.caller.AuthProperties;
+import io.dumpforwarder.collector.ClientProperties;
+import io.dumpforwarder.concurrency.ConcurrencyProperties;
+import io.dumpforwarder.config.BatchProperties;
 import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.config.IngestProperties;
+import io.dumpforwarder.config.LogProperties;
+import io.dumpforwarder.config.QueueProperties;
+import io.dumpforwarder.config.ShutdownProperties;
+import io.dumpforwarder.ratelimit.RateLimitProperties;
+import io.dumpforwarder.retry.RetryAfterProperties;
+import io.dumpforwarder.retry.RetryProperties;
 import io.dumpforwarder.support.HelmChart;
 import io.dumpforwarder.support.RunningApp;
+import io.dumpforwarder.support.Settings;
 import io.kubernetes.client.openapi.models.V1ConfigMap;
 import io.kubernetes.client.openapi.models.V1Deployment;
 import io.kubernetes.client.openapi.models.V1NetworkPolicy;
@@ -36,7 +49,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.yaml.snakeyaml.Yaml;
 
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.core.env.Environment;
@@ -164,7 +176,7 @@ class HelmChartTests {
         Duration phase = DurationStyle
             .detectAndParse(environment.getRequiredProperty("spring.lifecycle.timeout-per-shutdown-phase"));
 
-        assertThat(phase).isGreaterThan(bind(HelmChart.configOf(objects)).shutdown().drainTimeout());
+        assertThat(phase).isGreaterThan(bind(HelmChart.configOf(objects), ShutdownProperties.class).drainTimeout());
         assertThat(grace).isGreaterThanOrEqualTo(preStop + (int) phase.toSeconds() + 5);
     }
 
@@ -300,7 +312,7 @@ class HelmChartTests {
         Environment environment = environment(HelmChart.configOf(objects));
 
         // The SSL bundle's files are in the mounted Secret.
-        assertThat(bind(HelmChart.configOf(objects)).client().sslBundle()).isEqualTo("collector");
+        assertThat(bind(HelmChart.configOf(objects), ClientProperties.class).sslBundle()).isEqualTo("collector");
         assertThat(environment.getProperty("spring.ssl.bundle.pem.collector.keystore.private-key"))
             .isEqualTo("file:/etc/dump-forwarder/collector-tls/tls.key");
         assertThat(environment.getProperty("spring.ssl.bundle.pem.collector.reload-on-update")).isEqualTo("true");
@@ -438,17 +450,18 @@ class HelmChartTests {
                     .set("config.maxInflightBytes", "48MB")
                     .set("config.extra.forwarder.log.failures-per-second", 9));
 
-        ForwarderProperties properties = bind(HelmChart.configOf(objects));
+        String config = HelmChart.configOf(objects);
+        ForwarderProperties properties = bind(config, ForwarderProperties.class);
 
         assertThat(properties.dumpUrl()).hasToString("http://dump-collector.collectors.svc/dumps");
         assertThat(properties.maxConcurrency()).isEqualTo(37);
-        assertThat(properties.queue().capacity()).isEqualTo(1234);
-        assertThat(properties.shutdown().drainTimeout()).hasSeconds(25);
-        assertThat(properties.rateLimiter().enabled()).isTrue();
-        assertThat(properties.retryAfter().max()).hasSeconds(7);
-        assertThat(properties.retry().enabled()).isFalse();
-        assertThat(properties.ingest().maxInflightBytes()).isEqualTo(DataSize.ofMegabytes(48));
-        assertThat(properties.log().failuresPerSecond()).isEqualTo(9);
+        assertThat(bind(config, QueueProperties.class).capacity()).isEqualTo(1234);
+        assertThat(bind(config, ShutdownProperties.class).drainTimeout()).hasSeconds(25);
+        assertThat(bind(config, RateLimitProperties.class).enabled()).isTrue();
+        assertThat(bind(config, RetryAfterProperties.class).max()).hasSeconds(7);
+        assertThat(bind(config, RetryProperties.class).enabled()).isFalse();
+        assertThat(bind(config, IngestProperties.class).maxInflightBytes()).isEqualTo(DataSize.ofMegabytes(48));
+        assertThat(bind(config, LogProperties.class).failuresPerSecond()).isEqualTo(9);
     }
 
     /**
@@ -487,7 +500,7 @@ class HelmChartTests {
     @Test
     void protobufDumpsTakeTheirDescriptorFromAConfigMapMountedInThePod() {
         List<Map<String, Object>> objects = HelmChart.render(HelmChart.CHART.resolve("ci/protobuf-values.yaml"));
-        ForwarderProperties.Protobuf protobuf = bind(HelmChart.configOf(objects)).ingest().protobuf();
+        IngestProperties.Protobuf protobuf = bind(HelmChart.configOf(objects), IngestProperties.class).protobuf();
         Map<String, Object> deployment = HelmChart.find(objects, "Deployment", null);
         Map<String, Object> podSpec = HelmChart.map(HelmChart.map(HelmChart.map(deployment, "spec"), "template"),
                 "spec");
@@ -515,7 +528,9 @@ class HelmChartTests {
         assertThatThrownBy(() -> HelmChart.render(DEFAULT_VALUES,
                 (template) -> template.set("config.protobuf.existingConfigMap", "recsys-descriptors")))
             .hasMessageContaining("config.protobuf.messageType is required");
-        assertThat(bind(HelmChart.configOf(HelmChart.render(DEFAULT_VALUES))).ingest().protobuf().enabled()).isFalse();
+        assertThat(
+                bind(HelmChart.configOf(HelmChart.render(DEFAULT_VALUES)), IngestProperties.class).protobuf().enabled())
+            .isFalse();
     }
 
     @Test
@@ -523,15 +538,16 @@ class HelmChartTests {
         assertThatThrownBy(() -> HelmChart.render(HelmChart.CHART.resolve("ci/ratelimit-values.yaml"),
                 (template) -> template.set("config.rateLimiter.fallbackRate", "")))
             .hasMessageContaining("config.rateLimiter.fallbackRate");
-        assertThat(bind(HelmChart.configOf(HelmChart.render(DEFAULT_VALUES))).rateLimiter().fallbackRate()).isNull();
+        assertThat(bind(HelmChart.configOf(HelmChart.render(DEFAULT_VALUES)), RateLimitProperties.class).fallbackRate())
+            .isNull();
     }
 
     @Test
     void aClusterRateLimitTakesRedisFromTheValuesAndItsPasswordFromASecret() {
         List<Map<String, Object>> objects = HelmChart.render(HelmChart.CHART.resolve("ci/ratelimit-values.yaml"));
 
-        ForwarderProperties.RateLimit limit = bind(HelmChart.configOf(objects)).rateLimiter();
-        assertThat(limit.scope()).isEqualTo(ForwarderProperties.RateLimit.Scope.CLUSTER);
+        RateLimitProperties limit = bind(HelmChart.configOf(objects), RateLimitProperties.class);
+        assertThat(limit.scope()).isEqualTo(RateLimitProperties.Scope.CLUSTER);
         assertThat(limit.rate()).isEqualTo(2000);
         assertThat(limit.burst()).isEqualTo(200);
         assertThat(limit.fallbackRate()).isEqualTo(500);
@@ -570,33 +586,36 @@ class HelmChartTests {
 
     @Test
     void batchingCompressionRetriesAndAdaptiveConcurrencyReachTheAppsConfiguration() {
-        ForwarderProperties batched = bind(
-                HelmChart.configOf(HelmChart.render(HelmChart.CHART.resolve("ci/delivery-values.yaml"))));
-        ForwarderProperties plain = bind(HelmChart.configOf(HelmChart.render(DEFAULT_VALUES)));
+        String batched = HelmChart.configOf(HelmChart.render(HelmChart.CHART.resolve("ci/delivery-values.yaml")));
+        String plain = HelmChart.configOf(HelmChart.render(DEFAULT_VALUES));
 
-        assertThat(batched.batch())
-            .isEqualTo(new ForwarderProperties.Batch(true, 200, DataSize.ofMegabytes(2), Duration.ofMillis(50)));
-        assertThat(batched.compression()).isEqualTo(ForwarderProperties.Compression.GZIP);
-        assertThat(batched.retry().budgetRatio()).isEqualTo(0.25);
-        assertThat(batched.concurrency())
-            .isEqualTo(new ForwarderProperties.Concurrency(ForwarderProperties.Concurrency.Mode.ADAPTIVE, 4, 20));
-        assertThat(plain.concurrency().mode()).isEqualTo(ForwarderProperties.Concurrency.Mode.FIXED);
-        assertThat(batched.circuitOpen()).isEqualTo(ForwarderProperties.CircuitOpen.DROP);
-        assertThat(plain.circuitOpen()).isEqualTo(ForwarderProperties.CircuitOpen.HOLD);
-        assertThat(plain.batch().enabled()).isFalse();
-        assertThat(plain.compression()).isEqualTo(ForwarderProperties.Compression.NONE);
+        assertThat(bind(batched, BatchProperties.class))
+            .isEqualTo(new BatchProperties(true, 200, DataSize.ofMegabytes(2), Duration.ofMillis(50)));
+        assertThat(bind(batched, ForwarderProperties.class).compression())
+            .isEqualTo(ForwarderProperties.Compression.GZIP);
+        assertThat(bind(batched, RetryProperties.class).budgetRatio()).isEqualTo(0.25);
+        assertThat(bind(batched, ConcurrencyProperties.class))
+            .isEqualTo(new ConcurrencyProperties(ConcurrencyProperties.Mode.ADAPTIVE, 4, 20));
+        assertThat(bind(plain, ConcurrencyProperties.class).mode()).isEqualTo(ConcurrencyProperties.Mode.FIXED);
+        assertThat(bind(batched, ForwarderProperties.class).circuitOpen())
+            .isEqualTo(ForwarderProperties.CircuitOpen.DROP);
+        assertThat(bind(plain, ForwarderProperties.class).circuitOpen())
+            .isEqualTo(ForwarderProperties.CircuitOpen.HOLD);
+        assertThat(bind(plain, BatchProperties.class).enabled()).isFalse();
+        assertThat(bind(plain, ForwarderProperties.class).compression())
+            .isEqualTo(ForwarderProperties.Compression.NONE);
     }
 
     @Test
     void callerAuthenticationReadsTheTokensFromTheGivenSecret() {
         List<Map<String, Object>> objects = HelmChart.render(HelmChart.CHART.resolve("ci/auth-values.yaml"));
-        ForwarderProperties properties = bind(HelmChart.configOf(objects));
+        AuthProperties auth = bind(HelmChart.configOf(objects), AuthProperties.class);
         Map<String, Object> deployment = HelmChart.find(objects, "Deployment", null);
         Map<String, Object> podSpec = HelmChart.map(HelmChart.map(HelmChart.map(deployment, "spec"), "template"),
                 "spec");
 
-        assertThat(properties.ingest().auth().enabled()).isTrue();
-        assertThat(properties.ingest().auth().tokensFile()).hasToString("/etc/dump-forwarder/auth/tokens");
+        assertThat(auth.enabled()).isTrue();
+        assertThat(auth.tokensFile()).hasToString("/etc/dump-forwarder/auth/tokens");
         // Mounted whole (a subPath mount never sees the Secret's updates).
         assertThat(HelmChart.list(HelmChart.container(deployment), "volumeMounts"))
             .anySatisfy((mount) -> assertThat(mount).containsEntry("mountPath", "/etc/dump-forwarder/auth")
@@ -604,7 +623,8 @@ class HelmChartTests {
         assertThat(HelmChart.list(podSpec, "volumes"))
             .anySatisfy((volume) -> assertThat(volume).containsEntry("secret", Map.of("secretName",
                     "dump-forwarder-callers", "items", List.of(Map.of("key", "tokens", "path", "tokens")))));
-        assertThat(bind(HelmChart.configOf(HelmChart.render(DEFAULT_VALUES))).ingest().auth().enabled()).isFalse();
+        assertThat(bind(HelmChart.configOf(HelmChart.render(DEFAULT_VALUES)), AuthProperties.class).enabled())
+            .isFalse();
     }
 
     @Test
@@ -798,8 +818,8 @@ class HelmChartTests {
         List<Map<String, Object>> objects = HelmChart.render(HelmChart.CHART.resolve("ci/kafka-values.yaml"));
 
         String applicationYml = HelmChart.configOf(objects);
-        ForwarderProperties.Buffer buffer = bind(applicationYml).buffer();
-        assertThat(buffer.type()).isEqualTo(ForwarderProperties.Buffer.Type.KAFKA);
+        BufferProperties buffer = bind(applicationYml, BufferProperties.class);
+        assertThat(buffer.type()).isEqualTo(BufferProperties.Type.KAFKA);
         assertThat(buffer.kafka().topic()).isEqualTo("recsys-dumps");
         assertThat(buffer.kafka().deadLetterTopic()).isEqualTo("recsys-dumps-refused");
         Environment environment = environment(applicationYml);
@@ -945,8 +965,8 @@ class HelmChartTests {
         return merged;
     }
 
-    private static ForwarderProperties bind(String applicationYml) {
-        return Binder.get(environment(applicationYml)).bindOrCreate("forwarder", ForwarderProperties.class);
+    private static <T> T bind(String applicationYml, Class<T> type) {
+        return Settings.bind(environment(applicationYml), type);
     }
 
     private static StandardEnvironment environment(String applicationYml) {

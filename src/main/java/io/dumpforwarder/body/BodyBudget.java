@@ -4,7 +4,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.dumpforwarder.caller.BoundedCounter;
 import io.dumpforwarder.caller.CallerShares;
-import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.caller.CallersProperties;
+import io.dumpforwarder.config.MemoryBounds;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -26,9 +27,9 @@ public class BodyBudget {
 
     private final CallerShares shares;
 
-    public BodyBudget(ForwarderProperties properties, MeterRegistry registry) {
-        this.bytes = new BoundedCounter(properties.ingest().maxInflightBytes().toBytes());
-        this.shares = new CallerShares(properties.ingest().callers());
+    public BodyBudget(MemoryBounds bounds, CallersProperties callers, MeterRegistry registry) {
+        this.bytes = new BoundedCounter(bounds.bodyBytes());
+        this.shares = new CallerShares(callers);
         Gauge.builder("dumps.ingest.inflight.bytes", this.bytes, BoundedCounter::used)
             .description("Bytes of request bodies being received and held")
             .baseUnit("bytes")

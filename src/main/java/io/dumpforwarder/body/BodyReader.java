@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.config.IngestProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -54,15 +55,14 @@ public class BodyReader {
      */
     private final boolean zstd = Zstd.isAvailable();
 
-    BodyReader(ForwarderProperties properties, MeterRegistry registry) {
+    BodyReader(ForwarderProperties properties, IngestProperties ingest, MeterRegistry registry) {
         if (!this.zstd) {
             logger.warn("zstd-jni's native library cannot be loaded here: bodies in zstd are refused 415",
                     Zstd.cause());
         }
         this.wireLimit = Math.toIntExact(properties.maxRequestSize().toBytes());
         this.discardLimit = 2L * this.wireLimit;
-        this.minRate = new MinRate(properties.ingest().readTimeout().toNanos(),
-                properties.ingest().minBodyRate().toBytes());
+        this.minRate = new MinRate(ingest.readTimeout().toNanos(), ingest.minBodyRate().toBytes());
         for (ContentCoding coding : ContentCoding.values()) {
             if (coding != ContentCoding.IDENTITY) {
                 this.compressed.put(coding,

@@ -2,7 +2,6 @@ package io.dumpforwarder.buffer;
 
 import java.util.concurrent.CompletableFuture;
 
-import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.ForwardResult;
 import io.dumpforwarder.dump.Outcome;
 import io.micrometer.core.instrument.Counter;
@@ -42,9 +41,9 @@ final class DeadLetters implements AutoCloseable {
 
     private final Counter failures;
 
-    DeadLetters(KafkaTemplate<byte[], byte[]> template, ForwarderProperties properties, MeterRegistry registry) {
+    DeadLetters(KafkaTemplate<byte[], byte[]> template, BufferProperties.Kafka kafka, MeterRegistry registry) {
         this.template = template;
-        this.topic = properties.buffer().kafka().deadLetters();
+        this.topic = kafka.deadLetters();
         this.refused = written(registry, Outcome.HTTP_4XX);
         this.expired = written(registry, Outcome.EXPIRED);
         this.failures = Counter.builder("dumps.buffer.dead.letter.failures")

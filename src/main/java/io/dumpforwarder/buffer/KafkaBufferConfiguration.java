@@ -1,9 +1,12 @@
 package io.dumpforwarder.buffer;
 
 import io.dumpforwarder.breaker.BreakerStates;
-import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.caller.CallersProperties;
+import io.dumpforwarder.config.LogProperties;
+import io.dumpforwarder.config.ShutdownProperties;
 import io.dumpforwarder.dump.Dump;
-import io.dumpforwarder.pipeline.DumpQueue;
+import io.dumpforwarder.dump.MaxAge;
+import io.dumpforwarder.queue.DumpQueue;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.scheduler.Scheduler;
@@ -21,8 +24,8 @@ import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 
 /**
- * The Kafka buffer, with {@code forwarder.buffer.type: kafka}: its intake replaces the
- * in-memory queue's for ingest, and its source feeds the pipeline. Kafka's clients are
+ * The Kafka buffer, with {@code forwarder.buffer.type: kafka}: its intake and its source
+ * replace the in-memory queue's, for ingest and for the pipeline. Kafka's clients are
  * Spring Boot's, configured by {@code spring.kafka.*}. Start-up fails, naming the key,
  * when the broker answers that the topic does not exist; see {@link TopicCheck}.
  */
@@ -47,8 +50,8 @@ class KafkaBufferConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    TopicCheck topicCheck(KafkaAdmin admin, ForwarderProperties properties, Scheduler kafkaSends) {
-        ForwarderProperties.Buffer.Kafka kafka = properties.buffer().kafka();
+    TopicCheck topicCheck(KafkaAdmin admin, BufferProperties buffer, Scheduler kafkaSends) {
+        BufferProperties.Kafka kafka = buffer.kafka();
         TopicCheck check = new TopicCheck(admin.getConfigurationProperties(), kafka.topic(), kafka.deadLetters());
         check.start(kafkaSends);
         return check;
@@ -62,38 +65,46 @@ class KafkaBufferConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    BreakerProbe bufferBreakerProbe(CircuitBreakerRegistry breakers, TopicCheck topicCheck,
-            ForwarderProperties properties) {
-        return new BreakerProbe(breakers.circuitBreaker(BUFFER_BREAKER), topicCheck,
-                properties.buffer().kafka().sendTimeout());
+    BreakerProbe bufferBreakerProbe(CircuitBreakerRegistry breakers, TopicCheck topicCheck, BufferProperties buffer) {
+        return new BreakerProbe(breakers.circuitBreaker(BUFFER_BREAKER), topicCheck, buffer.kafka().sendTimeout());
     }
 
     @Bean
     @Primary
-    KafkaIntake kafkaIntake(KafkaTemplate<byte[], byte[]> template, DumpQueue queue, ForwarderProperties properties,
-            CircuitBreakerRegistry breakers, TopicCheck topicCheck, Scheduler kafkaSends, MeterRegistry registry) {
-        return new KafkaIntake(template, queue, properties, breakers.circuitBreaker(BUFFER_BREAKER), topicCheck,
-                kafkaSends, registry);
+    KafkaIntake kafkaIntake(KafkaTemplate<byte[], byte[]> template, DumpQueue queue, BufferProperties buffer,
+            CallersProperties callers, LogProperties log, CircuitBreakerRegistry breakers, TopicCheck topicCheck,
+            Scheduler kafkaSends, MeterRegistry registry) {
+        return new KafkaIntake(template, queue, buffer.kafka(), callers, log, breakers.circuitBreaker(BUFFER_BREAKER),
+                topicCheck, kafkaSends, registry);
     }
 
     @Bean(destroyMethod = "close")
-    DeadLetters deadLetters(KafkaTemplate<byte[], byte[]> template, ForwarderProperties properties,
-            MeterRegistry registry) {
-        return new DeadLetters(template, properties, registry);
+    DeadLetters deadLetters(KafkaTemplate<byte[], byte[]> template, BufferProperties buffer, MeterRegistry registry) {
+        return new DeadLetters(template, buffer.kafka(), registry);
     }
 
     @Bean(destroyMethod = "close")
     ReplayEndpoint replayEndpoint(ConsumerFactory<byte[], byte[]> consumers, DumpQueue queue, DeadLetters deadLetters,
-            TopicCheck topicCheck, MeterRegistry registry, ForwarderProperties properties) {
-        return new ReplayEndpoint(consumers, queue, deadLetters, topicCheck, new ReplayMeters(registry), properties);
+            TopicCheck topicCheck, MeterRegistry registry, BufferProperties buffer) {
+        return new ReplayEndpoint(consumers, queue, deadLetters, topicCheck, new ReplayMeters(registry),
+                buffer.kafka());
     }
 
+    /** Replaces {@code forwarder.max-age}: a durable buffer keeps dumps far longer. */
     @Bean
+    @Primary
+    MaxAge bufferMaxAge(BufferProperties buffer) {
+        return new MaxAge(buffer.kafka().maxAge(), "forwarder.buffer.kafka.max-age");
+    }
+
+    /** Replaces the in-memory queue as the pipeline's source. */
+    @Bean
+    @Primary
     KafkaSource kafkaSource(ConcurrentKafkaListenerContainerFactory<byte[], byte[]> factory, DumpQueue queue,
-            DeadLetters deadLetters, TopicCheck topicCheck, ForwarderProperties properties, MeterRegistry registry,
-            CircuitBreakerRegistry breakers) {
-        KafkaSource source = new KafkaSource(factory.createContainer(properties.buffer().kafka().topic()), queue,
-                deadLetters, topicCheck, properties, registry);
+            DeadLetters deadLetters, TopicCheck topicCheck, BufferProperties buffer, LogProperties log,
+            ShutdownProperties shutdown, MeterRegistry registry, CircuitBreakerRegistry breakers) {
+        KafkaSource source = new KafkaSource(factory.createContainer(buffer.kafka().topic()), queue, deadLetters,
+                topicCheck, buffer.kafka(), log, shutdown, registry);
         // While the breaker is open nothing new is taken; the group keeps its members.
         breakers.circuitBreaker(Dump.CARRIER).getEventPublisher().onStateTransition((transition) -> {
             if (BreakerStates.isOpen(transition.getStateTransition().getToState())) {

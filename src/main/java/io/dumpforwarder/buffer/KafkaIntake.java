@@ -8,11 +8,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.dumpforwarder.caller.BoundedCounter;
 import io.dumpforwarder.caller.CallerShares;
-import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.caller.CallersProperties;
+import io.dumpforwarder.config.LogProperties;
 import io.dumpforwarder.dump.Dump;
-import io.dumpforwarder.pipeline.DumpQueue;
-import io.dumpforwarder.pipeline.Intake;
-import io.dumpforwarder.pipeline.LogWindow;
+import io.dumpforwarder.dump.Intake;
+import io.dumpforwarder.queue.DumpQueue;
+import io.dumpforwarder.util.LogWindow;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -81,12 +82,13 @@ class KafkaIntake implements Intake {
     /** Lines about a breaker that could not record, a few a second at most. */
     private final LogWindow unrecorded;
 
-    KafkaIntake(KafkaTemplate<byte[], byte[]> template, DumpQueue queue, ForwarderProperties properties,
-            CircuitBreaker breaker, TopicCheck topics, Scheduler sends, MeterRegistry registry) {
+    KafkaIntake(KafkaTemplate<byte[], byte[]> template, DumpQueue queue, BufferProperties.Kafka kafka,
+            CallersProperties callers, LogProperties log, CircuitBreaker breaker, TopicCheck topics, Scheduler sends,
+            MeterRegistry registry) {
         this.template = template;
         this.topics = topics;
         this.unacknowledged = new BoundedCounter(bufferMemory(template));
-        this.shares = new CallerShares(properties.ingest().callers());
+        this.shares = new CallerShares(callers);
         Gauge.builder("dumps.buffer.unacknowledged.bytes", this.unacknowledged, BoundedCounter::used)
             .description("Bytes of dumps given to the Kafka producer and not yet acknowledged or failed")
             .baseUnit("bytes")
@@ -98,9 +100,9 @@ class KafkaIntake implements Intake {
         this.breaker = breaker;
         this.sends = sends;
         this.queue = queue;
-        this.topic = properties.buffer().kafka().topic();
-        this.sendTimeout = properties.buffer().kafka().sendTimeout();
-        this.unrecorded = new LogWindow(properties.log().failuresPerSecond());
+        this.topic = kafka.topic();
+        this.sendTimeout = kafka.sendTimeout();
+        this.unrecorded = new LogWindow(log.failuresPerSecond());
     }
 
     @Override

@@ -1,19 +1,23 @@
 package io.dumpforwarder.buffer;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.config.LogProperties;
+import io.dumpforwarder.config.ShutdownProperties;
 import io.dumpforwarder.dump.Dump;
+import io.dumpforwarder.dump.DumpSource;
 import io.dumpforwarder.dump.ForwardResult;
+import io.dumpforwarder.dump.Intake.Admission;
 import io.dumpforwarder.dump.Outcome;
 import io.dumpforwarder.dump.Receipt;
-import io.dumpforwarder.pipeline.DumpQueue;
-import io.dumpforwarder.pipeline.Intake.Admission;
-import io.dumpforwarder.pipeline.LogWindow;
-import io.dumpforwarder.pipeline.Polling;
+import io.dumpforwarder.queue.DumpQueue;
+import io.dumpforwarder.util.LogWindow;
+import io.dumpforwarder.util.Polling;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,6 +25,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.context.SmartLifecycle;
@@ -30,11 +35,12 @@ import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.kafka.support.Acknowledgment;
 
 /**
- * The forwarding side of the Kafka buffer: consumes the topic in the consumer group and
- * puts each dump in the pipeline's queue, with a receipt. The receipt commits the dump's
- * offset once its outcome is final (delivered, refused for good, expired), in partition
- * order (Spring Kafka's out-of-order acknowledgements: a gap holds the commit back); any
- * other outcome keeps the dump, which is forwarded again after
+ * The pipeline's source with the Kafka buffer: consumes the topic in the consumer group
+ * and holds each dump in the in-memory queue, with a receipt, until the pipeline takes
+ * it. Told what became of it, the receipt commits the dump's offset once its outcome is
+ * final (delivered, refused for good, expired), in partition order (Spring Kafka's
+ * out-of-order acknowledgements: a gap holds the commit back); any other outcome keeps
+ * the dump, which is forwarded again after
  * {@code forwarder.buffer.kafka.redelivery-backoff}. Uncommitted dumps are delivered
  * again after a crash, a restart or a rebalance (at least once).
  * <p>
@@ -43,7 +49,7 @@ import org.springframework.kafka.support.Acknowledgment;
  * too. At shutdown the container pauses, the dumps taken drain for at most the drain
  * timeout, and the container stops; what did not settle stays in Kafka.
  */
-class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, SmartLifecycle {
+class KafkaSource implements DumpSource, AcknowledgingMessageListener<byte[], byte[]>, SmartLifecycle {
 
     private static final Logger logger = LoggerFactory.getLogger(KafkaSource.class);
 
@@ -62,6 +68,9 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
 
     private final Counter notDumps;
 
+    /** Dumps kept to be forwarded again, by the outcome of the forward that ended. */
+    private final Map<Outcome, Counter> kept = new EnumMap<>(Outcome.class);
+
     /** Lines about dead letters not written, a few a second at most. */
     private final LogWindow unwritten;
 
@@ -75,15 +84,22 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
     };
 
     KafkaSource(MessageListenerContainer container, DumpQueue queue, DeadLetters deadLetters, TopicCheck topics,
-            ForwarderProperties properties, MeterRegistry registry) {
+            BufferProperties.Kafka kafka, LogProperties log, ShutdownProperties shutdown, MeterRegistry registry) {
         this.container = container;
         this.topics = topics;
         this.queue = queue;
         this.deadLetters = deadLetters;
-        this.unwritten = new LogWindow(properties.log().failuresPerSecond());
-        ForwarderProperties.Buffer.Kafka kafka = properties.buffer().kafka();
+        this.unwritten = new LogWindow(log.failuresPerSecond());
         this.redeliveryBackoff = kafka.redeliveryBackoff();
-        this.drainTimeout = properties.shutdown().drainTimeout();
+        this.drainTimeout = shutdown.drainTimeout();
+        for (Outcome outcome : Outcome.values()) {
+            this.kept.put(outcome,
+                    Counter.builder("dumps.buffer.kept")
+                        .description("Forwards of Kafka-buffered dumps that ended but did not settle them: "
+                                + "the dump stays in the topic and is forwarded again")
+                        .tag("outcome", outcome.tag())
+                        .register(registry));
+        }
         ContainerProperties containerProperties = container.getContainerProperties();
         containerProperties.setAckMode(ContainerProperties.AckMode.MANUAL);
         containerProperties.setAsyncAcks(true);
@@ -120,6 +136,46 @@ class KafkaSource implements AcknowledgingMessageListener<byte[], byte[]>, Smart
         Pending receipt = new Pending(record, acknowledgment);
         this.pending.put(receipt, DumpRecords.acceptedAt(record));
         receipt.take(DumpRecords.dump(record, receipt));
+    }
+
+    @Override
+    public Flux<Dump> dumps() {
+        return this.queue.dumps();
+    }
+
+    /**
+     * Commits the dumps whose outcome is final (through the dead-letter topic when it
+     * takes them) and keeps the others, to be forwarded again after the backoff; at
+     * shutdown, leaves them to the next consumer.
+     */
+    @Override
+    public List<Dump> settled(List<Dump> dumps, ForwardResult result) {
+        this.queue.settled(dumps, result);
+        List<Dump> settled = new ArrayList<>(dumps.size());
+        for (Dump dump : dumps) {
+            if (dump.receipt().settled(result)) {
+                settled.add(dump);
+            }
+        }
+        if (settled.size() < dumps.size()) {
+            this.kept.get(result.outcome()).increment(dumps.size() - settled.size());
+        }
+        return settled;
+    }
+
+    @Override
+    public long waiting() {
+        return this.queue.waiting();
+    }
+
+    @Override
+    public void open() {
+        this.queue.open();
+    }
+
+    @Override
+    public void close() {
+        this.queue.close();
     }
 
     /** Pauses consumption, without leaving the group: no new dumps are taken. */

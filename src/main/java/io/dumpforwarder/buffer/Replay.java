@@ -16,10 +16,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.dump.ForwardResult;
+import io.dumpforwarder.dump.Intake.Admission;
 import io.dumpforwarder.dump.Outcome;
 import io.dumpforwarder.dump.Receipt;
-import io.dumpforwarder.pipeline.DumpQueue;
-import io.dumpforwarder.pipeline.Intake.Admission;
+import io.dumpforwarder.queue.DumpQueue;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -35,11 +35,12 @@ import reactor.core.publisher.Mono;
 
 /**
  * One replay: reads records of a topic on a thread of its own and puts their dumps in the
- * pipeline's queue, at most {@code rate} a second and {@link #MAX_UNSETTLED} not yet
- * settled, so it runs beside normal forwarding through the same limits, breaker and
- * accounting. Each dump keeps its key (the collector's {@code Idempotency-Key}) and
- * starts a new max age. A dump whose forward did not settle it is put back after the
- * redelivery backoff; one that fails for good is written to the dead-letter topic again.
+ * in-memory queue, beside the source's, at most {@code rate} a second and
+ * {@link #MAX_UNSETTLED} not yet settled, so it runs beside normal forwarding through the
+ * same limits, breaker and accounting. Each dump keeps its key (the collector's
+ * {@code Idempotency-Key}) and starts a new max age. A dump whose forward did not settle
+ * it is put back after the redelivery backoff; one that fails for good is written to the
+ * dead-letter topic again.
  * <p>
  * From the dead letters, it reads in a consumer group of its own from where the last
  * replay left off up to the end the topic had when it started, and commits each record

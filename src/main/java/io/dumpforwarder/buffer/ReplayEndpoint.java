@@ -9,8 +9,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import io.dumpforwarder.buffer.Replay.Source;
-import io.dumpforwarder.config.ForwarderProperties;
-import io.dumpforwarder.pipeline.DumpQueue;
+import io.dumpforwarder.queue.DumpQueue;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.jspecify.annotations.Nullable;
@@ -47,19 +46,19 @@ class ReplayEndpoint implements AutoCloseable {
 
     private final ReplayMeters meters;
 
-    private final ForwarderProperties.Buffer.Kafka kafka;
+    private final BufferProperties.Kafka kafka;
 
     /** By id, oldest first. */
     private final Map<String, Replay> replays = new LinkedHashMap<>();
 
     ReplayEndpoint(ConsumerFactory<byte[], byte[]> consumers, DumpQueue queue, DeadLetters deadLetters,
-            TopicCheck topics, ReplayMeters meters, ForwarderProperties properties) {
+            TopicCheck topics, ReplayMeters meters, BufferProperties.Kafka kafka) {
         this.consumers = consumers;
         this.queue = queue;
         this.deadLetters = deadLetters;
         this.topics = topics;
         this.meters = meters;
-        this.kafka = properties.buffer().kafka();
+        this.kafka = kafka;
     }
 
     @WriteOperation

@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.dumpforwarder.config.ForwarderProperties;
-
 /**
  * Optional bearer-token authentication of callers, which also names them: an entry
  * {@code name:token} identifies caller {@code name}, a bare token caller {@code default}.
@@ -25,7 +23,7 @@ final class CallerAuthentication {
 
     private static final String BEARER = "Bearer ";
 
-    private static final Pattern NAMED = Pattern.compile("(" + ForwarderProperties.Callers.CALLER_NAME + "):(.+)");
+    private static final Pattern NAMED = Pattern.compile("(" + CallersProperties.CALLER_NAME + "):(.+)");
 
     /** The entries of {@code forwarder.ingest.auth.tokens}, which never change. */
     private final List<String> configured;

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
-import io.dumpforwarder.config.ForwarderProperties;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
@@ -24,10 +23,8 @@ public class CallerQuotas {
 
     private final Map<String, Bucket> buckets = new HashMap<>();
 
-    public CallerQuotas(ForwarderProperties properties) {
-        properties.ingest()
-            .callers()
-            .rates()
+    public CallerQuotas(CallersProperties callers) {
+        callers.rates()
             .forEach((caller, rate) -> this.buckets.put(caller,
                     Bucket.builder()
                         .addLimit(Bandwidth.builder()

@@ -5,8 +5,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.dumpforwarder.config.ForwarderProperties;
-
 /**
  * What each caller holds of a bounded resource, and whether one more request of a caller
  * stays within its fair share: once the resource is {@code from} full, a caller may hold
@@ -33,7 +31,7 @@ public final class CallerShares {
      * Shares of one resource as the settings give them:
      * {@code forwarder.ingest.callers.fair-share-from} and {@code .weights}.
      */
-    public CallerShares(ForwarderProperties.Callers callers) {
+    public CallerShares(CallersProperties callers) {
         this(callers.fairShareFrom(), callers.weights());
     }
 

@@ -4,7 +4,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-import io.dumpforwarder.config.ForwarderProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -42,18 +41,16 @@ public class Callers implements AutoCloseable {
 
     private final Set<String> all = new LinkedHashSet<>();
 
-    Callers(ForwarderProperties properties, MeterRegistry registry) {
-        ForwarderProperties.Ingest ingest = properties.ingest();
-        ForwarderProperties.Auth auth = ingest.auth();
+    Callers(CallersProperties callers, AuthProperties auth, MeterRegistry registry) {
         this.tokensFile = (auth.enabled() && auth.tokensFile() != null) ? new TokensFile(auth.tokensFile()) : null;
         this.authentication = auth.enabled() ? new CallerAuthentication(auth.tokens(),
                 (this.tokensFile != null) ? this.tokensFile.tokens() : List.of()) : null;
-        this.header = ingest.callers().header();
-        this.named = Set.copyOf(ingest.callers().names());
-        this.all.addAll((this.authentication != null) ? this.authentication.names() : ingest.callers().names());
+        this.header = callers.header();
+        this.named = Set.copyOf(callers.names());
+        this.all.addAll((this.authentication != null) ? this.authentication.names() : callers.names());
         this.all.addAll(List.of(DEFAULT, OTHER, UNKNOWN));
-        checkNamed("rates", ingest.callers().rates().keySet());
-        checkNamed("weights", ingest.callers().weights().keySet());
+        checkNamed("rates", callers.rates().keySet());
+        checkNamed("weights", callers.weights().keySet());
         if (this.tokensFile != null) {
             this.tokensFile.watch(this.authentication::useFileTokens, registry);
         }

@@ -36,8 +36,7 @@ class CollectorClientConfiguration {
     static final String WIRETAP_CATEGORY = "io.dumpforwarder.wiretap";
 
     @Bean(destroyMethod = "dispose")
-    ConnectionProvider collectorConnectionProvider(ForwarderProperties properties) {
-        ForwarderProperties.Client client = properties.client();
+    ConnectionProvider collectorConnectionProvider(ForwarderProperties properties, ClientProperties client) {
         // flatMap never runs more forwards than there are connections, so an acquire
         // waits only for a connection being released or opened: the bound on pending
         // acquires is a guard, not a queue, and the attempt timeout bounds the wait. No
@@ -64,8 +63,7 @@ class CollectorClientConfiguration {
      */
     @Bean
     HttpClient collectorHttpClient(ConnectionProvider collectorConnectionProvider, LoopResources eventLoops,
-            ForwarderProperties properties, SslBundles sslBundles, MeterRegistry registry) throws SSLException {
-        ForwarderProperties.Client client = properties.client();
+            ClientProperties client, SslBundles sslBundles, MeterRegistry registry) throws SSLException {
         // An https dump URL trusts the JVM's trust store, unless an SSL bundle names a CA
         // (and a client certificate, for mutual TLS). The bundle is not in Spring Boot's
         // settings: the context Boot would build never follows the bundle's updates.

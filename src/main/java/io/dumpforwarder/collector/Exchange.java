@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.function.IntConsumer;
 
+import io.dumpforwarder.config.BatchProperties;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.dump.DumpKeys;
@@ -51,15 +52,17 @@ public final class Exchange {
 
     private final DumpTracing tracing;
 
-    public Exchange(HttpClient collectorHttpClient, DumpTracing tracing, ForwarderProperties properties) {
-        this(collectorHttpClient, tracing, properties, properties.dumpUrl());
+    public Exchange(HttpClient collectorHttpClient, DumpTracing tracing, ForwarderProperties properties,
+            BatchProperties batch) {
+        this(collectorHttpClient, tracing, properties, batch, properties.dumpUrl());
     }
 
     /** An exchange with another target than the dump URL: the warm-up's sink. */
-    public Exchange(HttpClient collectorHttpClient, DumpTracing tracing, ForwarderProperties properties, URI target) {
+    public Exchange(HttpClient collectorHttpClient, DumpTracing tracing, ForwarderProperties properties,
+            BatchProperties batch, URI target) {
         this.post = collectorHttpClient.post().uri(target);
         this.tracing = tracing;
-        this.batched = properties.batch().enabled();
+        this.batched = batch.enabled();
         this.gzip = properties.compression() == ForwarderProperties.Compression.GZIP;
     }
 

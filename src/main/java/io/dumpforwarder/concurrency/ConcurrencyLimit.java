@@ -10,11 +10,11 @@ import com.netflix.concurrency.limits.limit.VegasLimit;
 import com.netflix.concurrency.limits.limit.functions.Log10RootIntFunction;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import io.dumpforwarder.config.ForwarderProperties;
-import io.dumpforwarder.config.ForwarderProperties.Concurrency;
 import io.dumpforwarder.dump.Dump;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -36,9 +36,12 @@ public class ConcurrencyLimit {
     /** Attempts waiting for a permit, oldest first; guarded by {@code this}. */
     private final Deque<Consumer<Permit>> waiting = new ArrayDeque<>();
 
-    ConcurrencyLimit(ForwarderProperties properties, MeterRegistry registry) {
-        Concurrency settings = properties.concurrency();
-        if (settings.mode() != Concurrency.Mode.ADAPTIVE) {
+    ConcurrencyLimit(ConcurrencyProperties settings, ForwarderProperties properties, MeterRegistry registry) {
+        if (settings.minLimit() > properties.maxConcurrency()) {
+            throw new InvalidConfigurationPropertyValueException("forwarder.concurrency.min-limit", settings.minLimit(),
+                    "forwarder.concurrency.min-limit must be at most forwarder.max-concurrency");
+        }
+        if (settings.mode() != ConcurrencyProperties.Mode.ADAPTIVE) {
             this.limiter = null;
             return;
         }

@@ -3,7 +3,6 @@ package io.dumpforwarder.demo;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.dumpforwarder.config.ForwarderProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.netty.DisposableServer;
@@ -27,11 +26,11 @@ class DemoCollector {
     private static final int SHOWN_BYTES = 512;
 
     @Bean(destroyMethod = "disposeNow")
-    DisposableServer demoCollectorServer(ForwarderProperties properties) {
+    DisposableServer demoCollectorServer(DemoProperties settings) {
         AtomicLong received = new AtomicLong();
         DisposableServer server = HttpServer.create()
             .host("127.0.0.1")
-            .port(properties.demo().port())
+            .port(settings.port())
             .route((routes) -> routes.post("/dumps",
                     (request, response) -> request.receive()
                         .aggregate()

@@ -4,16 +4,29 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * How long an accepted dump may wait for delivery ({@code forwarder.max-age}), measured
- * from its acceptance; a request of many dumps lives as long as its oldest dump. Instants
- * are {@link System#nanoTime()} values.
+ * How long an accepted dump may wait for delivery ({@code forwarder.max-age}, or the
+ * Kafka buffer's own), measured from its acceptance; a request of many dumps lives as
+ * long as its oldest dump. Instants are {@link System#nanoTime()} values.
  */
 public final class MaxAge {
 
     private final long nanos;
 
-    public MaxAge(Duration maxAge) {
+    private final String key;
+
+    /**
+     * A max age read from settings.
+     * @param maxAge the max age
+     * @param key the setting it comes from, for what a log line says
+     */
+    public MaxAge(Duration maxAge, String key) {
         this.nanos = maxAge.toNanos();
+        this.key = key;
+    }
+
+    /** The setting the max age comes from. */
+    public String key() {
+        return this.key;
     }
 
     /** Whether the dump is older than its max age at {@code now}. */

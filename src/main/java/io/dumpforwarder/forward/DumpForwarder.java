@@ -9,8 +9,10 @@ import java.util.concurrent.TimeUnit;
 import io.dumpforwarder.breaker.BreakerChanges;
 import io.dumpforwarder.breaker.ResilienceConfiguration;
 import io.dumpforwarder.collector.AttemptResult;
+import io.dumpforwarder.collector.ClientProperties;
 import io.dumpforwarder.collector.Exchange;
 import io.dumpforwarder.concurrency.ConcurrencyLimit;
+import io.dumpforwarder.config.BatchProperties;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.dump.ForwardResult;
@@ -87,20 +89,24 @@ public class DumpForwarder {
 
     private final ForwarderProperties properties;
 
+    private final BatchProperties batch;
+
     private final String maxAgeKey;
 
     private final Forward.Route collector;
 
-    DumpForwarder(HttpClient collectorHttpClient, ForwarderProperties properties, CircuitBreakerRegistry breakers,
-            RateLimiter rateLimiter, CollectorPause pause, RetryPolicy retries, ConcurrencyLimit concurrency,
-            DumpTracing tracing, TimingWheel timer) {
+    DumpForwarder(HttpClient collectorHttpClient, ForwarderProperties properties, BatchProperties batch,
+            ClientProperties client, MaxAge maxAge, CircuitBreakerRegistry breakers, RateLimiter rateLimiter,
+            CollectorPause pause, RetryPolicy retries, ConcurrencyLimit concurrency, DumpTracing tracing,
+            TimingWheel timer) {
         this.collectorHttpClient = collectorHttpClient;
         this.properties = properties;
+        this.batch = batch;
         this.timer = timer;
         this.tracing = tracing;
-        this.attemptTimeoutNanos = properties.client().attemptTimeout().toNanos();
-        this.maxAge = new MaxAge(properties.maxAge());
-        this.maxAgeKey = properties.maxAgeKey();
+        this.attemptTimeoutNanos = client.attemptTimeout().toNanos();
+        this.maxAge = maxAge;
+        this.maxAgeKey = maxAge.key();
         this.heldTooLong = new ForwardResult(Outcome.EXPIRED,
                 "held by the open circuit breaker past " + this.maxAgeKey);
         this.pausedTooLong = new ForwardResult(Outcome.EXPIRED,
@@ -116,7 +122,8 @@ public class DumpForwarder {
         CircuitBreaker breaker = ResilienceConfiguration.lockFreeWindowsOfTwo(breakers.circuitBreaker(Dump.CARRIER));
         boolean hold = properties.circuitOpen() == ForwarderProperties.CircuitOpen.HOLD;
         this.breakerChanges = hold ? new BreakerChanges(breaker) : null;
-        this.collector = new Forward.Route(new Exchange(collectorHttpClient, tracing, properties), breaker, true);
+        this.collector = new Forward.Route(new Exchange(collectorHttpClient, tracing, properties, batch), breaker,
+                true);
     }
 
     /**
@@ -170,7 +177,7 @@ public class DumpForwarder {
      */
     Mono<Integer> warmUp(URI sink, List<Dump> dumps, int times) {
         Forward.Route route = new Forward.Route(
-                new Exchange(this.collectorHttpClient, this.tracing, this.properties, sink),
+                new Exchange(this.collectorHttpClient, this.tracing, this.properties, this.batch, sink),
                 CircuitBreaker.ofDefaults("warm-up"), false);
         return Flux.range(0, times)
             .concatMap((i) -> Mono.<ForwardResult>create((done) -> new Forward(this, route, dumps, done).start()))

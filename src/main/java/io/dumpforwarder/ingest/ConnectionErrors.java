@@ -2,7 +2,7 @@ package io.dumpforwarder.ingest;
 
 import java.io.IOException;
 
-import io.dumpforwarder.pipeline.LogWindow;
+import io.dumpforwarder.util.LogWindow;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

@@ -10,9 +10,10 @@ import io.dumpforwarder.body.Utf8;
 import io.dumpforwarder.caller.CallerQuotas;
 import io.dumpforwarder.caller.Callers;
 import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.config.QueueProperties;
 import io.dumpforwarder.dump.Dump;
+import io.dumpforwarder.dump.Intake;
 import io.dumpforwarder.ingest.NdjsonBody.LineError;
-import io.dumpforwarder.pipeline.Intake;
 import io.dumpforwarder.trace.DumpTracing;
 import io.micrometer.tracing.CurrentTraceContext;
 import io.micrometer.tracing.Span;
@@ -69,7 +70,7 @@ class IngestHandler {
 
     IngestHandler(Intake intake, IngestMetrics metrics, Callers callers, CallerQuotas quotas, BodyBudget budget,
             BodyReader bodies, ProtobufDumps protobuf, IngestWorkers workers, Replies replies, DumpTracing tracing,
-            ForwarderProperties properties) {
+            ForwarderProperties properties, QueueProperties queue) {
         this.protobuf = protobuf;
         this.workers = workers;
         this.intake = intake;
@@ -82,7 +83,7 @@ class IngestHandler {
         this.maxDumpSize = Math.toIntExact(properties.maxDumpSize().toBytes());
         this.maxRequestSize = Math.toIntExact(properties.maxRequestSize().toBytes());
         this.bodies = bodies;
-        this.retryAfter = AsciiString.cached(Long.toString(Math.max(1, properties.queue().retryAfter().toSeconds())));
+        this.retryAfter = AsciiString.cached(Long.toString(Math.max(1, queue.retryAfter().toSeconds())));
     }
 
     Mono<Void> ingest(HttpServerRequest request, HttpServerResponse response) {

@@ -3,7 +3,8 @@ package io.dumpforwarder.ingest;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.config.IngestProperties;
+import io.dumpforwarder.config.LogProperties;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -80,9 +81,9 @@ class IngestServerConfiguration {
     }
 
     @Bean
-    NettyServerCustomizer ingestLimits(ForwarderProperties properties, IngestMetrics metrics, Replies replies) {
-        ForwarderProperties.Ingest ingest = properties.ingest();
-        ConnectionErrors errors = new ConnectionErrors(metrics, properties.log().failuresPerSecond());
+    NettyServerCustomizer ingestLimits(IngestProperties ingest, LogProperties log, IngestMetrics metrics,
+            Replies replies) {
+        ConnectionErrors errors = new ConnectionErrors(metrics, log.failuresPerSecond());
         OpenStreams streams = new OpenStreams(metrics, ingest.http2().maxStreams());
         return (server) -> withHttp2(server, ingest.http2()).readTimeout(ingest.readTimeout())
             .doOnConnection((connection) -> {
@@ -126,10 +127,10 @@ class IngestServerConfiguration {
      */
     @Bean
     @Order(Ordered.LOWEST_PRECEDENCE)
-    WebServerFactoryCustomizer<NettyReactiveWebServerFactory> ingestHttp2(ForwarderProperties properties) {
+    WebServerFactoryCustomizer<NettyReactiveWebServerFactory> ingestHttp2(IngestProperties ingest) {
         return (factory) -> {
             Http2 http2 = new Http2();
-            http2.setEnabled(properties.ingest().http2().enabled());
+            http2.setEnabled(ingest.http2().enabled());
             factory.setHttp2(http2);
         };
     }
@@ -138,7 +139,7 @@ class IngestServerConfiguration {
      * The bounds of HTTP/2: streams per connection, and the header list as HTTP/1.1's
      * headers are ({@code server.max-http-request-header-size}).
      */
-    private static HttpServer withHttp2(HttpServer server, ForwarderProperties.Http2 http2) {
+    private static HttpServer withHttp2(HttpServer server, IngestProperties.Http2 http2) {
         if (!http2.enabled()) {
             return server;
         }
@@ -152,7 +153,7 @@ class IngestServerConfiguration {
      * The guards of an HTTP/1.1 connection around its codec: the deadline on request
      * heads, and the codec's refusals as problems.
      */
-    private static void guardHttp1(ChannelPipeline pipeline, ForwarderProperties.Ingest ingest, IngestMetrics metrics,
+    private static void guardHttp1(ChannelPipeline pipeline, IngestProperties ingest, IngestMetrics metrics,
             Replies replies) {
         ChannelHandlerContext codecContext = pipeline.context(HttpServerCodec.class);
         if (codecContext == null) {
@@ -167,7 +168,7 @@ class IngestServerConfiguration {
             .addAfter(codec, "dumpforwarder.upgrades", new BodiesStayHttp11());
     }
 
-    private static RequestDeadline deadline(ForwarderProperties.Ingest ingest, IngestMetrics metrics) {
+    private static RequestDeadline deadline(IngestProperties ingest, IngestMetrics metrics) {
         return new RequestDeadline(ingest.requestTimeout(), ingest.writeTimeout(), metrics);
     }
 

@@ -8,7 +8,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.config.MemoryBounds;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
 import reactor.core.publisher.Mono;
@@ -43,9 +43,9 @@ class IngestWorkers implements DisposableBean {
 
     private final ThreadPoolExecutor pool;
 
-    IngestWorkers(ForwarderProperties properties, MeterRegistry registry) {
+    IngestWorkers(MemoryBounds bounds, MeterRegistry registry) {
         int threads = Runtime.getRuntime().availableProcessors();
-        long bodies = properties.ingest().maxInflightBytes().toBytes() / INLINE_LIMIT + 1;
+        long bodies = bounds.bodyBytes() / INLINE_LIMIT + 1;
         CustomizableThreadFactory threadFactory = new CustomizableThreadFactory("dump-forwarder-ingest-");
         threadFactory.setDaemon(true);
         this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS,

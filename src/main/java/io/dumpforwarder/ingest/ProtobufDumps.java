@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.config.IngestProperties;
+import io.dumpforwarder.config.QueueProperties;
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.ingest.NdjsonBody.LineError;
 import io.dumpforwarder.protobuf.JsonTooLargeException;
@@ -34,10 +36,10 @@ class ProtobufDumps {
     /** The longest a message's JSON may be: forwarder.max-dump-size. */
     private final int maxDumpSize;
 
-    ProtobufDumps(ForwarderProperties properties) {
-        this.maxMessages = properties.queue().capacity();
+    ProtobufDumps(ForwarderProperties properties, IngestProperties ingest, QueueProperties queue) {
+        this.maxMessages = queue.capacity();
         this.maxDumpSize = Math.toIntExact(properties.maxDumpSize().toBytes());
-        ForwarderProperties.Protobuf protobuf = properties.ingest().protobuf();
+        IngestProperties.Protobuf protobuf = ingest.protobuf();
         if (!protobuf.enabled()) {
             this.transcoder = null;
             return;

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.config.IngestProperties;
 import io.dumpforwarder.ingest.NdjsonBody.LineError;
 import io.netty.util.AsciiString;
 import tools.jackson.databind.json.JsonMapper;
@@ -37,11 +38,11 @@ class Replies {
 
     private final Reply ndjsonTooLarge;
 
-    Replies(JsonMapper json, ForwarderProperties properties) {
+    Replies(JsonMapper json, ForwarderProperties properties, IngestProperties ingest) {
         this.json = json;
         this.details.put(IngestOutcome.UNAUTHORIZED, "a valid bearer token is required");
         this.details.put(IngestOutcome.UNSUPPORTED_MEDIA_TYPE,
-                properties.ingest().protobuf().enabled()
+                ingest.protobuf().enabled()
                         ? "Content-Type must be application/json or application/x-ndjson, in UTF-8, or "
                                 + BodyFormat.PROTOBUF_TYPE + " (with ; delimited=true for a length-delimited stream)"
                         : "Content-Type must be application/json or application/x-ndjson, in UTF-8");
@@ -51,7 +52,7 @@ class Replies {
                         + "bytes are filling and this caller holds more than its share of them while others wait "
                         + "(forwarder.ingest.callers.*); retry later");
         this.details.put(IngestOutcome.TOO_SLOW, "the body arrived slower than forwarder.ingest.min-body-rate ("
-                + properties.ingest().minBodyRate().toBytes() + " bytes a second)");
+                + ingest.minBodyRate().toBytes() + " bytes a second)");
         this.details.put(IngestOutcome.INFLIGHT_FULL,
                 "too many bytes of request bodies are being received (forwarder.ingest.max-inflight-bytes); retry later");
         this.details.put(IngestOutcome.UNAVAILABLE, "dump-forwarder is shutting down; send to another instance");

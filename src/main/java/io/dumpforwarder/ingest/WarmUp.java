@@ -11,9 +11,12 @@ import io.dumpforwarder.body.BodyBudget;
 import io.dumpforwarder.body.BodyReader;
 import io.dumpforwarder.caller.CallerQuotas;
 import io.dumpforwarder.caller.Callers;
+import io.dumpforwarder.caller.CallersProperties;
 import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.config.MemoryBounds;
+import io.dumpforwarder.config.QueueProperties;
 import io.dumpforwarder.dump.Dump;
-import io.dumpforwarder.pipeline.Intake;
+import io.dumpforwarder.dump.Intake;
 import io.dumpforwarder.trace.DumpTracing;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBufAllocator;
@@ -75,14 +78,15 @@ class WarmUp implements ApplicationRunner {
     private volatile boolean warming = true;
 
     WarmUp(Callers callers, BodyReader bodies, ProtobufDumps protobuf, IngestWorkers workers, Replies replies,
-            DumpTracing tracing, ForwarderProperties properties, ApplicationContext context, Environment environment,
+            DumpTracing tracing, ForwarderProperties properties, QueueProperties queue,
+            CallersProperties callerSettings, MemoryBounds bounds, ApplicationContext context, Environment environment,
             IngestMetrics metrics) {
         // Quotas, a body budget and metrics of its own: the warm-up takes nothing from a
         // caller's rate quota or share, and counts nowhere.
         SimpleMeterRegistry nowhere = new SimpleMeterRegistry();
         this.dropping = new IngestHandler(new Dropping(), new IngestMetrics(nowhere, callers), callers,
-                new CallerQuotas(properties), new BodyBudget(properties, nowhere), bodies, protobuf, workers, replies,
-                tracing, properties);
+                new CallerQuotas(callerSettings), new BodyBudget(bounds, callerSettings, nowhere), bodies, protobuf,
+                workers, replies, tracing, properties, queue);
         this.caller = callers.all().iterator().next();
         this.context = context;
         this.environment = environment;

@@ -3,8 +3,10 @@ package io.dumpforwarder.pipeline;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.dumpforwarder.config.BatchProperties;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
+import io.dumpforwarder.dump.DumpSource;
 import io.dumpforwarder.dump.ForwardResult;
 import io.dumpforwarder.dump.MaxAge;
 import io.dumpforwarder.dump.Outcome;
@@ -20,17 +22,17 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 
 /**
- * Drains the queue into the forwarder with bounded concurrency and settles every dump
- * with one outcome: take from the queue, cut into requests, expire what waited too long,
- * forward the rest (splitting a refused batch), settle. {@link #abort()} settles whatever
- * is still in flight as {@code shutdown}.
+ * Drains the source of dumps into the forwarder with bounded concurrency and settles
+ * every dump with one outcome: take from the source, cut into requests, expire what
+ * waited too long, forward the rest (splitting a refused batch), tell the source, count.
+ * {@link #abort()} settles whatever is still in flight as {@code shutdown}.
  */
 @Component
 class DumpPipeline {
 
     private static final Logger logger = LoggerFactory.getLogger(DumpPipeline.class);
 
-    private final DumpQueue queue;
+    private final DumpSource source;
 
     private final DumpForwarder forwarder;
 
@@ -40,7 +42,7 @@ class DumpPipeline {
 
     private final int maxConcurrency;
 
-    private final ForwarderProperties.Batch batch;
+    private final BatchProperties batch;
 
     private final MaxAge maxAge;
 
@@ -50,32 +52,33 @@ class DumpPipeline {
 
     private final ApplicationEventPublisher events;
 
-    DumpPipeline(DumpQueue queue, DumpForwarder forwarder, ForwardMetrics metrics, FailureLog failures,
-            ForwarderProperties properties, ApplicationEventPublisher events) {
-        this.queue = queue;
+    DumpPipeline(DumpSource source, DumpForwarder forwarder, ForwardMetrics metrics, FailureLog failures,
+            ForwarderProperties properties, BatchProperties batch, MaxAge maxAge, ApplicationEventPublisher events) {
+        this.source = source;
         this.forwarder = forwarder;
         this.metrics = metrics;
         this.failures = failures;
         this.events = events;
         this.maxConcurrency = properties.maxConcurrency();
-        this.batch = properties.batch();
-        this.maxAge = new MaxAge(properties.maxAge());
-        this.expired = new ForwardResult(Outcome.EXPIRED, "waited longer than " + properties.maxAgeKey());
+        this.batch = batch;
+        this.maxAge = maxAge;
+        this.expired = new ForwardResult(Outcome.EXPIRED, "waited longer than " + maxAge.key());
     }
 
-    /** Starts draining the queue; then opens it. */
+    /** Starts draining the source; then opens it. */
     void start() {
-        // Never disposed: a dump that slips in while the queue closes is still settled,
+        // Never disposed: a dump that slips in while the source closes is still settled,
         // as shutdown at worst. It should never end either; if it does, nothing would
-        // drain the queue, so liveness goes down.
-        requests(this.queue.dumps().doOnNext((dump) -> this.metrics.started())).flatMap(this::send, this.maxConcurrency)
+        // drain the source, so liveness goes down.
+        requests(this.source.dumps().doOnNext((dump) -> this.metrics.started()))
+            .flatMap(this::send, this.maxConcurrency)
             .subscribe(null, (error) -> broken(error), () -> broken(null));
-        this.queue.open();
+        this.source.open();
     }
 
-    /** Whether nothing waits in the queue and nothing is in flight. */
+    /** Whether nothing waits in the source and nothing is in flight. */
     boolean isIdle() {
-        return this.queue.size() == 0 && this.metrics.inflight() == 0;
+        return this.source.waiting() == 0 && this.metrics.inflight() == 0;
     }
 
     /**
@@ -103,7 +106,7 @@ class DumpPipeline {
         if (!this.batch.enabled()) {
             return dumps.map(List::of);
         }
-        // Fair backpressure and a prefetch of one: dumps leave the queue only as batches
+        // Fair backpressure and a prefetch of one: dumps leave the source only as batches
         // can be sent.
         return dumps.bufferTimeout(this.batch.maxDumps(), this.batch.maxWait(), true)
             .concatMapIterable((gathered) -> Batches.split(gathered, this.batch.maxBytes().toBytes()), 1);
@@ -167,36 +170,18 @@ class DumpPipeline {
      * Gives the dumps their one outcome: counted, logged if failed, their bytes released.
      */
     private void settle(List<Dump> dumps, ForwardResult result, long start) {
-        this.queue.settled(dumps);
-        List<Dump> settled = settledBySource(dumps, result);
+        List<Dump> settled = this.source.settled(dumps, result);
+        if (settled.size() < dumps.size()) {
+            this.metrics.kept(dumps.size() - settled.size());
+        }
         if (!settled.isEmpty()) {
             this.metrics.settled(result.outcome(), settled, start);
             this.failures.log(settled, result);
         }
     }
 
-    /**
-     * The dumps that this result settles: all of them when held in memory; for a durable
-     * source, those it does not keep to forward again.
-     */
-    private List<Dump> settledBySource(List<Dump> dumps, ForwardResult result) {
-        if (dumps.get(0).receipt() == null) {
-            return dumps;
-        }
-        List<Dump> settled = new ArrayList<>(dumps.size());
-        for (Dump dump : dumps) {
-            if (dump.receipt().settled(result)) {
-                settled.add(dump);
-            }
-        }
-        if (settled.size() < dumps.size()) {
-            this.metrics.kept(result.outcome(), dumps.size() - settled.size());
-        }
-        return settled;
-    }
-
     private void broken(Throwable error) {
-        logger.error("The forwarding pipeline stopped; the queue is no longer drained", error);
+        logger.error("The forwarding pipeline stopped; the source is no longer drained", error);
         AvailabilityChangeEvent.publish(this.events, this, LivenessState.BROKEN);
     }
 

@@ -4,11 +4,12 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
-import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.config.LogProperties;
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.dump.ForwardResult;
 import io.dumpforwarder.dump.Outcome;
 import io.dumpforwarder.trace.DumpTracing;
+import io.dumpforwarder.util.LogWindow;
 import io.micrometer.tracing.CurrentTraceContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,10 +32,10 @@ public class FailureLog {
 
     private final DumpTracing tracing;
 
-    FailureLog(ForwarderProperties properties, DumpTracing tracing) {
+    FailureLog(LogProperties log, DumpTracing tracing) {
         this.tracing = tracing;
         for (Outcome outcome : Outcome.values()) {
-            this.windows.put(outcome, new LogWindow(properties.log().failuresPerSecond()));
+            this.windows.put(outcome, new LogWindow(log.failuresPerSecond()));
         }
     }
 

@@ -8,9 +8,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.dumpforwarder.caller.Callers;
+import io.dumpforwarder.config.BatchProperties;
 import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Dump;
 import io.dumpforwarder.dump.Outcome;
+import io.dumpforwarder.util.LatencyBuckets;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -39,15 +41,13 @@ public class ForwardMetrics {
 
     private final Map<Outcome, Counter> batches = new EnumMap<>(Outcome.class);
 
-    private final Map<Outcome, Counter> kept = new EnumMap<>(Outcome.class);
-
     private final DistributionSummary batchSize;
 
     private final Counter splits;
 
     private final boolean batched;
 
-    ForwardMetrics(MeterRegistry registry, ForwarderProperties properties, Callers callers) {
+    ForwardMetrics(MeterRegistry registry, ForwarderProperties properties, BatchProperties batch, Callers callers) {
         this.registry = registry;
         callers.all().forEach(this::forwardedOf);
         for (Outcome outcome : Outcome.values()) {
@@ -56,14 +56,6 @@ public class ForwardMetrics {
                         .description("Batches by outcome (forwarder.batch.enabled)")
                         .tag("outcome", outcome.tag())
                         .register(registry));
-            if (properties.buffer().type() == ForwarderProperties.Buffer.Type.KAFKA) {
-                this.kept.put(outcome,
-                        Counter.builder("dumps.buffer.kept")
-                            .description("Forwards of Kafka-buffered dumps that ended but did not settle them: "
-                                    + "the dump stays in the topic and is forwarded again")
-                            .tag("outcome", outcome.tag())
-                            .register(registry));
-            }
             if (outcome.attempted()) {
                 this.latency.put(outcome, Timer.builder("dumps.forward")
                     .description(
@@ -73,7 +65,7 @@ public class ForwardMetrics {
                     .register(registry));
             }
         }
-        this.batched = properties.batch().enabled();
+        this.batched = batch.enabled();
         this.batchSize = DistributionSummary.builder("dumps.batch.size")
             .description("Dumps per batch sent (forwarder.batch.enabled)")
             .serviceLevelObjectives(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
@@ -93,6 +85,14 @@ public class ForwardMetrics {
 
     public void started() {
         this.inflight.incrementAndGet();
+    }
+
+    /**
+     * The source kept these dumps, to hand them out again: they are no longer in flight,
+     * and not settled.
+     */
+    public void kept(int dumps) {
+        this.inflight.addAndGet(-dumps);
     }
 
     /**
@@ -143,15 +143,6 @@ public class ForwardMetrics {
     /** A refused batch was split in halves, each to be sent again. */
     public void split() {
         this.splits.increment();
-    }
-
-    /**
-     * A forward of Kafka-buffered dumps ended with an outcome that does not settle them:
-     * they are no longer in flight, and not settled.
-     */
-    public void kept(Outcome outcome, int dumps) {
-        this.kept.get(outcome).increment(dumps);
-        this.inflight.addAndGet(-dumps);
     }
 
     public int inflight() {

@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.config.ShutdownProperties;
+import io.dumpforwarder.dump.DumpSource;
 import io.dumpforwarder.dump.Outcome;
+import io.dumpforwarder.util.Polling;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -15,8 +17,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Starts the pipeline with the application, and runs the shutdown sequence: stop
- * admitting, let the queue and in-flight forwards drain for the drain timeout, then
- * settle whatever is left in the queue or waiting between attempts as {@code shutdown},
+ * admitting, let the source and in-flight forwards drain for the drain timeout, then
+ * settle whatever is left in the source or waiting between attempts as {@code shutdown},
  * give the attempts on the wire two more seconds to be answered, then cut them (by their
  * answer when its status was read), so nothing leaves uncounted and no dump known to be
  * delivered is counted {@code shutdown}.
@@ -31,7 +33,7 @@ class PipelineLifecycle implements SmartLifecycle {
 
     private final DumpPipeline pipeline;
 
-    private final DumpQueue queue;
+    private final DumpSource source;
 
     private final ForwardMetrics metrics;
 
@@ -39,11 +41,11 @@ class PipelineLifecycle implements SmartLifecycle {
 
     private volatile boolean running;
 
-    PipelineLifecycle(DumpPipeline pipeline, DumpQueue queue, ForwardMetrics metrics, ForwarderProperties properties) {
+    PipelineLifecycle(DumpPipeline pipeline, DumpSource source, ForwardMetrics metrics, ShutdownProperties shutdown) {
         this.pipeline = pipeline;
-        this.queue = queue;
+        this.source = source;
         this.metrics = metrics;
-        this.drainTimeout = properties.shutdown().drainTimeout();
+        this.drainTimeout = shutdown.drainTimeout();
     }
 
     @Override
@@ -54,7 +56,7 @@ class PipelineLifecycle implements SmartLifecycle {
 
     @Override
     public void stop(Runnable callback) {
-        this.queue.close();
+        this.source.close();
         long started = System.nanoTime();
         long settledBefore = this.metrics.settledTotal();
         long shutdownBefore = this.metrics.count(Outcome.SHUTDOWN);
@@ -81,7 +83,7 @@ class PipelineLifecycle implements SmartLifecycle {
     }
 
     private long unsettled() {
-        return this.queue.size() + this.metrics.inflight();
+        return this.source.waiting() + this.metrics.inflight();
     }
 
     private Mono<Long> idle() {

@@ -1,7 +1,7 @@
 /**
- * The bounded queue between ingest and forwarding, the flow that drains it, and the
- * shutdown sequence, with the log window, latency buckets and polling that ingest and the
- * buffer use too. Uses the forwarder, the callers' names and shares, the shared dump
- * vocabulary and the settings; never ingest.
+ * The flow that drains the source of dumps (the queue, or the Kafka buffer) into the
+ * forwarder, settles each dump with one outcome and tells the source; its meters, its
+ * failure log, and the shutdown sequence. Uses the forwarder, the callers' names, the
+ * shared dump vocabulary, the small tools and the settings. Nothing imports it.
  */
 package io.dumpforwarder.pipeline;

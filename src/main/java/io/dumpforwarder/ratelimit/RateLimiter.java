@@ -3,7 +3,7 @@ package io.dumpforwarder.ratelimit;
 import java.time.Duration;
 import java.util.Locale;
 
-import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.config.BatchProperties;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
@@ -13,6 +13,7 @@ import reactor.core.publisher.Mono;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisProperties;
 import org.springframework.stereotype.Component;
@@ -28,7 +29,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class RateLimiter implements DisposableBean {
 
-    private final ForwarderProperties.RateLimit settings;
+    private final RateLimitProperties settings;
 
     private final boolean perDump;
 
@@ -41,14 +42,19 @@ public class RateLimiter implements DisposableBean {
 
     private final RateLimitMeters meters;
 
-    RateLimiter(ForwarderProperties properties, MeterRegistry registry,
+    RateLimiter(RateLimitProperties settings, BatchProperties batch, MeterRegistry registry,
             ObjectProvider<DataRedisConnectionDetails> redis, ObjectProvider<DataRedisProperties> redisProperties,
             ObjectProvider<ClientResources> redisResources) {
-        this.settings = properties.rateLimiter();
-        this.perDump = this.settings.unit() == ForwarderProperties.RateLimit.Unit.DUMPS;
+        if (settings.enabled() && settings.unit() == RateLimitProperties.Unit.DUMPS && batch.enabled()
+                && batch.maxDumps() > settings.burst()) {
+            throw new InvalidConfigurationPropertyValueException("forwarder.batch.max-dumps", batch.maxDumps(),
+                    "forwarder.batch.max-dumps is above forwarder.rate-limiter.burst with "
+                            + "forwarder.rate-limiter.unit=dumps: a full batch would need more tokens than the bucket holds");
+        }
+        this.settings = settings;
+        this.perDump = this.settings.unit() == RateLimitProperties.Unit.DUMPS;
         this.maxWaitNanos = this.settings.maxWait().toNanos();
-        boolean cluster = this.settings.enabled()
-                && this.settings.scope() == ForwarderProperties.RateLimit.Scope.CLUSTER;
+        boolean cluster = this.settings.enabled() && this.settings.scope() == RateLimitProperties.Scope.CLUSTER;
         this.local = Bucket.builder()
             .addLimit(bandwidth(cluster ? this.settings.fallbackRate() : this.settings.rate()))
             .build();
@@ -67,7 +73,7 @@ public class RateLimiter implements DisposableBean {
      * The key of the shared bucket: its settings are part of it, so replicas with other
      * settings (during a rolling update) never rewrite each other's bucket.
      */
-    static String key(ForwarderProperties.RateLimit settings) {
+    static String key(RateLimitProperties settings) {
         return settings.key() + ":" + settings.rate() + ":" + settings.burst() + ":"
                 + settings.unit().name().toLowerCase(Locale.ROOT);
     }

@@ -5,7 +5,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
-import io.dumpforwarder.config.ForwarderProperties;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
@@ -57,8 +56,7 @@ final class SharedBucket implements AutoCloseable {
     private final int fallbackRate;
 
     SharedBucket(DataRedisConnectionDetails redis, DataRedisProperties properties, ClientResources resources,
-            String key, BucketConfiguration configuration, ForwarderProperties.RateLimit settings,
-            RateLimitMeters meters) {
+            String key, BucketConfiguration configuration, RateLimitProperties settings, RateLimitMeters meters) {
         Duration timeout = settings.redisTimeout();
         boolean ssl = usesTls(properties);
         DataRedisConnectionDetails.Standalone standalone = redis.getStandalone();

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.dumpforwarder.config.ForwarderProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -32,8 +31,8 @@ public class CollectorPause {
 
     private final Counter paused;
 
-    CollectorPause(ForwarderProperties properties, MeterRegistry registry) {
-        this.maxNanos = properties.retryAfter().max().toNanos();
+    CollectorPause(RetryAfterProperties settings, MeterRegistry registry) {
+        this.maxNanos = settings.max().toNanos();
         this.pauses = Counter.builder("dumps.pauses")
             .description("Pauses of all sending asked for by the collector (Retry-After on a 429 or 503)")
             .register(registry);

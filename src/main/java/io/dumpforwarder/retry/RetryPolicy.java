@@ -5,7 +5,6 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
-import io.dumpforwarder.config.ForwarderProperties;
 import io.dumpforwarder.dump.Outcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,7 +20,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class RetryPolicy {
 
-    private final ForwarderProperties.Retry settings;
+    private final RetryProperties settings;
 
     private final RetryBudget budget;
 
@@ -29,8 +28,8 @@ public class RetryPolicy {
 
     private final Counter exhausted;
 
-    RetryPolicy(ForwarderProperties properties, MeterRegistry registry) {
-        this.settings = properties.retry();
+    RetryPolicy(RetryProperties settings, MeterRegistry registry) {
+        this.settings = settings;
         this.budget = new RetryBudget(this.settings.budgetRatio(), this.settings.budgetWindow().toNanos());
         for (Outcome outcome : Outcome.values()) {
             this.attempts.put(outcome,

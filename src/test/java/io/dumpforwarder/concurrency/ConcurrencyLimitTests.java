@@ -37,11 +37,13 @@ class ConcurrencyLimitTests {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
-    private final ConcurrencyLimit limit = new ConcurrencyLimit(new Binder(new MapConfigurationPropertySource(
+    private static final Binder SETTINGS = new Binder(new MapConfigurationPropertySource(
             Map.of("forwarder.dump-url", "http://127.0.0.1:9/dumps", "forwarder.max-concurrency", CEILING,
-                    "forwarder.concurrency.mode", "adaptive", "forwarder.concurrency.initial-limit", 2)))
-        .bind("forwarder", ForwarderProperties.class)
-        .get(), this.registry);
+                    "forwarder.concurrency.mode", "adaptive", "forwarder.concurrency.initial-limit", 2)));
+
+    private final ConcurrencyLimit limit = new ConcurrencyLimit(
+            SETTINGS.bind("forwarder.concurrency", ConcurrencyProperties.class).get(),
+            SETTINGS.bind("forwarder", ForwarderProperties.class).get(), this.registry);
 
     /**
      * Repeated: a permit lost to a race between a grant, an expiry and a cancellation

@@ -1,4 +1,4 @@
-package io.dumpforwarder.pipeline;
+package io.dumpforwarder.util;
 
 import java.time.Duration;
 import java.util.Arrays;

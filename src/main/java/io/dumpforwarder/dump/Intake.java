@@ -1,8 +1,7 @@
-package io.dumpforwarder.pipeline;
+package io.dumpforwarder.dump;
 
 import java.util.List;
 
-import io.dumpforwarder.dump.Dump;
 import reactor.core.publisher.Mono;
 
 /**

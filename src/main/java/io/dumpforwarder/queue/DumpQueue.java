@@ -1,4 +1,4 @@
-package io.dumpforwarder.pipeline;
+package io.dumpforwarder.queue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +15,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.dumpforwarder.caller.BoundedCounter;
 import io.dumpforwarder.caller.CallerShares;
-import io.dumpforwarder.config.ForwarderProperties;
+import io.dumpforwarder.caller.CallersProperties;
+import io.dumpforwarder.config.QueueProperties;
 import io.dumpforwarder.dump.Dump;
+import io.dumpforwarder.dump.DumpSource;
+import io.dumpforwarder.dump.ForwardResult;
+import io.dumpforwarder.dump.Intake;
+import io.dumpforwarder.util.LatencyBuckets;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -43,7 +48,7 @@ import org.springframework.stereotype.Component;
  * pipeline drains the queue as one {@link Flux}, no faster than it asks.
  */
 @Component
-public class DumpQueue implements Intake {
+public class DumpQueue implements Intake, DumpSource {
 
     /** Dumps waiting. */
     private final BoundedCounter size;
@@ -88,15 +93,15 @@ public class DumpQueue implements Intake {
         drain();
     };
 
-    DumpQueue(ForwarderProperties properties, MeterRegistry registry, LoopResources eventLoops) {
+    DumpQueue(QueueProperties settings, CallersProperties callers, MeterRegistry registry, LoopResources eventLoops) {
         this.registry = registry;
         List<EventExecutor> executors = new ArrayList<>();
         eventLoops.onServer(LoopResources.DEFAULT_NATIVE).forEach(executors::add);
         this.loops = executors.toArray(EventExecutor[]::new);
-        this.size = new BoundedCounter(properties.queue().capacity());
-        this.bytes = new BoundedCounter(properties.queue().maxBytes().toBytes());
-        this.dumpShares = new CallerShares(properties.ingest().callers());
-        this.byteShares = new CallerShares(properties.ingest().callers());
+        this.size = new BoundedCounter(settings.capacity());
+        this.bytes = new BoundedCounter(settings.maxBytes().toBytes());
+        this.dumpShares = new CallerShares(callers);
+        this.byteShares = new CallerShares(callers);
         this.dumps = Flux.create((sink) -> {
             this.sink = sink;
             sink.onRequest((n) -> drain());
@@ -159,7 +164,8 @@ public class DumpQueue implements Intake {
         return this.open;
     }
 
-    long size() {
+    @Override
+    public long waiting() {
         return this.size.used();
     }
 
@@ -167,25 +173,30 @@ public class DumpQueue implements Intake {
      * The queued dumps, each leaving the bound in dumps as it is taken; its bytes stay
      * held until it is settled.
      */
-    Flux<Dump> dumps() {
+    @Override
+    public Flux<Dump> dumps() {
         return this.dumps;
     }
 
-    void open() {
+    @Override
+    public void open() {
         this.open = true;
     }
 
-    void close() {
+    @Override
+    public void close() {
         this.open = false;
     }
 
-    /** The dumps are settled: their bytes are no longer held. */
-    void settled(List<Dump> dumps) {
+    /** Whatever the result, the dumps are settled: their bytes are no longer held. */
+    @Override
+    public List<Dump> settled(List<Dump> dumps, ForwardResult result) {
         for (Dump dump : dumps) {
             this.bytes.release(dump.size());
             this.byteShares.remove(dump.caller(), dump.size());
             lineOf(dump.caller()).held.decrementAndGet();
         }
+        return dumps;
     }
 
     private Line lineOf(String caller) {
