@@ -64,6 +64,16 @@ class ConfigurationTests {
     }
 
     @Test
+    void startFailsWhenTheAdaptiveLimitsFloorIsAboveTheCeiling() {
+        assertThatThrownBy(() -> start("--forwarder.dump-url=" + URL, "--forwarder.max-concurrency=8",
+                "--forwarder.concurrency.mode=adaptive", "--forwarder.concurrency.min-limit=9"))
+            .rootCause()
+            .hasMessageContaining("forwarder.concurrency.min-limit must be at most forwarder.max-concurrency");
+        start("--forwarder.dump-url=" + URL, "--forwarder.max-concurrency=8", "--forwarder.concurrency.mode=adaptive",
+                "--forwarder.concurrency.min-limit=8");
+    }
+
+    @Test
     void startFailsWhenAuthenticationIsOnWithoutTokens() {
         assertThatThrownBy(() -> start("--forwarder.dump-url=" + URL, "--forwarder.ingest.auth.enabled=true"))
             .rootCause()
