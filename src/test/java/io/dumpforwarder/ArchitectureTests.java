@@ -92,7 +92,7 @@ class ArchitectureTests {
             .whereLayer("body")
             .mayOnlyAccessLayers("caller", "config")
             .whereLayer("caller")
-            .mayOnlyAccessLayers("config")
+            .mayNotAccessAnyLayer()
             .whereLayer("buffer")
             .mayOnlyAccessLayers("queue", "caller", "breaker", "trace", "dump", "util", "config")
             .whereLayer("pipeline")
@@ -120,7 +120,7 @@ class ArchitectureTests {
             .whereLayer("util")
             .mayNotAccessAnyLayer()
             .whereLayer("demo")
-            .mayOnlyAccessLayers("config")
+            .mayNotAccessAnyLayer()
             .whereLayer("config")
             .mayNotAccessAnyLayer()
             .check(classes);

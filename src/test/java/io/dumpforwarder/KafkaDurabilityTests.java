@@ -538,6 +538,42 @@ class KafkaDurabilityTests {
         }
     }
 
+    /**
+     * At shutdown the consumer drains before the pipeline stops: a dump whose forwards
+     * end without settling it (503) goes on being forwarded through the drain, and is
+     * delivered when the collector is back, before the service is gone.
+     */
+    @Test
+    void aDumpKeptForAnotherTryIsForwardedAgainWhileTheConsumerDrains() {
+        String topic = KafkaBroker.newTopic("drain", 1);
+        String group = "g-" + UUID.randomUUID();
+        collector.reset();
+        collector.answer(503);
+        RunningApp app = RunningApp
+            .start(args(topic, group, "--forwarder.dump-url=" + collector.url(), "--forwarder.retry.enabled=false",
+                    "--resilience4j.circuitbreaker.instances.dump.minimum-number-of-calls=1000"));
+        CompletableFuture<Void> closed;
+        try {
+            app.postJson(dump(1)).expectStatus().isAccepted();
+            await().atMost(WAIT).until(() -> app.meters().count("dumps.buffer.kept", "outcome", "http_5xx") >= 1);
+        }
+        finally {
+            closed = CompletableFuture.runAsync(app::close);
+        }
+        int atClose = collector.requestCount();
+        // Three more tries, 200 ms apart, once the shutdown began: the queue still takes
+        // the dump as the consumer drains.
+        await().atMost(WAIT).until(() -> collector.requestCount() >= atClose + 3);
+        collector.answer(204);
+        int atRecovery = collector.requestCount();
+
+        assertThat(closed).succeedsWithin(WAIT);
+        List<TestCollector.Request> after = collector.requests().subList(atRecovery, collector.requestCount());
+        assertThat(after).isNotEmpty()
+            .allSatisfy((request) -> assertThat(request.headers().get("X-Uid")).isEqualTo("1"));
+        collector.reset();
+    }
+
     @Test
     void aRebalanceReDeliversOnlyUnsettledDumps() {
         String topic = KafkaBroker.newTopic("rebalance", 4);

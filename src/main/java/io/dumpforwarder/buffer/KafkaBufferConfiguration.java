@@ -97,8 +97,11 @@ class KafkaBufferConfiguration {
         return new MaxAge(buffer.kafka().maxAge(), "forwarder.buffer.kafka.max-age");
     }
 
-    /** Replaces the in-memory queue as the pipeline's source. */
-    @Bean
+    /**
+     * Replaces the in-memory queue as the pipeline's source; not a lifecycle bean (see
+     * {@link KafkaSourceLifecycle}), and nothing to close: its close is the queue's.
+     */
+    @Bean(destroyMethod = "")
     @Primary
     KafkaSource kafkaSource(ConcurrentKafkaListenerContainerFactory<byte[], byte[]> factory, DumpQueue queue,
             DeadLetters deadLetters, TopicCheck topicCheck, BufferProperties buffer, LogProperties log,
@@ -115,6 +118,11 @@ class KafkaBufferConfiguration {
             }
         });
         return source;
+    }
+
+    @Bean
+    KafkaSourceLifecycle kafkaSourceLifecycle(KafkaSource kafkaSource) {
+        return new KafkaSourceLifecycle(kafkaSource);
     }
 
 }

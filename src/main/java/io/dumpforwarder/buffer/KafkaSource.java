@@ -28,7 +28,6 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.listener.AcknowledgingMessageListener;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.MessageListenerContainer;
@@ -48,8 +47,9 @@ import org.springframework.kafka.support.Acknowledgment;
  * of a poll are all committed, and while the breaker is open its partitions are paused
  * too. At shutdown the container pauses, the dumps taken drain for at most the drain
  * timeout, and the container stops; what did not settle stays in Kafka.
+ * {@link KafkaSourceLifecycle} starts and stops it with the application.
  */
-class KafkaSource implements DumpSource, AcknowledgingMessageListener<byte[], byte[]>, SmartLifecycle {
+class KafkaSource implements DumpSource, AcknowledgingMessageListener<byte[], byte[]> {
 
     private static final Logger logger = LoggerFactory.getLogger(KafkaSource.class);
 
@@ -77,8 +77,6 @@ class KafkaSource implements DumpSource, AcknowledgingMessageListener<byte[], by
     private final TopicCheck topics;
 
     private volatile boolean stopping;
-
-    private volatile boolean running;
 
     private volatile Disposable starting = () -> {
     };
@@ -204,9 +202,7 @@ class KafkaSource implements DumpSource, AcknowledgingMessageListener<byte[], by
     }
 
     /** Starts consuming once the topics were found; a consumer before would fail. */
-    @Override
-    public void start() {
-        this.running = true;
+    void consume() {
         this.starting = this.topics.whenFound().subscribe(null, null, () -> {
             if (!this.stopping) {
                 this.container.start();
@@ -215,11 +211,11 @@ class KafkaSource implements DumpSource, AcknowledgingMessageListener<byte[], by
     }
 
     /**
-     * Pauses, lets what was taken settle for at most the drain timeout, then stops the
-     * container, which commits what was acknowledged.
+     * Pauses, lets what was taken settle for at most the drain timeout (forwarded again
+     * meanwhile if need be), then stops the container, which commits what was
+     * acknowledged; then runs {@code done}.
      */
-    @Override
-    public void stop(Runnable callback) {
+    void drain(Runnable done) {
         this.stopping = true;
         this.starting.dispose();
         this.container.pause();
@@ -227,29 +223,8 @@ class KafkaSource implements DumpSource, AcknowledgingMessageListener<byte[], by
             if (!this.pending.isEmpty()) {
                 logger.info("{} dumps not settled at shutdown stay in Kafka for another consumer", this.pending.size());
             }
-            this.running = false;
-            this.container.stop(callback);
+            this.container.stop(done);
         }).subscribe();
-    }
-
-    @Override
-    public void stop() {
-        stop(() -> {
-        });
-    }
-
-    @Override
-    public boolean isRunning() {
-        return this.running;
-    }
-
-    /**
-     * Stops before the pipeline ({@code DEFAULT_PHASE - 1}), so the pipeline still
-     * forwards while what was taken drains.
-     */
-    @Override
-    public int getPhase() {
-        return SmartLifecycle.DEFAULT_PHASE;
     }
 
     /** One record taken from Kafka and not yet final. */

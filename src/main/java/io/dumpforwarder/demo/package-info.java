@@ -1,5 +1,5 @@
 /**
- * The embedded demo collector that the {@code demo} profile starts. Uses only the
- * settings.
+ * The embedded demo collector that the {@code demo} profile starts, and its settings.
+ * Uses nothing of the application.
  */
 package io.dumpforwarder.demo;

@@ -5,8 +5,8 @@ import java.util.List;
 import reactor.core.publisher.Mono;
 
 /**
- * Where ingest puts the dumps it accepts: the in-memory {@link DumpQueue}, or the Kafka
- * buffer ({@code forwarder.buffer.type}).
+ * Where ingest puts the dumps it accepts: the in-memory queue, or the Kafka buffer
+ * ({@code forwarder.buffer.type}).
  */
 public interface Intake {
 
