@@ -28,13 +28,14 @@ class RateLimiterTests extends AbstractServiceTests {
     @Test
     void theCollectorSeesTheRateAndTheRestIsRefusedAtOnce() {
         Load load = new Load(this.port);
+        long offeredFrom = System.nanoTime();
 
         load.offer(1000, Duration.ofMillis(2)).block(Duration.ofSeconds(30));
 
         assertThat(load.answered(202)).isEqualTo(1000);
         await().atMost(WAIT)
             .until(() -> this.meters.forwarded("success") + this.meters.forwarded("rate_limited") == 1000);
-        assertRate(collector.arrivals(), 200);
+        assertRate(collector.arrivals(), offeredFrom, 200, 20);
         assertThat(collector.requestCount()).isEqualTo((int) this.meters.forwarded("success"));
         assertThat(this.registry.get("dumps.rate.limit.wait").timer().max(java.util.concurrent.TimeUnit.NANOSECONDS))
             .isLessThan(Duration.ofMillis(100).plus(TIMER_SLACK).toNanos());
@@ -43,17 +44,25 @@ class RateLimiterTests extends AbstractServiceTests {
     }
 
     /**
-     * Arrivals in the steady middle of the run (past the burst, before the offer ends)
-     * come at the rate, within 10 %.
+     * The collector sees the rate. Never more than the bucket lets through since the
+     * offer began, its burst then the rate: an arrival made late by a loaded machine only
+     * lowers the count. And in the steady middle of the run (past the burst, before the
+     * offer ends) at least half the rate: a limiter that refuses what its tokens allow
+     * falls far below it, while a machine too busy to offer steadily (one core, the
+     * compiler at work) loses only the tokens a full bucket cannot keep.
      */
-    static void assertRate(List<Long> arrivals, int perSecond) {
+    static void assertRate(List<Long> arrivals, long offeredFrom, int perSecond, int burst) {
         assertThat(arrivals).hasSizeGreaterThan(perSecond);
+        long last = arrivals.get(arrivals.size() - 1);
+        double allowed = burst + perSecond * ((last - offeredFrom) / 1e9);
+        assertThat((double) arrivals.size()).as("arrivals, at most the burst and then the rate")
+            .isLessThanOrEqualTo(allowed * 1.05 + 1);
         long from = arrivals.get(0) + Duration.ofMillis(300).toNanos();
-        long to = arrivals.get(arrivals.size() - 1) - Duration.ofMillis(200).toNanos();
+        long to = last - Duration.ofMillis(200).toNanos();
         assertThat(Duration.ofNanos(to - from)).as("steady part of the run").isGreaterThan(Duration.ofMillis(800));
         long inWindow = arrivals.stream().filter((at) -> at - from >= 0 && at - to < 0).count();
         double rate = inWindow / ((to - from) / 1e9);
-        assertThat(rate).as("arrivals per second").isBetween(perSecond * 0.9, perSecond * 1.1);
+        assertThat(rate).as("arrivals per second in the steady part").isGreaterThan(perSecond * 0.5);
     }
 
 }
