@@ -91,8 +91,6 @@ public class DumpForwarder {
 
     private final BatchProperties batch;
 
-    private final String maxAgeKey;
-
     private final Forward.Route collector;
 
     DumpForwarder(HttpClient collectorHttpClient, ForwarderProperties properties, BatchProperties batch,
@@ -106,11 +104,10 @@ public class DumpForwarder {
         this.tracing = tracing;
         this.attemptTimeoutNanos = client.attemptTimeout().toNanos();
         this.maxAge = maxAge;
-        this.maxAgeKey = maxAge.key();
         this.heldTooLong = new ForwardResult(Outcome.EXPIRED,
-                "held by the open circuit breaker past " + this.maxAgeKey);
+                "held by the open circuit breaker past " + this.maxAge.key());
         this.pausedTooLong = new ForwardResult(Outcome.EXPIRED,
-                "paused at the collector's request past " + this.maxAgeKey);
+                "paused at the collector's request past " + this.maxAge.key());
         this.stalled = new ForwardResult(Outcome.ERROR, "no answer from the rate limiter within "
                 + TimeUnit.NANOSECONDS.toMillis(rateLimiter.longestTakeNanos() + SLACK_NANOS) + " ms");
         this.permitExpired = Forward.refusal(Outcome.EXPIRED,
@@ -161,7 +158,7 @@ public class DumpForwarder {
     /** A dump not delivered within its max age, tried this many times, last with this. */
     ForwardResult expired(ForwardResult last, int attempts) {
         return new ForwardResult(
-                Outcome.EXPIRED, "not delivered within " + this.maxAgeKey + "; the last attempt: "
+                Outcome.EXPIRED, "not delivered within " + this.maxAge.key() + "; the last attempt: "
                         + last.outcome().tag() + ((last.detail() != null) ? " (" + last.detail() + ")" : ""),
                 false, last.status(), attempts);
     }
